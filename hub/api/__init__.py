@@ -1,0 +1,1 @@
+"""REST handlers under ``/api``, one module per resource family."""

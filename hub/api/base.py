@@ -1,0 +1,171 @@
+"""The base of every ``/api`` handler: auth by policy, JSON bodies, one error envelope."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, TypeVar
+
+import tornado.web
+from pydantic import BaseModel, ValidationError
+
+from hub.app import Hub
+from hub.auth import Policy, Principal
+from hub.errors import (
+    BadRequest,
+    Forbidden,
+    HubError,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    error_body,
+)
+from hub.settings import parse_size
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+
+
+def validation_message(exc: ValidationError) -> tuple[str, list[dict[str, Any]]]:
+    """A readable first line and the field errors, without echoing the input values."""
+    errors = [
+        {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": "", "message": "invalid"}
+    where = f"{first['field']}: " if first["field"] else ""
+    return f"Invalid request body: {where}{first['message']}", errors
+
+
+class APIHandler(tornado.web.RequestHandler):
+    """JSON in, JSON out. Subclasses set ``policy`` (one Policy, or one per HTTP method)."""
+
+    policy: Policy | dict[str, Policy] = Policy.ADMIN
+    principal: Principal | None = None
+
+    def initialize(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def compute_etag(self) -> str | None:
+        return None
+
+    def check_xsrf_cookie(self) -> None:
+        """Token auth only: no cookies carry credentials, so no CSRF surface."""
+
+    def get_login_url(self) -> str:
+        raise Unauthorized("No token, authorization denied")
+
+    def policy_for(self, method: str) -> Policy:
+        if isinstance(self.policy, dict):
+            return self.policy.get(method, Policy.ADMIN)
+        return self.policy
+
+    async def prepare(self) -> None:
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        limit = parse_size(self.hub.config.system.routing.json_body_limit)
+        if len(self.request.body or b"") > limit:
+            raise PayloadTooLarge(f"Request body exceeds {limit} bytes")
+        policy = self.policy_for(self.request.method or "GET")
+        if policy is Policy.PUBLIC:
+            return
+        principal = await self.hub.authenticate(self.request)
+        if principal is not None and principal.kind == "key" and principal.access_type != "all":
+            # Only all-access keys may drive the management API; scoped keys are for MCP.
+            principal = None
+        if principal is None:
+            raise Unauthorized("No token, authorization denied")
+        self.principal = principal
+        if policy is Policy.ADMIN and not principal.is_admin:
+            raise Forbidden("Admin privileges required")
+
+    @property
+    def caller(self) -> Principal:
+        """The authenticated principal (only on non-public routes)."""
+        if self.principal is None:
+            raise Unauthorized("No token, authorization denied")
+        return self.principal
+
+    # ------------------------------------------------------------------ bodies
+
+    def json_body(self) -> Any:
+        body = self.request.body
+        if not body:
+            raise BadRequest("Request body must be JSON")
+        try:
+            return json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise BadRequest("Invalid JSON in body of request") from exc
+
+    def body_as(self, model: type[M]) -> M:
+        """The JSON body validated by ``model``; 400 with field errors otherwise."""
+        data = self.json_body()
+        if not isinstance(data, dict):
+            raise BadRequest("Request body must be a JSON object")
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            message, errors = validation_message(exc)
+            raise BadRequest(message, errors=errors) from exc
+
+    def reply(
+        self, data: Any = None, message: str | None = None, status: int = 200, **extra: Any
+    ) -> None:
+        """Finish with the envelope ``{success: true, data?, message?, ...}``."""
+        body: dict[str, Any] = {"success": True}
+        if message is not None:
+            body["message"] = message
+        if data is not None:
+            body["data"] = data
+        body.update(extra)
+        self.send_json(body, status)
+
+    def send_json(self, body: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps(body, separators=(",", ":"), default=str))
+
+    # ------------------------------------------------------------------ errors
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        extra: dict[str, Any] = {}
+        if isinstance(exc, HubError):
+            status_code, message, extra = exc.status, exc.message, exc.extra
+        elif isinstance(exc, tornado.web.HTTPError):
+            message = exc.log_message if exc.log_message and status_code < 500 else self._reason
+        else:
+            message = "Internal server error"
+        if status_code >= 500 and not isinstance(exc, HubError):
+            message = "Internal server error"
+        self.set_status(status_code)
+        self.clear_header("Content-Length")
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps(error_body(message, **extra), separators=(",", ":")))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, HubError) and value.status < 500:
+            return
+        super().log_exception(typ, value, tb)
+
+
+class NotFoundHandler(APIHandler):
+    """Unknown routes: a JSON 404 (MCPHub answers 200 with its web page)."""
+
+    policy = Policy.PUBLIC
+
+    async def prepare(self) -> None:
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        raise NotFound(f"Route not found: {self.request.method} {self.request.path}")
+
+
+def pagination(total: int, page: int, limit: int) -> dict[str, Any]:
+    """MCPHub's pagination object."""
+    pages = (total + limit - 1) // limit if limit else 1
+    return {
+        "page": page,
+        "limit": limit,
+        "total": total,
+        "totalPages": pages,
+        "hasNextPage": page < pages,
+        "hasPrevPage": page > 1,
+    }

@@ -1,0 +1,211 @@
+"""The live configuration: typed, in memory for the hot path, written through to the store.
+
+Every mutation is written to the store first (so a crash never loses an acknowledged
+change), then applied in memory, then published on the change bus.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from hub.auth import hash_key, mask_token
+from hub.events import EventBus
+from hub.settings import (
+    BearerKey,
+    BuiltinPrompt,
+    BuiltinResource,
+    Group,
+    McpSettings,
+    ServerConfig,
+    SystemConfig,
+    User,
+)
+from hub.store import Store
+
+
+class LiveConfig:
+    """All configuration the hub serves from, keyed for O(1) lookups."""
+
+    def __init__(self, store: Store, bus: EventBus) -> None:
+        self.store = store
+        self.bus = bus
+        self.servers: dict[str, ServerConfig] = {}
+        self.server_created: dict[str, float] = {}
+        self.groups: dict[str, Group] = {}
+        self.users: dict[str, User] = {}
+        self.keys: dict[str, BearerKey] = {}
+        self.keys_by_hash: dict[str, BearerKey] = {}
+        self.system = SystemConfig()
+        self.prompts: dict[str, BuiltinPrompt] = {}
+        self.resources: dict[str, BuiltinResource] = {}
+        self.oauth_clients: dict[str, dict[str, Any]] = {}
+        self.oauth_tokens: dict[str, dict[str, Any]] = {}
+        self.user_configs: dict[str, Any] = {}
+        self.extra: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ loading
+
+    async def load(self) -> None:
+        s = self.store
+        self.servers, self.server_created = {}, {}
+        for name, doc in await s.items("servers"):
+            self.servers[name] = ServerConfig.model_validate(doc["config"])
+            self.server_created[name] = doc.get("createdAt", 0.0)
+        self.groups = {k: Group.model_validate(d) for k, d in await s.items("groups")}
+        self.users = {k: User.model_validate(d) for k, d in await s.items("users")}
+        self.keys = {k: BearerKey.model_validate(d) for k, d in await s.items("bearer_keys")}
+        self._index_keys()
+        system = await s.get("system", "config")
+        self.system = SystemConfig.model_validate(system or {})
+        self.prompts = {k: BuiltinPrompt.model_validate(d) for k, d in await s.items("prompts")}
+        self.resources = {
+            k: BuiltinResource.model_validate(d) for k, d in await s.items("resources")
+        }
+        self.oauth_clients = dict(await s.items("oauth_clients"))
+        self.oauth_tokens = dict(await s.items("oauth_tokens"))
+        self.user_configs = {k: d.get("value") for k, d in await s.items("user_configs")}
+        self.extra = {k: d.get("value") for k, d in await s.items("extra")}
+
+    def _index_keys(self) -> None:
+        self.keys_by_hash = {k.token_hash: k for k in self.keys.values() if k.token_hash}
+
+    # ------------------------------------------------------------------ servers
+
+    async def put_server(self, name: str, config: ServerConfig, *, create: bool = False) -> None:
+        created = self.server_created.get(name) or time.time()
+        doc = {"config": config.wire(exclude_unset=True), "createdAt": created}
+        await self.store.put("servers", name, doc, create=create)
+        self.servers[name] = config
+        self.server_created[name] = created
+        self.bus.publish("servers", name=name, action="create" if create else "update")
+
+    async def delete_server(self, name: str) -> bool:
+        removed = await self.store.delete("servers", name)
+        self.servers.pop(name, None)
+        self.server_created.pop(name, None)
+        if removed:
+            self.bus.publish("servers", name=name, action="delete")
+        return removed
+
+    # ------------------------------------------------------------------ others
+
+    async def put_user(self, user: User, *, create: bool = False) -> None:
+        await self.store.put("users", user.username, user.wire(), create=create)
+        self.users[user.username] = user
+        self.bus.publish("users", name=user.username)
+
+    async def delete_user(self, username: str) -> bool:
+        removed = await self.store.delete("users", username)
+        self.users.pop(username, None)
+        self.bus.publish("users", name=username)
+        return removed
+
+    async def put_group(self, group: Group, *, create: bool = False) -> None:
+        await self.store.put("groups", group.id, group.wire(), create=create)
+        self.groups[group.id] = group
+        self.bus.publish("groups", id=group.id)
+
+    async def delete_group(self, group_id: str) -> bool:
+        removed = await self.store.delete("groups", group_id)
+        self.groups.pop(group_id, None)
+        self.bus.publish("groups", id=group_id)
+        return removed
+
+    async def put_key(self, key: BearerKey, *, create: bool = False) -> None:
+        key = secure_key(key)
+        await self.store.put("bearer_keys", key.id, key.wire(), create=create)
+        self.keys[key.id] = key
+        self._index_keys()
+        self.bus.publish("keys", id=key.id)
+
+    async def delete_key(self, key_id: str) -> bool:
+        removed = await self.store.delete("bearer_keys", key_id)
+        self.keys.pop(key_id, None)
+        self._index_keys()
+        self.bus.publish("keys", id=key_id)
+        return removed
+
+    async def put_system(self, system: SystemConfig) -> None:
+        await self.store.put("system", "config", system.wire())
+        self.system = system
+        self.bus.publish("system")
+
+    def group(self, ref: str) -> Group | None:
+        """A group by id, or by name when the routing config allows names."""
+        found = self.groups.get(ref)
+        if found or not self.system.routing.enable_group_name_route:
+            return found
+        return next((g for g in self.groups.values() if g.name == ref), None)
+
+    # ------------------------------------------------------------------ import/export
+
+    async def import_settings(self, settings: McpSettings) -> None:
+        """Replace everything with an ``mcp_settings.json`` snapshot, in one transaction."""
+        now = time.time()
+        system = settings.system_config
+        keys = [secure_key(k) for k in settings.bearer_keys]
+        legacy = system.routing.bearer_auth_key
+        if legacy and not any(k.name == "default" for k in keys):
+            # MCPHub's single legacy key becomes a regular all-access key named "default".
+            keys.append(secure_key(BearerKey(id=str(uuid.uuid4()), name="default", token=legacy)))
+        if legacy:
+            system = system.model_copy(
+                update={"routing": system.routing.model_copy(update={"bearer_auth_key": ""})}
+            )
+        extras = {k: v for k, v in (settings.model_extra or {}).items()}
+        snapshot: dict[str, dict[str, dict[str, Any]]] = {
+            "servers": {
+                name: {"config": cfg.wire(exclude_unset=True), "createdAt": now}
+                for name, cfg in settings.mcp_servers.items()
+            },
+            "groups": {g.id: g.wire(exclude_unset=True) for g in settings.groups},
+            "users": {u.username: u.wire(exclude_unset=True) for u in settings.users},
+            "bearer_keys": {k.id: k.wire(exclude_unset=True) for k in keys},
+            "system": {"config": system.wire(exclude_unset=True)},
+            "prompts": {p.id: p.wire(exclude_unset=True) for p in settings.prompts},
+            "resources": {r.id: r.wire(exclude_unset=True) for r in settings.resources},
+            "oauth_clients": {
+                str(c.get("clientId", i)): c for i, c in enumerate(settings.oauth_clients or [])
+            },
+            "oauth_tokens": {
+                hash_key(str(t.get("accessToken", i))): t
+                for i, t in enumerate(settings.oauth_tokens or [])
+            },
+            "user_configs": {k: {"value": v} for k, v in (settings.user_configs or {}).items()},
+            "extra": {k: {"value": v} for k, v in extras.items()},
+        }
+        await self.store.replace_all(snapshot)
+        await self.load()
+        self.bus.publish("imported")
+
+    def export_settings(self) -> dict[str, Any]:
+        """The whole configuration as an ``mcp_settings.json`` document (hashes, not secrets)."""
+        doc: dict[str, Any] = {
+            "mcpServers": {n: c.wire(exclude_unset=True) for n, c in self.servers.items()},
+            "users": [u.wire(exclude_unset=True) for u in self.users.values()],
+            "groups": [g.wire(exclude_unset=True) for g in self.groups.values()],
+            "systemConfig": self.system.wire(exclude_unset=True),
+            "bearerKeys": [k.wire(exclude_unset=True) for k in self.keys.values()],
+            "prompts": [p.wire(exclude_unset=True) for p in self.prompts.values()],
+            "resources": [r.wire(exclude_unset=True) for r in self.resources.values()],
+            "oauthClients": list(self.oauth_clients.values()),
+            "oauthTokens": list(self.oauth_tokens.values()),
+            "userConfigs": self.user_configs,
+        }
+        doc.update(self.extra)
+        return doc
+
+
+def secure_key(key: BearerKey) -> BearerKey:
+    """Replace a plaintext token by its hash and a masked hint (imported MCPHub keys)."""
+    if not key.token:
+        return key
+    return key.model_copy(
+        update={
+            "token": None,
+            "token_hash": hash_key(key.token),
+            "token_hint": mask_token(key.token),
+        }
+    )

@@ -1,0 +1,71 @@
+"""The hub's exceptions. Handlers raise them; one ``write_error`` renders the envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HubError(Exception):
+    """An error the caller should see, with its HTTP status."""
+
+    status = 500
+
+    def __init__(self, message: str, *, status: int | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        self.extra = extra
+
+
+class BadRequest(HubError):
+    """The request is malformed or fails validation."""
+
+    status = 400
+
+
+class Unauthorized(HubError):
+    """No valid credentials."""
+
+    status = 401
+
+
+class Forbidden(HubError):
+    """Valid credentials, but not allowed."""
+
+    status = 403
+
+
+class NotFound(HubError):
+    """No such thing, or not visible to the caller."""
+
+    status = 404
+
+
+class Conflict(HubError):
+    """The thing already exists."""
+
+    status = 409
+
+
+class PayloadTooLarge(HubError):
+    """The body exceeds ``routing.jsonBodyLimit``."""
+
+    status = 413
+
+
+class TooManyRequests(HubError):
+    """A rate limit was hit."""
+
+    status = 429
+
+
+class UpstreamError(HubError):
+    """An upstream failed or is not connected."""
+
+    status = 502
+
+
+def error_body(message: str, **extra: Any) -> dict[str, Any]:
+    """The one error envelope of ``/api``: ``{success: false, message, ...}``."""
+    return {"success": False, "message": message, **extra}

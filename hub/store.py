@@ -1,0 +1,104 @@
+"""The storage interface. Backends (SQLite by default, PostgreSQL for scale-out) are plugins.
+
+The store keeps JSON documents in named collections, each keyed by a string. The typed view
+(pydantic models, validation, invariants) lives above it in ``hub.config``; a backend only
+has to be durable and atomic. Every write is committed before the call returns, so an
+acknowledged write survives a crash of the process.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from typing import Any
+
+COLLECTIONS = (
+    "servers",
+    "groups",
+    "users",
+    "bearer_keys",
+    "system",
+    "prompts",
+    "resources",
+    "oauth_clients",
+    "oauth_tokens",
+    "user_configs",
+    "extra",
+)
+"""Every collection a backend must hold. ``system`` has one document, key ``config``;
+``extra`` keeps unknown top-level keys of an imported settings file."""
+
+
+class StoreError(Exception):
+    """A storage backend failed."""
+
+
+class Conflict(StoreError):
+    """A document with that key already exists."""
+
+
+class Store(abc.ABC):
+    """Async, durable document store used by the hub for all persistent state."""
+
+    name: str = "abstract"
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Connect and apply schema migrations."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Release connections; pending writes are already committed."""
+
+    @abc.abstractmethod
+    async def items(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
+        """All ``(key, document)`` pairs of a collection, in insertion order."""
+
+    @abc.abstractmethod
+    async def get(self, collection: str, key: str) -> dict[str, Any] | None:
+        """One document, or None."""
+
+    @abc.abstractmethod
+    async def put(
+        self, collection: str, key: str, doc: dict[str, Any], *, create: bool = False
+    ) -> None:
+        """Insert or replace a document. With ``create=True`` an existing key raises Conflict."""
+
+    @abc.abstractmethod
+    async def delete(self, collection: str, key: str) -> bool:
+        """Remove a document; False when there was none."""
+
+    @abc.abstractmethod
+    def transaction(self) -> Any:
+        """An async context manager yielding a Store whose writes commit together."""
+
+    async def replace_all(self, snapshot: dict[str, dict[str, dict[str, Any]]]) -> None:
+        """Replace the named collections with ``snapshot[collection][key] = doc`` at once."""
+        async with self.transaction() as tx:
+            for collection, docs in snapshot.items():
+                for key, _ in await tx.items(collection):
+                    await tx.delete(collection, key)
+                for key, doc in docs.items():
+                    await tx.put(collection, key, doc)
+
+    # -- activities: an append-only log, queried by the activities API ---------------
+
+    @abc.abstractmethod
+    async def add_activity(self, activity: dict[str, Any]) -> int:
+        """Append one activity record; returns its id."""
+
+    @abc.abstractmethod
+    async def list_activities(
+        self, *, limit: int = 100, offset: int = 0, filters: dict[str, str] | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A page of activities, newest first, and the total matching count."""
+
+    # -- change notification across instances ----------------------------------------
+
+    async def listen(self, callback: Callable[[dict[str, Any]], None]) -> None:
+        """Deliver change events published by other hub instances (no-op for one process)."""
+        return
+
+    async def notify(self, event: dict[str, Any]) -> None:
+        """Publish a change event to other hub instances (no-op for one process)."""
+        return

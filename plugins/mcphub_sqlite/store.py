@@ -1,0 +1,237 @@
+"""SQLite store: one file in the data dir, WAL journal, one connection, versioned migrations.
+
+One connection serialises writes in order; ``synchronous=FULL`` makes every acknowledged
+commit durable even if the process is killed right after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from hub.store import Conflict, Store, StoreError
+
+MIGRATIONS: list[str] = [
+    # 1: documents of every collection, and the activity log.
+    """
+    CREATE TABLE documents (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        collection TEXT NOT NULL,
+        key TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        updated_at REAL NOT NULL,
+        UNIQUE (collection, key)
+    );
+    CREATE TABLE activities (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        timestamp REAL NOT NULL,
+        server TEXT,
+        tool TEXT,
+        status TEXT,
+        principal TEXT,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX activities_timestamp ON activities (timestamp);
+    """,
+]
+
+
+class _Ops:
+    """Statements shared by the store and its transactions (which skip the commit)."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    async def items(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
+        async with self.db.execute(
+            "SELECT key, doc FROM documents WHERE collection = ? ORDER BY seq", (collection,)
+        ) as cur:
+            return [(key, json.loads(doc)) for key, doc in await cur.fetchall()]
+
+    async def get(self, collection: str, key: str) -> dict[str, Any] | None:
+        async with self.db.execute(
+            "SELECT doc FROM documents WHERE collection = ? AND key = ?", (collection, key)
+        ) as cur:
+            row = await cur.fetchone()
+        return json.loads(row[0]) if row else None
+
+    async def put(self, collection: str, key: str, doc: dict[str, Any], create: bool) -> None:
+        text = json.dumps(doc, separators=(",", ":"))
+        if create:
+            try:
+                await self.db.execute(
+                    "INSERT INTO documents (collection, key, doc, updated_at) VALUES (?,?,?,?)",
+                    (collection, key, text, time.time()),
+                )
+            except aiosqlite.IntegrityError as exc:
+                raise Conflict(f"{collection} {key!r} already exists") from exc
+        else:
+            await self.db.execute(
+                "INSERT INTO documents (collection, key, doc, updated_at) VALUES (?,?,?,?) "
+                "ON CONFLICT (collection, key) DO UPDATE SET doc = excluded.doc, "
+                "updated_at = excluded.updated_at",
+                (collection, key, text, time.time()),
+            )
+
+    async def delete(self, collection: str, key: str) -> bool:
+        cur = await self.db.execute(
+            "DELETE FROM documents WHERE collection = ? AND key = ?", (collection, key)
+        )
+        return cur.rowcount > 0
+
+
+class _Transaction(Store):
+    """The store seen from inside ``transaction()``: writes commit when the block exits."""
+
+    name = "sqlite-transaction"
+
+    def __init__(self, ops: _Ops) -> None:
+        self._ops = ops
+
+    async def open(self) -> None:
+        raise StoreError("a transaction is already open")
+
+    async def close(self) -> None:
+        raise StoreError("close the store, not the transaction")
+
+    async def items(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
+        return await self._ops.items(collection)
+
+    async def get(self, collection: str, key: str) -> dict[str, Any] | None:
+        return await self._ops.get(collection, key)
+
+    async def put(
+        self, collection: str, key: str, doc: dict[str, Any], *, create: bool = False
+    ) -> None:
+        await self._ops.put(collection, key, doc, create)
+
+    async def delete(self, collection: str, key: str) -> bool:
+        return await self._ops.delete(collection, key)
+
+    def transaction(self) -> Any:
+        raise StoreError("transactions do not nest")
+
+    async def add_activity(self, activity: dict[str, Any]) -> int:
+        raise StoreError("activities are not written in transactions")
+
+    async def list_activities(
+        self, *, limit: int = 100, offset: int = 0, filters: dict[str, str] | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
+        raise StoreError("activities are not read in transactions")
+
+
+class SQLiteStore(Store):
+    """The embedded default store."""
+
+    name = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise StoreError("store is not open")
+        return self._db
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path, isolation_level=None)
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=FULL")
+        await self._db.execute("PRAGMA busy_timeout=5000")
+        await self._migrate()
+
+    async def _migrate(self) -> None:
+        async with self.db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        version = row[0] if row else 0
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in filter(str.strip, script.split(";")):
+                    await self.db.execute(statement)
+                await self.db.execute(f"PRAGMA user_version = {number}")
+                await self.db.execute("COMMIT")
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+
+    @property
+    def schema_version(self) -> int:
+        return len(MIGRATIONS)
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def items(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
+        return await _Ops(self.db).items(collection)
+
+    async def get(self, collection: str, key: str) -> dict[str, Any] | None:
+        return await _Ops(self.db).get(collection, key)
+
+    async def put(
+        self, collection: str, key: str, doc: dict[str, Any], *, create: bool = False
+    ) -> None:
+        async with self._lock:
+            await _Ops(self.db).put(collection, key, doc, create)
+
+    async def delete(self, collection: str, key: str) -> bool:
+        async with self._lock:
+            return await _Ops(self.db).delete(collection, key)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Store]:
+        async with self._lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield _Transaction(_Ops(self.db))
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
+
+    async def add_activity(self, activity: dict[str, Any]) -> int:
+        async with self._lock:
+            cur = await self.db.execute(
+                "INSERT INTO activities (timestamp, server, tool, status, principal, doc) "
+                "VALUES (?,?,?,?,?,?)",
+                (
+                    activity.get("timestamp", time.time()),
+                    activity.get("server"),
+                    activity.get("tool"),
+                    activity.get("status"),
+                    activity.get("principal"),
+                    json.dumps(activity, separators=(",", ":")),
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    async def list_activities(
+        self, *, limit: int = 100, offset: int = 0, filters: dict[str, str] | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
+        where, args = [], []
+        for column in ("server", "tool", "status", "principal"):
+            if filters and filters.get(column):
+                where.append(f"{column} = ?")
+                args.append(filters[column])
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        async with self.db.execute(f"SELECT COUNT(*) FROM activities {clause}", args) as cur:
+            total = (await cur.fetchone() or (0,))[0]
+        async with self.db.execute(
+            f"SELECT id, doc FROM activities {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
+            [*args, limit, offset],
+        ) as cur:
+            rows = [{**json.loads(doc), "id": id_} for id_, doc in await cur.fetchall()]
+        return rows, int(total)
