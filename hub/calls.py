@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from hub.auth import Principal
@@ -21,3 +23,22 @@ class ToolCall:
     session_id: str | None = None
     group: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+class Downstream(Protocol):
+    """The downstream request an upstream call is made for (set by the MCP endpoint)."""
+
+    headers: Mapping[str, str]
+    """The downstream HTTP request's headers (for ``passthroughHeaders``)."""
+
+    async def progress(
+        self, progress: float, total: float | None = None, message: str | None = None
+    ) -> None:
+        """Relay upstream progress to the downstream caller (no-op without a token)."""
+
+    async def request(self, method: str, params: dict[str, Any] | None) -> dict[str, Any]:
+        """Send a server->client request (sampling, elicitation, roots) to the caller."""
+
+
+current_downstream: ContextVar[Downstream | None] = ContextVar("current_downstream", default=None)
+"""Who the current upstream call is for; read by upstream callbacks."""

@@ -38,7 +38,23 @@ class UpstreamState:
 
 
 class UpstreamManager:
-    """Keeps one upstream per enabled server config, in step with ``hub.config``."""
+    """Keeps one upstream per enabled server config, in step with ``hub.config``.
+
+    Contract for the rest of the hub (implementation: issue 3):
+    - it subscribes to ``servers`` events on the bus and connects, reconnects or closes the
+      named upstream by itself, so the API only writes config;
+    - ``reload(name)`` closes and reconnects one upstream;
+    - ``state(name)`` is an O(1) read of status, error and cached lists (wire-form dicts,
+      camelCase, exactly as the upstream sent them);
+    - it publishes ``upstream`` events (``name``, ``what`` in status/tools/prompts/resources)
+      when a status or a cached list changes;
+    - ``call_tool``/``get_prompt``/``read_resource``/``complete``/``subscribe_resource`` take
+      the upstream's own names and return wire-form result dicts; they raise
+      ``hub.errors.UpstreamError`` when the upstream is not connected or fails, and an
+      ``mcp.shared.exceptions.MCPError`` for a JSON-RPC error the upstream returned;
+    - the downstream caller is found through ``hub.calls.current_downstream`` (a ContextVar)
+      for progress, server->client requests (sampling, elicitation, roots) and passthrough
+      headers.
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub

@@ -1,0 +1,1 @@
+"""Registers the sse transport (implementation pending in issue 3)."""

@@ -1,0 +1,1 @@
+"""Registers the stdio transport (implementation pending in issue 3)."""

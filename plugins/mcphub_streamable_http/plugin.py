@@ -1,0 +1,1 @@
+"""Registers the streamable_http transport (implementation pending in issue 3)."""
