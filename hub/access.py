@@ -1,0 +1,99 @@
+"""The access model in one place: who may see, change and call which servers and groups.
+
+Every API route and every MCP call asks these functions; none decides on its own. Things a
+principal may not see are reported as missing (404), never as forbidden, so their
+existence does not leak.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hub.auth import Principal
+from hub.errors import Forbidden, NotFound
+from hub.settings import Group, ServerConfig
+
+if TYPE_CHECKING:
+    from hub.config import LiveConfig
+
+
+def is_privileged(config: ServerConfig) -> bool:
+    """A config that runs a command on the hub's machine (stdio, or anything with a command)."""
+    kind = config.inferred_type()
+    return kind == "stdio" or bool(config.command) or bool(config.args) or kind is None
+
+
+def check_config_write(principal: Principal, config: ServerConfig) -> None:
+    """Only admins may create or change configs that spawn processes."""
+    if not principal.is_admin and is_privileged(config):
+        raise Forbidden("Only admins can create or modify stdio-based servers")
+
+
+def can_see_server(principal: Principal, name: str, config: ServerConfig) -> bool:
+    """Ownership for users; the key's scope for scoped bearer keys."""
+    if principal.kind == "key" and principal.access_type != "all":
+        return name in principal.allowed_servers and principal.access_type in (
+            "servers",
+            "custom",
+        )
+    return principal.owns(config.owner)
+
+
+def server_for(live: LiveConfig, principal: Principal, name: str) -> ServerConfig:
+    """The named server if the principal may see it; 404 otherwise."""
+    config = live.servers.get(name)
+    if config is None or not can_see_server(principal, name, config):
+        raise NotFound("Server not found")
+    return config
+
+
+def visible_servers(live: LiveConfig, principal: Principal) -> list[str]:
+    return [n for n, c in live.servers.items() if can_see_server(principal, n, c)]
+
+
+def can_see_group(principal: Principal, group: Group) -> bool:
+    if principal.kind == "key" and principal.access_type != "all":
+        return principal.access_type in ("groups", "custom") and (
+            group.id in principal.allowed_groups or group.name in principal.allowed_groups
+        )
+    return principal.owns(group.owner)
+
+
+def group_for(live: LiveConfig, principal: Principal, ref: str) -> Group:
+    """A group by id or name if the principal may see it; 404 otherwise."""
+    group = live.groups.get(ref) or next((g for g in live.groups.values() if g.name == ref), None)
+    if group is None or not can_see_group(principal, group):
+        raise NotFound("Group not found")
+    return group
+
+
+def mcp_servers_in_scope(
+    live: LiveConfig, principal: Principal | None, group: Group | None, server: str | None
+) -> list[str]:
+    """Servers an MCP session may list and call: the route's scope cut by the caller's rights.
+
+    ``principal`` is None when bearer auth is off (MCPHub's open mode): the route decides.
+    A servers-scoped key never reaches another server through a group route.
+    """
+    if server is not None:
+        names = [server] if server in live.servers else []
+    elif group is not None:
+        names = [s.name for s in group.servers if s.name in live.servers]
+    else:
+        names = list(live.servers)
+    names = [n for n in names if live.servers[n].enabled]
+    if principal is None or (principal.kind == "key" and principal.access_type == "all"):
+        return names
+    if principal.kind == "key":
+        allowed = set()
+        if principal.access_type in ("servers", "custom"):
+            allowed.update(principal.allowed_servers)
+        if principal.access_type in ("groups", "custom"):
+            for ref in principal.allowed_groups:
+                g = live.groups.get(ref) or next(
+                    (x for x in live.groups.values() if x.name == ref), None
+                )
+                if g is not None and (group is None or g.id == group.id):
+                    allowed.update(s.name for s in g.servers)
+        return [n for n in names if n in allowed]
+    return [n for n in names if principal.owns(live.servers[n].owner)]
