@@ -55,6 +55,7 @@ class UpstreamManager:
     - the downstream caller is found through ``hub.calls.current_downstream`` (a ContextVar)
       for progress, server->client requests (sampling, elicitation, roots) and passthrough
       headers.
+    """
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
