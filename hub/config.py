@@ -149,7 +149,11 @@ class LiveConfig:
         legacy = system.routing.bearer_auth_key
         if legacy and not any(k.name == "default" for k in keys):
             # MCPHub's single legacy key becomes a regular all-access key named "default".
-            keys.append(secure_key(BearerKey(id=str(uuid.uuid4()), name="default", token=legacy)))
+            keys.append(
+                secure_key(
+                    BearerKey(id=str(uuid.uuid4()), name="default", token=legacy, access_type="all")
+                )
+            )
         if legacy:
             system = system.model_copy(
                 update={"routing": system.routing.model_copy(update={"bearer_auth_key": ""})}

@@ -176,8 +176,8 @@ class Plugins:
         """Name, version and implemented hooks of every loaded plugin, sorted by name."""
         out = []
         for name, plugin in self.pm.list_name_plugin():
-            if plugin is hookspecs:
-                continue
+            if plugin is None or plugin is hookspecs:
+                continue  # None: a blocked name
             dist = self._dists.get(name)
             hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
             out.append(

@@ -61,9 +61,9 @@ class ServerConfig(Model):
     url: str | None = None
     command: str | None = None
     args: list[str] | None = None
-    env: dict[str, str] | None = None
+    env: dict[str, Any] | None = None
     cwd: str | None = None
-    headers: dict[str, str] | None = None
+    headers: dict[str, Any] | None = None
     passthrough_headers: list[str] | None = None
     enable_keep_alive: bool | None = None
     keep_alive_interval: int | None = None
@@ -74,14 +74,6 @@ class ServerConfig(Model):
     proxy: dict[str, Any] | None = None
     oauth: dict[str, Any] | None = None
     openapi: dict[str, Any] | None = None
-
-    @field_validator("env", "headers", mode="before")
-    @classmethod
-    def _stringify(cls, value: Any) -> Any:
-        # MCPHub files sometimes hold numbers or booleans in env; processes need strings.
-        if isinstance(value, dict):
-            return {str(k): v if isinstance(v, str) else _json_scalar(v) for k, v in value.items()}
-        return value
 
     def inferred_type(self) -> str | None:
         """The type MCPHub would use: explicit type, else openapi → url (sse) → command."""
@@ -100,7 +92,11 @@ class ServerConfig(Model):
         return self.options or CallOptions()
 
 
-def _json_scalar(value: Any) -> str:
+def as_env_value(value: Any) -> str:
+    """MCPHub files sometimes hold numbers or booleans in env and headers; a process needs
+    strings. Converted where used, so the file keeps what the user wrote."""
+    if isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
