@@ -37,7 +37,7 @@ class HubClient:
         content: bytes | str | None = None,
         headers: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
-        token: str | None | bool = True,
+        token: str | bool | None = True,
     ) -> httpx2.Response:
         """``token=True`` uses the client's token, a string uses that one, None/False none."""
         sent = dict(headers or {})
