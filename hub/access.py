@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hub.auth import Principal
-from hub.errors import Forbidden, NotFound
+from hub.errors import BadRequest, Forbidden, NotFound
 from hub.settings import Group, ServerConfig
 
 if TYPE_CHECKING:
@@ -27,6 +27,47 @@ def check_config_write(principal: Principal, config: ServerConfig) -> None:
     """Only admins may create or change configs that spawn processes."""
     if not principal.is_admin and is_privileged(config):
         raise Forbidden("Only admins can create or modify stdio-based servers")
+
+
+LOADER_ENV = ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "NODE_OPTIONS", "PYTHONPATH")
+"""Variables that make any interpreter load foreign code; ``DYLD_*`` and ``PYTHONSTARTUP``
+are matched by prefix in ``loader_env``."""
+
+
+def loader_env(config: ServerConfig) -> list[str]:
+    """Names in ``config.env`` that would inject code into the child process."""
+    return sorted(
+        k
+        for k in config.env or {}
+        if k.upper() in LOADER_ENV or k.upper().startswith(("DYLD_", "PYTHONSTARTUP"))
+    )
+
+
+def check_imported_config(principal: Principal, config: ServerConfig) -> None:
+    """Configs from a template (someone else's file): the stdio rule, and no loader hooks."""
+    check_config_write(principal, config)
+    bad = loader_env(config)
+    if bad:
+        raise Forbidden(f"Environment variables not allowed in imported configs: {', '.join(bad)}")
+
+
+def owner_for(principal: Principal) -> str:
+    """The owner recorded on what a principal creates (keys act for the admin)."""
+    return principal.name if principal.kind != "key" else "admin"
+
+
+def require_user_admin(principal: Principal) -> None:
+    """Users and keys are managed by admin *users*: a leaked key cannot mint more keys."""
+    if principal.kind == "key":
+        raise Forbidden("Bearer keys cannot manage users or keys")
+    if not principal.is_admin:
+        raise Forbidden("Admin privileges required")
+
+
+def require_user(principal: Principal) -> None:
+    """Routes about one's own account (passwords, registering users) need a user login."""
+    if principal.kind == "key":
+        raise Forbidden("This action needs a user login, not a bearer key")
 
 
 def can_see_server(principal: Principal, name: str, config: ServerConfig) -> bool:
@@ -51,6 +92,17 @@ def visible_servers(live: LiveConfig, principal: Principal) -> list[str]:
     return [n for n, c in live.servers.items() if can_see_server(principal, n, c)]
 
 
+def check_servers_visible(live: LiveConfig, principal: Principal, names: list[str]) -> None:
+    """400 naming every server that does not exist or that the principal may not see."""
+    unknown = [
+        n
+        for n in names
+        if n not in live.servers or not can_see_server(principal, n, live.servers[n])
+    ]
+    if unknown:
+        raise BadRequest(f"Unknown server(s): {', '.join(unknown)}", unknown=unknown)
+
+
 def can_see_group(principal: Principal, group: Group) -> bool:
     if principal.kind == "key" and principal.access_type != "all":
         return principal.access_type in ("groups", "custom") and (
@@ -59,9 +111,18 @@ def can_see_group(principal: Principal, group: Group) -> bool:
     return principal.owns(group.owner)
 
 
+def find_group(live: LiveConfig, ref: str) -> Group | None:
+    """A group by id, else by name, whoever owns it (for uniqueness checks, not for replies)."""
+    return live.groups.get(ref) or next((g for g in live.groups.values() if g.name == ref), None)
+
+
+def visible_groups(live: LiveConfig, principal: Principal) -> list[Group]:
+    return [g for g in live.groups.values() if can_see_group(principal, g)]
+
+
 def group_for(live: LiveConfig, principal: Principal, ref: str) -> Group:
     """A group by id or name if the principal may see it; 404 otherwise."""
-    group = live.groups.get(ref) or next((g for g in live.groups.values() if g.name == ref), None)
+    group = find_group(live, ref)
     if group is None or not can_see_group(principal, group):
         raise NotFound("Group not found")
     return group
@@ -73,7 +134,9 @@ def mcp_servers_in_scope(
     """Servers an MCP session may list and call: the route's scope cut by the caller's rights.
 
     ``principal`` is None when bearer auth is off (MCPHub's open mode): the route decides.
-    A servers-scoped key never reaches another server through a group route.
+    A servers-scoped key never reaches another server through a group route, and a
+    groups-scoped key reaches its servers only through that group's route, where the
+    group's selections apply (not through ``/mcp/{server}`` or the global route).
     """
     if server is not None:
         names = [server] if server in live.servers else []
@@ -93,7 +156,7 @@ def mcp_servers_in_scope(
                 g = live.groups.get(ref) or next(
                     (x for x in live.groups.values() if x.name == ref), None
                 )
-                if g is not None and (group is None or g.id == group.id):
+                if g is not None and group is not None and g.id == group.id:
                     allowed.update(s.name for s in g.servers)
         return [n for n in names if n in allowed]
     return [n for n in names if principal.owns(live.servers[n].owner)]

@@ -29,7 +29,12 @@ log = logging.getLogger(__name__)
 HANDLER_MODULES = (
     "hub.api.health",
     "hub.api.auth",
+    "hub.api.users",
+    "hub.api.keys",
+    "hub.api.groups",
+    "hub.api.templates",
     "hub.api.plugins",
+    "hub.mcp.routes",
 )
 """Core route tables, each module ending in ``default_handlers``; the fallback 404 is last."""
 
