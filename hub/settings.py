@@ -199,6 +199,13 @@ class RoutingConfig(Model):
     unprefixed_server_route: bool = Field(
         False, description="Single-server routes serve the upstream's own, unprefixed names."
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names MCP routes accept (DNS-rebinding guard); loopback always.",
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="Browser origins MCP routes accept besides the host's own."
+    )
 
 
 class InstallConfig(Model):

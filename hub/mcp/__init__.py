@@ -1,0 +1,1 @@
+"""The downstream MCP endpoint: what every MCP client talks to."""

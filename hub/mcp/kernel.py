@@ -1,0 +1,305 @@
+"""The hub's MCP server: one SDK ``Server`` whose handlers read the caller's view.
+
+The HTTP layer puts a ``CallInfo`` in each request's metadata (``ctx.request``); handlers
+answer lists from the view and route calls to the owning upstream, checked against that
+same view, so nothing the caller cannot list can be called.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import mcp_types as t
+from mcp.server import Server, ServerRequestContext
+from mcp.server.context import CallNext, HandlerResult
+from mcp.server.lowlevel.server import NotificationOptions
+from mcp.server.models import InitializationOptions
+from mcp.shared.exceptions import MCPError
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+from hub import __version__
+from hub.calls import ToolCall, current_downstream
+from hub.catalog import LIST_KEYS, View
+from hub.errors import HubError, UpstreamError
+
+if TYPE_CHECKING:
+    from hub.app import Hub
+    from hub.auth import Principal
+    from hub.calls import Downstream
+    from hub.mcp.session import HubSession
+
+log = logging.getLogger(__name__)
+
+RESOURCE_NOT_FOUND = -32002
+"""The handshake era's conventional resource-not-found code (2026 uses -32602)."""
+
+ENVELOPE_PREFIX = "io.modelcontextprotocol/"
+
+
+@dataclass
+class CallInfo:
+    """Everything a handler needs about the downstream request it serves."""
+
+    hub: Hub
+    view: View
+    principal: Principal | None
+    group: str | None
+    downstream: Downstream
+    session: HubSession | None = None
+    listen: dict[str, Any] = field(default_factory=dict)
+
+
+Ctx = ServerRequestContext[Any, CallInfo]
+
+
+def _info(ctx: Ctx) -> CallInfo:
+    info = ctx.request
+    if not isinstance(info, CallInfo):
+        raise MCPError(t.INTERNAL_ERROR, "request carries no hub context")
+    return info
+
+
+def _forward_meta(meta: Any) -> dict[str, Any] | None:
+    """The caller's ``_meta`` minus what belongs to this hop (progress token, envelope)."""
+    if meta is None:
+        return None
+    raw = meta.model_dump(by_alias=True, exclude_none=True) if hasattr(meta, "model_dump") else meta
+    out = {
+        k: v
+        for k, v in dict(raw).items()
+        if k != "progressToken" and not str(k).startswith(ENVELOPE_PREFIX)
+    }
+    return out or None
+
+
+async def _upstream(info: CallInfo, op: str, server: str, **kwargs: Any) -> dict[str, Any]:
+    """Call the upstream manager with the caller as ``current_downstream``."""
+    token = current_downstream.set(info.downstream)
+    try:
+        fn = getattr(info.hub.upstreams, op)
+        result: dict[str, Any] = await fn(server, **kwargs)
+        return result
+    finally:
+        current_downstream.reset(token)
+
+
+def _hub_error(exc: HubError) -> MCPError:
+    return MCPError(t.INVALID_REQUEST if exc.status < 500 else t.INTERNAL_ERROR, exc.message)
+
+
+# ---------------------------------------------------------------------- lists
+
+
+async def _list(ctx: Ctx, params: t.PaginatedRequestParams | None) -> dict[str, Any]:
+    kind, key = LIST_KEYS[ctx.method]
+    cursor = params.cursor if params is not None else None
+    try:
+        items, next_cursor = _info(ctx).view.page(kind, cursor)
+    except ValueError:
+        raise MCPError(t.INVALID_PARAMS, "Invalid cursor") from None
+    out: dict[str, Any] = {key: items}
+    if next_cursor is not None:
+        out["nextCursor"] = next_cursor
+    return out
+
+
+async def list_cache(ctx: Ctx, call_next: CallNext) -> HandlerResult:
+    """Serve ``*/list`` from the view's pre-serialised pages (SDK list dumps are slow)."""
+    if ctx.method not in LIST_KEYS:
+        return await call_next(ctx)
+    info = ctx.request
+    if not isinstance(info, CallInfo):
+        return await call_next(ctx)
+    session = info.session
+    if session is not None and not session.connection.initialize_accepted:
+        return await call_next(ctx)
+    params = ctx.params or {}
+    cursor = params.get("cursor")
+    if cursor is not None and not isinstance(cursor, str):
+        return await call_next(ctx)
+    key = (ctx.method, ctx.protocol_version, cursor)
+    cached = info.view.wire.get(key)
+    if cached is None:
+        result = await call_next(ctx)
+        if not isinstance(result, dict):
+            return result
+        info.view.wire[key] = cached = result
+    return dict(cached)
+
+
+# ---------------------------------------------------------------------- calls
+
+
+async def call_tool(ctx: Ctx, params: t.CallToolRequestParams) -> dict[str, Any]:
+    info = _info(ctx)
+    target = info.view.tool(params.name)
+    if target is None:
+        raise MCPError(t.INVALID_PARAMS, f"Unknown tool: {params.name}")
+    server, tool = target
+    hub = info.hub
+    call = ToolCall(
+        server=server,
+        tool=tool,
+        arguments=dict(params.arguments or {}),
+        principal=info.principal,
+        session_id=info.session.id if info.session else None,
+        group=info.group,
+        meta=_forward_meta(params.meta) or {},
+    )
+    hooks = hub.plugins.has_impl("after_tool_call")
+    if hub.plugins.has_impl("before_tool_call"):
+        try:
+            await hub.plugins.before_tool_call(hub, call)
+        except HubError as exc:
+            raise _hub_error(exc) from None
+    try:
+        result = await _upstream(
+            info,
+            "call_tool",
+            call.server,
+            name=call.tool,
+            arguments=call.arguments,
+            meta=call.meta or None,
+        )
+    except UpstreamError as exc:
+        result = {"content": [{"type": "text", "text": f"Error: {exc.message}"}], "isError": True}
+    except BaseException as exc:
+        if hooks:
+            await hub.plugins.after_tool_call(hub, call, None, exc)
+        raise
+    if hooks:
+        await hub.plugins.after_tool_call(hub, call, result, None)
+    return result
+
+
+async def get_prompt(ctx: Ctx, params: t.GetPromptRequestParams) -> dict[str, Any]:
+    info = _info(ctx)
+    target = info.view.prompt(params.name)
+    if target is None:
+        raise MCPError(t.INVALID_PARAMS, f"Unknown prompt: {params.name}")
+    server, name = target
+    try:
+        return await _upstream(
+            info, "get_prompt", server, name=name, arguments=dict(params.arguments or {})
+        )
+    except UpstreamError as exc:
+        raise MCPError(t.INTERNAL_ERROR, exc.message) from None
+
+
+def _not_found(ctx: Ctx, uri: str) -> MCPError:
+    code = (
+        t.INVALID_PARAMS if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS else RESOURCE_NOT_FOUND
+    )
+    return MCPError(code, f"Resource not found: {uri}", data={"uri": uri})
+
+
+async def read_resource(ctx: Ctx, params: t.ReadResourceRequestParams) -> dict[str, Any]:
+    info = _info(ctx)
+    uri = str(params.uri)
+    server = info.view.resource_owner(uri)
+    if server is None:
+        raise _not_found(ctx, uri)
+    try:
+        return await _upstream(info, "read_resource", server, uri=uri)
+    except UpstreamError as exc:
+        raise MCPError(t.INTERNAL_ERROR, exc.message) from None
+
+
+async def subscribe(ctx: Ctx, params: t.SubscribeRequestParams) -> dict[str, Any]:
+    info = _info(ctx)
+    uri = str(params.uri)
+    server = info.view.resource_owner(uri)
+    if server is None:
+        raise _not_found(ctx, uri)
+    try:
+        await _upstream(info, "subscribe_resource", server, uri=uri)
+    except UpstreamError as exc:
+        raise MCPError(t.INTERNAL_ERROR, exc.message) from None
+    if info.session is not None:
+        info.session.subscriptions.add(uri)
+    return {}
+
+
+async def unsubscribe(ctx: Ctx, params: t.UnsubscribeRequestParams) -> dict[str, Any]:
+    """Stop relaying updates to this session; the shared upstream subscription stays."""
+    info = _info(ctx)
+    if info.session is not None:
+        info.session.subscriptions.discard(str(params.uri))
+    return {}
+
+
+async def complete(ctx: Ctx, params: t.CompleteRequestParams) -> dict[str, Any]:
+    info = _info(ctx)
+    ref = params.ref.model_dump(by_alias=True, exclude_none=True)
+    if ref.get("type") == "ref/prompt":
+        target = info.view.prompt(str(ref.get("name")))
+        if target is None:
+            raise MCPError(t.INVALID_PARAMS, f"Unknown prompt: {ref.get('name')}")
+        server, ref["name"] = target
+    else:
+        uri = str(ref.get("uri"))
+        server_or_none = info.view.resource_owner(uri) or next(
+            (s for s, tpl in info.view.template_owners if str(tpl) == uri), None
+        )
+        if server_or_none is None:
+            raise _not_found(ctx, uri)
+        server = server_or_none
+    context = (
+        params.context.model_dump(by_alias=True, exclude_none=True) if params.context else None
+    )
+    try:
+        return await _upstream(
+            info,
+            "complete",
+            server,
+            ref=ref,
+            argument=params.argument.model_dump(by_alias=True, exclude_none=True),
+            context=context,
+        )
+    except UpstreamError as exc:
+        raise MCPError(t.INTERNAL_ERROR, exc.message) from None
+
+
+async def set_level(ctx: Ctx, params: t.SetLevelRequestParams) -> dict[str, Any]:
+    info = _info(ctx)
+    if info.session is not None:
+        info.session.log_level = params.level
+    return {}
+
+
+# ---------------------------------------------------------------------- server
+
+
+def build_server(listen: Any) -> tuple[Server[Any], InitializationOptions]:
+    """The hub's one SDK server (scope lives in each request) and its handshake options."""
+    server: Server[Any] = Server(
+        "mcphub",
+        version=__version__,
+        on_list_tools=_list,
+        on_call_tool=call_tool,
+        on_list_prompts=_list,
+        on_get_prompt=get_prompt,
+        on_list_resources=_list,
+        on_list_resource_templates=_list,
+        on_read_resource=read_resource,
+        on_subscribe_resource=subscribe,
+        on_unsubscribe_resource=unsubscribe,
+        on_completion=complete,
+        on_subscriptions_listen=listen,
+    )
+    # Registered directly: the constructor argument warns that logging is deprecated at 2026.
+    server.add_request_handler("logging/setLevel", t.SetLevelRequestParams, set_level)
+    # The default OpenTelemetry middleware costs ~0.1-0.2 ms per request with no exporter.
+    server.middleware[:] = [list_cache]
+    options = server.create_initialization_options(
+        NotificationOptions(prompts_changed=True, resources_changed=True, tools_changed=True)
+    )
+    return server, options
+
+
+def tool_schema(view: View, name: str) -> Mapping[str, Any] | None:
+    schema = view.tool_schema(name)
+    return schema if isinstance(schema, Mapping) else None

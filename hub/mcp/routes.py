@@ -1,0 +1,22 @@
+"""MCP routes (relative to ``BASE_PATH``): streamable HTTP, legacy SSE, user-scoped variants."""
+
+from __future__ import annotations
+
+from hub.mcp.sse import MessagesHandler, SseHandler
+from hub.mcp.streamable import McpHandler
+
+USER = r"/(?!api/)([^/]+)"
+"""A user-name segment; never ``api`` so the REST API keeps its paths."""
+
+default_handlers = [
+    (r"/mcp/?", McpHandler),
+    (r"/mcp/(.+)", McpHandler),
+    (r"/sse/?", SseHandler),
+    (r"/sse/(.+)", SseHandler),
+    (r"/messages/?", MessagesHandler),
+    (USER + r"/mcp/?", McpHandler, {"user_scoped": True}),
+    (USER + r"/mcp/(.+)", McpHandler, {"user_scoped": True}),
+    (USER + r"/sse/?", SseHandler, {"user_scoped": True}),
+    (USER + r"/sse/(.+)", SseHandler, {"user_scoped": True}),
+    (USER + r"/messages/?", MessagesHandler, {"user_scoped": True}),
+]

@@ -1,0 +1,295 @@
+"""Downstream sessions (2025 wire and legacy SSE) and the per-request dispatch context.
+
+A ``HubSession`` is its own standalone ``Outbound``: messages not tied to a request go to its
+queue, which the GET stream (or the legacy SSE stream) drains. A ``PostCtx`` is the
+``DispatchContext`` of one POST: it replies with JSON unless the handler emits something
+(progress, a log line, a server->client request), which switches the reply to SSE.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import mcp_types as t
+from mcp.server.connection import Connection
+from mcp.server.models import InitializationOptions
+from mcp.server.runner import ServerRunner
+from mcp.shared.dispatcher import CallOptions
+from mcp.shared.exceptions import MCPError, NoBackChannelError
+from mcp.shared.jsonrpc_dispatcher import progress_token_from_params
+from mcp.shared.message import ServerMessageMetadata
+from mcp.shared.transport_context import TransportContext
+
+from hub.catalog import Scope, View
+
+if TYPE_CHECKING:
+    from mcp.server import Server
+
+log = logging.getLogger(__name__)
+
+SERVER_REQUEST_TIMEOUT = 300.0
+"""How long a relayed sampling/elicitation/roots request waits for the client."""
+
+Message = dict[str, Any]
+Sink = Callable[[Message], Any]
+
+
+def frame(msg: Message) -> bytes:
+    return b"event: message\r\ndata: " + dumps(msg) + b"\r\n\r\n"
+
+
+def dumps(msg: Any) -> bytes:
+    return json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def notification(method: str, params: Mapping[str, Any] | None) -> Message:
+    msg: Message = {"jsonrpc": "2.0", "method": method}
+    if params:
+        msg["params"] = dict(params)
+    return msg
+
+
+class HubSession:
+    """One downstream handshake-era session (streamable HTTP or legacy SSE)."""
+
+    def __init__(
+        self,
+        server: Server[Any],
+        options: InitializationOptions,
+        *,
+        owner: str,
+        principal: Any,
+        route: Any,
+        scope: Scope,
+        session_id: str | None = None,
+        legacy_sse: bool = False,
+    ) -> None:
+        self.id = session_id or uuid.uuid4().hex
+        self.owner = owner
+        """Who created the session (principal key); nobody else may use it."""
+        self.principal = principal
+        self.route = route
+        self.scope = scope
+        self.view: View | None = None
+        self.legacy_sse = legacy_sse
+        self.stream: asyncio.Queue[Message | None] | None = None
+        """The standalone stream (GET /mcp, or the legacy SSE stream); None when none is open."""
+        self.pending: dict[str, asyncio.Future[Message]] = {}
+        self.inflight: dict[Any, anyio.CancelScope] = {}
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.subscriptions: set[str] = set()
+        self.log_level: str | None = None
+        self.last_seen = time.monotonic()
+        self.closed = False
+        self._ids = itertools.count(1)
+        self.connection = Connection.for_loop(self, session_id=self.id)
+        self.runner = ServerRunner(server, self.connection, {}, init_options=options)
+
+    def touch(self) -> None:
+        self.last_seen = time.monotonic()
+
+    def push(self, msg: Message) -> bool:
+        """Queue a message on the standalone stream; False when there is none."""
+        if self.stream is None or self.closed:
+            return False
+        self.stream.put_nowait(msg)
+        return True
+
+    # Outbound (standalone channel) --------------------------------------------------
+
+    async def notify(
+        self, method: str, params: Mapping[str, Any] | None, opts: CallOptions | None = None
+    ) -> None:
+        self.push(notification(method, params))
+
+    async def send_raw_request(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None,
+        opts: CallOptions | None = None,
+        sink: Sink | None = None,
+    ) -> dict[str, Any]:
+        """Send a server->client request on ``sink`` (or the standalone stream); await the answer."""
+        if sink is None and self.stream is None:
+            raise NoBackChannelError(method)
+        rid = f"hub-{next(self._ids)}"
+        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        self.pending[rid] = future
+        msg: Message = {"jsonrpc": "2.0", "id": rid, "method": method}
+        if params is not None:
+            msg["params"] = dict(params)
+        try:
+            if sink is not None:
+                await sink(msg)
+            else:
+                self.push(msg)
+            timeout = (opts or {}).get("timeout", SERVER_REQUEST_TIMEOUT)
+            with anyio.fail_after(timeout):
+                answer = await future
+        finally:
+            self.pending.pop(rid, None)
+        if "error" in answer:
+            raise MCPError.from_error_data(t.ErrorData.model_validate(answer["error"]))
+        result: dict[str, Any] = answer.get("result") or {}
+        return result
+
+    def answer(self, msg: Message) -> bool:
+        """Deliver a client's response to one of our requests."""
+        future = self.pending.get(msg.get("id"))  # type: ignore[arg-type]
+        if future is None or future.done():
+            return False
+        future.set_result(msg)
+        return True
+
+    def cancel(self, request_id: Any) -> None:
+        scope = self.inflight.get(request_id)
+        if scope is not None:
+            scope.cancel()
+
+    def close(self) -> None:
+        """End the session: streams end, in-flight work is cancelled, waiters fail."""
+        if self.closed:
+            return
+        self.closed = True
+        if self.stream is not None:
+            self.stream.put_nowait(None)
+        for scope in list(self.inflight.values()):
+            scope.cancel()
+        for task in list(self.tasks):
+            task.cancel()
+        for future in self.pending.values():
+            if not future.done():
+                future.set_exception(MCPError(t.INVALID_REQUEST, "Session closed"))
+        self.pending.clear()
+
+
+class PostCtx:
+    """``DispatchContext`` + hub ``Downstream`` for one inbound request.
+
+    ``emit`` writes a message for this request: onto the POST's SSE body (2025 streamable),
+    onto the session stream (legacy SSE), or nowhere when the channel is gone.
+    """
+
+    def __init__(
+        self,
+        emit: Callable[[Message], Any],
+        session: HubSession | None,
+        request_id: Any,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str],
+        *,
+        can_send: bool = True,
+        kind: str = "streamable-http",
+        request_context: Any = None,
+    ) -> None:
+        self._emit = emit
+        self.session = session
+        self.request_id = request_id
+        self.headers = headers
+        self.progress_token = progress_token_from_params(params)
+        self.cancel_requested = anyio.Event()
+        self.can_send_request = can_send and session is not None
+        self.message_metadata = ServerMessageMetadata(request_context=request_context)
+        self.transport = TransportContext(
+            kind=kind, can_send_request=self.can_send_request, headers=headers
+        )
+        self.input_required: Any = None
+
+    async def emit(self, msg: Message) -> None:
+        result = self._emit(msg)
+        if asyncio.iscoroutine(result):
+            await result
+
+    async def notify(
+        self, method: str, params: Mapping[str, Any] | None, opts: CallOptions | None = None
+    ) -> None:
+        await self.emit(notification(method, params))
+
+    async def send_raw_request(
+        self, method: str, params: Mapping[str, Any] | None, opts: CallOptions | None = None
+    ) -> dict[str, Any]:
+        if not self.can_send_request or self.session is None:
+            raise NoBackChannelError(method)
+        return await self.session.send_raw_request(method, params, opts, sink=self.emit)
+
+    async def progress(
+        self, progress: float, total: float | None = None, message: str | None = None
+    ) -> None:
+        if self.progress_token is None:
+            return
+        params: dict[str, Any] = {"progressToken": self.progress_token, "progress": progress}
+        if total is not None:
+            params["total"] = total
+        if message is not None:
+            params["message"] = message
+        await self.notify("notifications/progress", params)
+
+    # hub.calls.Downstream ---------------------------------------------------------
+
+    async def request(self, method: str, params: dict[str, Any] | None) -> dict[str, Any]:
+        """Relay an upstream's sampling / elicitation / roots request to this caller."""
+        return await self.send_raw_request(method, params)
+
+
+class Sessions:
+    """The live handshake-era sessions, with idle reaping and a cap."""
+
+    def __init__(self, *, max_sessions: int = 10_000, idle_timeout: float = 1800.0) -> None:
+        self.by_id: dict[str, HubSession] = {}
+        self.max_sessions = max_sessions
+        self.idle_timeout = idle_timeout
+        self._last_reap = time.monotonic()
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+    def __iter__(self) -> Any:
+        return iter(list(self.by_id.values()))
+
+    def add(self, session: HubSession) -> bool:
+        """Register a session; False when the hub is full even after reaping."""
+        self.reap(force=len(self.by_id) >= self.max_sessions)
+        if len(self.by_id) >= self.max_sessions:
+            return False
+        self.by_id[session.id] = session
+        return True
+
+    def get(self, session_id: str) -> HubSession | None:
+        session = self.by_id.get(session_id)
+        if session is not None and self._idle(session, time.monotonic()):
+            self.remove(session_id)
+            return None
+        return session
+
+    def remove(self, session_id: str) -> HubSession | None:
+        session = self.by_id.pop(session_id, None)
+        if session is not None:
+            session.close()
+        return session
+
+    def _idle(self, session: HubSession, now: float) -> bool:
+        busy = session.stream is not None or session.inflight or session.tasks
+        return not busy and now - session.last_seen > self.idle_timeout
+
+    def reap(self, *, force: bool = False) -> int:
+        """Drop idle sessions (at most once a minute unless forced)."""
+        now = time.monotonic()
+        if not force and now - self._last_reap < 60:
+            return 0
+        self._last_reap = now
+        idle = [s.id for s in self.by_id.values() if self._idle(s, now)]
+        for sid in idle:
+            self.remove(sid)
+        return len(idle)
+
+    def close_all(self) -> None:
+        for sid in list(self.by_id):
+            self.remove(sid)

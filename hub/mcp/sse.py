@@ -1,0 +1,132 @@
+"""Legacy HTTP+SSE (2024-11-05 transport): ``GET /sse[/{segment}]`` + ``POST /messages``.
+
+The GET opens a session and is its only outbound channel: replies, notifications and
+server->client requests are all written there. Each POSTed request runs in a task owned by
+the session, so closing the stream cancels whatever is still running upstream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import anyio
+import mcp_types as t
+
+from hub.mcp.gate import GateError, authenticate, check_origin, principal_key
+from hub.mcp.session import HubSession, Message, PostCtx
+from hub.mcp.streamable import (
+    SMART_DISABLED,
+    McpBaseHandler,
+    error_message,
+    exception_message,
+)
+
+log = logging.getLogger(__name__)
+
+
+class SseHandler(McpBaseHandler):
+    """``GET /sse[/{segment}]`` and ``/{user}/sse[/{segment}]``."""
+
+    SUPPORTED_METHODS = ("GET",)
+
+    async def get(self, *_: Any) -> None:
+        session = self.endpoint.new_session(self.route, self.principal, legacy_sse=True)
+        if session is None:
+            self.send(error_message(None, t.INTERNAL_ERROR, "Too many sessions"), 503)
+            return
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.stream_queue = session.stream = queue
+        user = self.route.user
+        path = f"{self.hub.base_path}/{user}/messages" if user else f"{self.hub.base_path}/messages"
+        self.start_sse()
+        try:
+            await self.write_frame(
+                f"event: endpoint\ndata: {path}?sessionId={session.id}\n\n".encode()
+            )
+            await self.pump(queue)
+        finally:
+            self.endpoint.sessions.remove(session.id)
+
+
+class MessagesHandler(McpBaseHandler):
+    """``POST /messages?sessionId=`` (and ``/{user}/messages``): 202, answer on the stream."""
+
+    SUPPORTED_METHODS = ("POST",)
+
+    async def prepare(self) -> None:
+        user = self.path_args[0] if self.user_scoped and self.path_args else None
+        try:
+            check_origin(self.hub, self.request)
+            self.principal = await authenticate(self.hub, self.request, user)
+        except GateError as exc:
+            self.refuse(exc)
+            return
+        sid = self.get_query_argument("sessionId", None) or self.get_query_argument(
+            "session_id", None
+        )
+        if not sid:
+            self.refuse(GateError(400, "Missing sessionId parameter", text=True))
+            return
+        session = self.endpoint.sessions.get(sid)
+        if (
+            session is None
+            or not session.legacy_sse
+            or session.owner != principal_key(self.principal)
+            or session.route.user != user
+        ):
+            self.refuse(GateError(404, "No transport found for sessionId", text=True))
+            return
+        session.touch()
+        self.session = session
+        self.route = session.route
+
+    async def post(self, *_: Any) -> None:
+        session = self.session
+        msg = self.read_message()
+        if msg is None or session is None:
+            return
+        self.accepted()
+        method, rid, params = msg.get("method"), msg.get("id"), msg.get("params")
+        if not isinstance(method, str):
+            session.answer(msg)
+            return
+        if "id" not in msg:
+            if method == "notifications/cancelled" and isinstance(params, dict):
+                session.cancel(params.get("requestId"))
+                return
+            ctx = PostCtx(session.push, session, None, params, self.request.headers, can_send=False)
+            await session.runner.on_notify(ctx, method, params)
+            return
+        if self.route.smart:
+            session.push(error_message(rid, t.INVALID_REQUEST, SMART_DISABLED))
+            return
+        if rid in session.inflight:
+            session.push(error_message(rid, t.INVALID_REQUEST, "Duplicate in-flight request id"))
+            return
+        ctx = PostCtx(session.push, session, rid, params, dict(self.request.headers), kind="sse")
+        info = self.endpoint.call_info(self.route, self.principal, ctx, session)
+        ctx.message_metadata.request_context = info
+        scope = anyio.CancelScope()
+        session.inflight[rid] = scope
+        task = asyncio.get_running_loop().create_task(run(session, scope, method, rid, params, ctx))
+        session.tasks.add(task)
+        task.add_done_callback(session.tasks.discard)
+
+
+async def run(
+    session: HubSession, scope: anyio.CancelScope, method: str, rid: Any, params: Any, ctx: PostCtx
+) -> None:
+    """One request of a legacy SSE session; its answer goes onto the session stream."""
+    out: Message | None = None
+    with scope:
+        try:
+            result = await session.runner.on_request(ctx, method, params)
+            out = {"jsonrpc": "2.0", "id": rid, "result": result}
+        except Exception as exc:  # noqa: BLE001 - JSON-RPC boundary: any failure is an error reply
+            out = exception_message(rid, exc)
+        finally:
+            session.inflight.pop(rid, None)
+    if out is not None and not scope.cancelled_caught:
+        session.push(out)

@@ -1,0 +1,451 @@
+"""Streamable HTTP on ``/mcp[/{segment}]``: the 2025 session wire and the 2026 stateless wire.
+
+Each POST hands its one message to the SDK kernel (``ServerRunner.on_request`` for a session,
+``serve_one`` for a 2026 exchange) in the handler's own task. The reply is JSON unless the
+handler emits first (progress, logs, a relayed sampling request), which turns it into SSE.
+Tornado does not cancel a handler when its client leaves, so each request runs in a cancel
+scope that ``on_connection_close`` cancels; that cancels the upstream call too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import anyio
+import mcp_types as t
+import tornado.iostream
+import tornado.web
+from mcp.server.connection import Connection
+from mcp.server.runner import modern_error_data, serve_one
+from mcp.shared.inbound import (
+    ERROR_CODE_HTTP_STATUS,
+    MCP_PARAM_HEADER_PREFIX,
+    InboundLadderRejection,
+    classify_inbound_request,
+    find_duplicated_routing_header,
+    unsupported_protocol_version_rejection,
+    validate_mcp_param_headers,
+)
+from mcp.shared.jsonrpc_dispatcher import handler_exception_to_error_data
+from mcp_types import PROTOCOL_VERSION_META_KEY
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
+
+from hub.app import Hub
+from hub.auth import Policy, Principal
+from hub.mcp.endpoint import McpEndpoint, endpoint_of
+from hub.mcp.gate import GateError, Route, authenticate, check_origin, resolve
+from hub.mcp.kernel import tool_schema
+from hub.mcp.session import HubSession, Message, PostCtx, dumps, frame
+from hub.settings import parse_size
+
+log = logging.getLogger(__name__)
+
+PING_INTERVAL = 15.0
+SMART_DISABLED = "Smart routing is not enabled on this hub"
+
+
+def error_message(rid: Any, code: int, message: str, data: Any = None) -> Message:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return {"jsonrpc": "2.0", "id": rid, "error": error}
+
+
+def exception_message(rid: Any, exc: BaseException) -> Message:
+    data = handler_exception_to_error_data(exc) if isinstance(exc, Exception) else None
+    if data is None:
+        log.exception("MCP handler failed", exc_info=exc)
+        data = t.ErrorData(code=t.INTERNAL_ERROR, message="Internal error")
+    return {"jsonrpc": "2.0", "id": rid, "error": data.model_dump(mode="json", exclude_none=True)}
+
+
+class McpBaseHandler(tornado.web.RequestHandler):
+    """Shared gate (origin, auth, scope) and reply helpers of the MCP routes."""
+
+    policy = Policy.PUBLIC
+    """Public at the framework level: MCP auth (bearer keys, 401 challenge) happens here."""
+
+    def initialize(self, hub: Hub, user_scoped: bool = False) -> None:
+        self.hub = hub
+        self.user_scoped = user_scoped
+        self.endpoint: McpEndpoint = endpoint_of(hub)
+        self.principal: Principal | None = None
+        self.route = Route()
+        self.gone = False
+        self.sse = False
+        self.cancel_scope: anyio.CancelScope | None = None
+        self.stream_queue: asyncio.Queue[Any] | None = None
+        self.session: HubSession | None = None
+
+    def compute_etag(self) -> str | None:
+        return None
+
+    def check_xsrf_cookie(self) -> None:
+        """Token auth only."""
+
+    def on_connection_close(self) -> None:
+        self.gone = True
+        if self.cancel_scope is not None:
+            self.cancel_scope.cancel()
+        if self.stream_queue is not None:
+            self.stream_queue.put_nowait(None)
+
+    def path_parts(self) -> tuple[str | None, str | None]:
+        """(user, segment) from the URL."""
+        args = [a for a in self.path_args if a is not None]
+        if self.user_scoped:
+            return args[0], (args[1] if len(args) > 1 else None)
+        return None, (args[0] if args else None)
+
+    async def prepare(self) -> None:
+        user, segment = self.path_parts()
+        try:
+            check_origin(self.hub, self.request)
+            self.principal = await authenticate(self.hub, self.request, user)
+            self.route = resolve(self.hub, self.principal, segment, user)
+        except GateError as exc:
+            self.refuse(exc)
+
+    def refuse(self, exc: GateError) -> None:
+        self.set_status(exc.status)
+        for name, value in exc.headers.items():
+            self.set_header(name, value)
+        if exc.text:
+            self.set_header("Content-Type", "text/plain; charset=UTF-8")
+            self.finish(exc.message)
+        elif exc.body is not None:
+            self.send(exc.body, exc.status)
+        else:
+            self.send(error_message(None, t.INVALID_REQUEST, exc.message), exc.status)
+
+    def send(self, body: Any, status: int = 200) -> None:
+        if self._finished or self.gone:
+            return
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(dumps(body))
+
+    def accepted(self) -> None:
+        if not self._finished and not self.gone:
+            self.set_status(202)
+            self.finish()
+
+    def start_sse(self) -> None:
+        self.sse = True
+        self.set_status(200)
+        self.set_header("Content-Type", "text/event-stream")
+        self.set_header("Cache-Control", "no-cache, no-transform")
+        self.set_header("X-Accel-Buffering", "no")
+
+    async def write_frame(self, data: bytes) -> None:
+        if self.gone or self._finished:
+            return
+        self.write(data)
+        try:
+            await self.flush()
+        except tornado.iostream.StreamClosedError:
+            self.gone = True
+
+    async def pump(self, queue: asyncio.Queue[Any]) -> None:
+        """Write queued messages as SSE frames, with a comment ping when idle."""
+        await self.write_frame(b": stream open\n\n")
+        while not self.gone:
+            try:
+                msg = await asyncio.wait_for(queue.get(), PING_INTERVAL)
+            except TimeoutError:
+                await self.write_frame(b": ping\n\n")
+                continue
+            if msg is None:
+                break
+            await self.write_frame(frame(msg))
+        if not self.gone and not self._finished:
+            self.finish()
+
+    def read_message(self) -> Message | None:
+        """The POSTed JSON-RPC message, or None after answering the error."""
+        limit = parse_size(self.hub.config.system.routing.json_body_limit)
+        body = self.request.body or b""
+        if len(body) > limit:
+            self.send(error_message(None, t.INVALID_REQUEST, "Request body too large"), 413)
+            return None
+        try:
+            msg = json.loads(body)
+        except (ValueError, RecursionError):
+            self.send(error_message(None, t.PARSE_ERROR, "Parse error"), 400)
+            return None
+        if isinstance(msg, list):
+            self.send(
+                error_message(None, t.INVALID_REQUEST, "Batch requests are not supported"), 400
+            )
+            return None
+        if not isinstance(msg, dict) or msg.get("jsonrpc") != "2.0":
+            self.send(error_message(None, t.INVALID_REQUEST, "Invalid JSON-RPC message"), 400)
+            return None
+        return msg
+
+
+def _is_modern(msg: Message, version: str | None) -> bool:
+    if version is not None:
+        return version not in HANDSHAKE_PROTOCOL_VERSIONS
+    params = msg.get("params")
+    meta = params.get("_meta") if isinstance(params, dict) else None
+    return (
+        msg.get("method") != "initialize"
+        and isinstance(meta, dict)
+        and (PROTOCOL_VERSION_META_KEY in meta)
+    )
+
+
+class McpHandler(McpBaseHandler):
+    """``POST/GET/DELETE /mcp[/{segment}]`` and ``/{user}/mcp[/{segment}]``."""
+
+    SUPPORTED_METHODS = ("GET", "POST", "DELETE")
+
+    async def emit(self, msg: Message) -> None:
+        """A message for the current POST: the first one switches the reply to SSE."""
+        if self.gone or self._finished:
+            return
+        if not self.sse:
+            self.start_sse()
+            if self.session is not None:
+                self.set_header("Mcp-Session-Id", self.session.id)
+        await self.write_frame(frame(msg))
+
+    def reply(self, msg: Message, status: int = 200) -> None:
+        if self.gone or self._finished:
+            return
+        if self.sse:
+            self.write(frame(msg))
+            self.finish()
+            return
+        if self.session is not None:
+            self.set_header("Mcp-Session-Id", self.session.id)
+        self.send(msg, status)
+
+    # ------------------------------------------------------------------ POST
+
+    async def post(self, *_: Any) -> None:
+        msg = self.read_message()
+        if msg is None:
+            return
+        if self.route.smart:
+            if "id" in msg and "method" in msg:
+                self.send(error_message(msg["id"], t.INVALID_REQUEST, SMART_DISABLED))
+            else:
+                self.accepted()
+            return
+        version = self.request.headers.get("MCP-Protocol-Version")
+        if _is_modern(msg, version):
+            await self.modern(msg)
+        else:
+            await self.legacy(msg, version)
+
+    async def legacy(self, msg: Message, version: str | None) -> None:
+        method, rid, params = msg.get("method"), msg.get("id"), msg.get("params")
+        endpoint = self.endpoint
+        if method == "initialize":
+            session = endpoint.new_session(self.route, self.principal)
+            if session is None:
+                self.send(error_message(rid, t.INTERNAL_ERROR, "Too many sessions"), 503)
+                return
+        else:
+            sid = self.request.headers.get("Mcp-Session-Id")
+            if not sid:
+                message = "Bad Request: Mcp-Session-Id header is required"
+                self.send(error_message(rid, t.INVALID_REQUEST, message), 400)
+                return
+            session = endpoint.find_session(sid, self.route, self.principal) or endpoint.rebuild(
+                sid, self.route, self.principal, version
+            )
+            if session is None:
+                self.send(error_message(rid, t.INVALID_REQUEST, "Session not found"), 404)
+                return
+        self.session = session
+        if not isinstance(method, str):
+            session.answer(msg)
+            self.accepted()
+            return
+        if "id" not in msg:
+            self.accepted()
+            await self.notify(session, method, params)
+            return
+        if rid in session.inflight:
+            self.reply(error_message(rid, t.INVALID_REQUEST, "Duplicate in-flight request id"))
+            return
+        await self.run(session, method, rid, params)
+
+    async def notify(self, session: HubSession, method: str, params: Any) -> None:
+        if method == "notifications/cancelled" and isinstance(params, dict):
+            session.cancel(params.get("requestId"))
+            return
+        ctx = PostCtx(self.emit, session, None, params, self.request.headers, can_send=False)
+        await session.runner.on_notify(ctx, method, params)
+
+    async def run(self, session: HubSession, method: str, rid: Any, params: Any) -> None:
+        ctx = PostCtx(self.emit, session, rid, params, self.request.headers)
+        info = self.endpoint.call_info(self.route, self.principal, ctx, session)
+        ctx.message_metadata.request_context = info
+        with anyio.CancelScope() as scope:
+            self.cancel_scope = scope
+            session.inflight[rid] = scope
+            try:
+                result = await session.runner.on_request(ctx, method, params)
+                out: Message = {"jsonrpc": "2.0", "id": rid, "result": result}
+            except Exception as exc:  # noqa: BLE001 - JSON-RPC boundary: any failure is an error reply
+                out = exception_message(rid, exc)
+            finally:
+                session.inflight.pop(rid, None)
+                self.cancel_scope = None
+        if scope.cancelled_caught:
+            # Cancelled by the client (notifications/cancelled or a disconnect): no answer.
+            if self.sse and not self.gone and not self._finished:
+                self.finish()
+            else:
+                self.accepted()
+            return
+        self.reply(out)
+
+    async def modern(self, msg: Message) -> None:
+        """One 2026-07-28 exchange: no session; the envelope travels in ``_meta``."""
+        rid = msg.get("id")
+        headers = {k.lower(): v for k, v in self.request.headers.get_all()}
+        if "id" not in msg:
+            requested = headers.get("mcp-protocol-version", "")
+            rejection = unsupported_protocol_version_rejection(requested)
+            if rejection is not None:
+                self.send(
+                    error_message(None, rejection.code, rejection.message, rejection.data), 400
+                )
+            else:
+                self.accepted()
+            return
+        method, params = msg.get("method"), msg.get("params")
+        if not isinstance(method, str):
+            self.send(error_message(rid, t.INVALID_REQUEST, "Invalid JSON-RPC request"), 400)
+            return
+        duplicated = find_duplicated_routing_header(self.request.headers.get_all())
+        verdict = (
+            InboundLadderRejection(t.HEADER_MISMATCH, f"{duplicated} header appears more than once")
+            if duplicated
+            else classify_inbound_request(msg, headers=headers)
+        )
+        if isinstance(verdict, InboundLadderRejection):
+            self.reject(rid, verdict)
+            return
+        ctx = PostCtx(self.emit, None, rid, params, headers, can_send=False)
+        info = self.endpoint.call_info(self.route, self.principal, ctx)
+        info.listen = {
+            "route": self.route,
+            "scope": self.endpoint.view(self.route, self.principal)[0],
+        }
+        ctx.message_metadata.request_context = info
+        if method == "tools/call" and isinstance(params, dict):
+            rejection = self.param_headers(info.view, params, headers)
+            if rejection is not None:
+                self.reject(rid, rejection)
+                return
+        connection = Connection.from_envelope(
+            verdict.protocol_version, verdict.client_info, verdict.client_capabilities
+        )
+        with anyio.CancelScope() as scope:
+            self.cancel_scope = scope
+            try:
+                result = await serve_one(
+                    self.endpoint.server,
+                    ctx,
+                    method,
+                    params,
+                    connection=connection,
+                    lifespan_state={},
+                )
+                out: Message = {"jsonrpc": "2.0", "id": rid, "result": result}
+            except Exception as exc:  # noqa: BLE001 - JSON-RPC boundary: any failure is an error reply
+                error = modern_error_data(exc)
+                out = error_message(rid, error.code, error.message, error.data)
+            finally:
+                self.cancel_scope = None
+        if scope.cancelled_caught:
+            return
+        status = ERROR_CODE_HTTP_STATUS.get(out["error"]["code"], 200) if "error" in out else 200
+        self.reply(out, status)
+
+    def reject(self, rid: Any, rejection: InboundLadderRejection) -> None:
+        status = ERROR_CODE_HTTP_STATUS.get(rejection.code, 400)
+        self.send(error_message(rid, rejection.code, rejection.message, rejection.data), status)
+
+    @staticmethod
+    def param_headers(
+        view: Any, params: Mapping[str, Any], headers: Mapping[str, str]
+    ) -> InboundLadderRejection | None:
+        """``Mcp-Param-*`` headers checked against the schema of the tool as this caller sees it."""
+        name = params.get("name")
+        arguments = params.get("arguments") or {}
+        if not isinstance(name, str) or not isinstance(arguments, Mapping):
+            return None
+        prefix = MCP_PARAM_HEADER_PREFIX.lower()
+        if not arguments and not any(h.startswith(prefix) for h in headers):
+            return None
+        schema = tool_schema(view, name)
+        if schema is None:
+            return None
+        return validate_mcp_param_headers(schema, arguments, headers)
+
+    # ------------------------------------------------------------------ GET / DELETE
+
+    async def get(self, *_: Any) -> None:
+        """The standalone SSE stream of a session (notifications, server->client requests)."""
+        version = self.request.headers.get("MCP-Protocol-Version")
+        if version is not None and version not in HANDSHAKE_PROTOCOL_VERSIONS:
+            self.set_header("Allow", "POST")
+            self.set_status(405)
+            self.finish()
+            return
+        accept = self.request.headers.get("Accept", "")
+        if "text/event-stream" not in accept and "*/*" not in accept:
+            self.send(
+                error_message(None, t.INVALID_REQUEST, "Accept must allow text/event-stream"), 406
+            )
+            return
+        session = self.lookup()
+        if session is None:
+            return
+        if session.stream is not None:
+            message = "Conflict: only one SSE stream is allowed per session"
+            self.send(error_message(None, t.INVALID_REQUEST, message), 409)
+            return
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.stream_queue = session.stream = queue
+        self.start_sse()
+        self.set_header("Mcp-Session-Id", session.id)
+        try:
+            await self.pump(queue)
+        finally:
+            if session.stream is queue:
+                session.stream = None
+            session.touch()
+
+    def lookup(self, rebuild: bool = True) -> HubSession | None:
+        sid = self.request.headers.get("Mcp-Session-Id")
+        if not sid:
+            message = "Bad Request: Mcp-Session-Id header is required"
+            self.send(error_message(None, t.INVALID_REQUEST, message), 400)
+            return None
+        session = self.endpoint.find_session(sid, self.route, self.principal)
+        if session is None and rebuild:
+            version = self.request.headers.get("MCP-Protocol-Version")
+            session = self.endpoint.rebuild(sid, self.route, self.principal, version)
+        if session is None:
+            self.send(error_message(None, t.INVALID_REQUEST, "Session not found"), 404)
+        return session
+
+    async def delete(self, *_: Any) -> None:
+        session = self.lookup(rebuild=False)
+        if session is None:
+            return
+        self.endpoint.sessions.remove(session.id)
+        self.set_status(200)
+        self.finish()
