@@ -1,1 +1,1 @@
-"""Upstream transport plugin: sse."""
+"""Upstream transport plugin: legacy HTTP+SSE."""

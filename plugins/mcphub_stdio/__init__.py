@@ -1,1 +1,1 @@
-"""Upstream transport plugin: stdio."""
+"""Upstream transport plugin: stdio (a child process speaking MCP on stdin/stdout)."""

@@ -1,1 +1,56 @@
-"""Registers the stdio transport (implementation pending in issue 3)."""
+"""Registers the ``stdio`` transport: an upstream MCP server run as a child process."""
+
+from __future__ import annotations
+
+import shlex
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hub import hookimpl
+from hub.plugins import Registry
+from hub.settings import ServerConfig
+from hub.upstreams import Target, one_line
+from mcphub_stdio.process import child_env, open_stdio
+
+
+class StdioConfig(BaseModel):
+    """The fields of a server config that the stdio transport reads."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    command: str = Field(min_length=1)
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    cwd: str | None = None
+
+
+class StdioTransport:
+    """Spawns ``command args…`` with an explicit environment; never through a shell."""
+
+    def validate(self, config: ServerConfig) -> StdioConfig:
+        try:
+            return StdioConfig.model_validate(
+                {
+                    "command": config.command,
+                    "args": config.args or [],
+                    "env": config.env or {},
+                    "cwd": config.cwd,
+                }
+            )
+        except ValidationError as exc:
+            raise ValueError(f"stdio server: {one_line(exc)}") from None
+
+    def open(self, target: Target) -> AbstractAsyncContextManager[Any]:
+        spec = self.validate(target.config)
+        argv = [str(target.expand(spec.command)), *(str(a) for a in target.expand(spec.args))]
+        if not argv[0]:
+            raise ValueError(f"stdio server: command {shlex.quote(spec.command)} expands to ''")
+        cwd = target.expand(spec.cwd) if spec.cwd else None
+        return open_stdio(target, argv, child_env(target), cwd)
+
+
+@hookimpl
+def register_transports(register: Registry[object]) -> None:
+    register("stdio", StdioTransport())

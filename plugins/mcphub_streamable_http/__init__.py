@@ -1,1 +1,1 @@
-"""Upstream transport plugin: streamable_http."""
+"""Upstream transport plugin: streamable HTTP."""

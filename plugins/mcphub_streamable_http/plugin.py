@@ -1,1 +1,41 @@
-"""Registers the streamable_http transport (implementation pending in issue 3)."""
+"""Registers the ``streamable-http`` transport (the SDK's streamable HTTP client)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from mcp.client.streamable_http import streamable_http_client
+
+from hub import hookimpl
+from hub.plugins import Registry
+from hub.settings import ServerConfig
+from hub.upstream_http import HttpConfig, auth_errors, expanded_url, make_client, validate_http
+from hub.upstreams import Target
+
+KIND = "streamable-http"
+
+
+class StreamableHttpTransport:
+    """One pooled httpx2 client per connection; the session is DELETEd on close."""
+
+    def validate(self, config: ServerConfig) -> HttpConfig:
+        return validate_http(KIND, config)
+
+    @contextlib.asynccontextmanager
+    async def open(self, target: Target) -> AsyncIterator[Any]:
+        spec = self.validate(target.config)
+        url = expanded_url(target, spec)
+        client, probe = make_client(target, spec)
+        async with (
+            auth_errors(probe),
+            client,
+            streamable_http_client(url, http_client=client) as streams,
+        ):
+            yield streams
+
+
+@hookimpl
+def register_transports(register: Registry[object]) -> None:
+    register(KIND, StreamableHttpTransport())

@@ -1,0 +1,392 @@
+"""One upstream: the task that owns its SDK session, its cached lists and its calls.
+
+Only the owner task enters and leaves the transport and ``ClientSession`` contexts (they
+hold anyio task groups, which must exit in the task that entered them); any other task
+calls through ``request`` concurrently. A lost connection is noticed from the read stream
+ending, a failed keep-alive ping or a "session terminated" answer, and the owner reconnects
+with exponential backoff and jitter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import random
+import time
+from typing import TYPE_CHECKING, Any, Self
+
+import anyio
+import mcp.types as t
+from mcp import ClientSession
+from mcp.shared.exceptions import MCPError
+from pydantic import TypeAdapter, ValidationError
+
+from hub import __version__
+from hub.calls import current_downstream
+from hub.errors import UpstreamError
+from hub.upstream_relay import Relay
+from hub.upstreams import AuthRequired, Status, Target, expansion_policy, one_line
+
+if TYPE_CHECKING:
+    from hub.settings import ServerConfig
+    from hub.upstreams import UpstreamManager
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 60.0
+"""Seconds for spawn/connect + initialize + the first listing before the attempt fails."""
+BACKOFF_START, BACKOFF_CAP = 1.0, 60.0
+STABLE_AFTER = 30.0
+"""A connection that lasted this long resets the backoff."""
+PING_TIMEOUT = 10.0
+CLOSE_TIMEOUT = 10.0
+
+RawRequest = t.Request[dict[str, Any] | None, str]
+_WIRE: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
+
+LISTS = (
+    # (method, result key, state attribute, capability, event name)
+    ("tools/list", "tools", "tools", "tools", "tools"),
+    ("prompts/list", "prompts", "prompts", "prompts", "prompts"),
+    ("resources/list", "resources", "resources", "resources", "resources"),
+    (
+        "resources/templates/list",
+        "resourceTemplates",
+        "resource_templates",
+        "resources",
+        "resources",
+    ),
+)
+CHANGED = {
+    t.ToolListChangedNotification: ("tools",),
+    t.PromptListChangedNotification: ("prompts",),
+    t.ResourceListChangedNotification: ("resources", "resource_templates"),
+}
+
+
+def backoff(failures: int) -> float:
+    """1 s, 2 s, 4 s … capped at 60 s, each with ±20 % jitter so restarts do not align."""
+    base = min(BACKOFF_CAP, BACKOFF_START * 2 ** max(0, failures - 1))
+    return base * random.uniform(0.8, 1.2)
+
+
+class _Watched:
+    """A read stream that reports its end (the transport closed) to the owner."""
+
+    def __init__(self, inner: Any, on_end: Any) -> None:
+        self._inner = inner
+        self._on_end = on_end
+
+    @property
+    def last_context(self) -> Any:
+        # The SDK reads the sender's contextvars from here (passthrough, sampling routing).
+        return getattr(self._inner, "last_context", None)
+
+    async def receive(self) -> Any:
+        try:
+            return await self._inner.receive()
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            self._on_end()
+            raise
+
+    def __aiter__(self) -> _Watched:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            return await self.receive()
+        except anyio.EndOfStream:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class Upstream:
+    """A connection to one upstream server, kept alive by its owner task."""
+
+    def __init__(self, manager: UpstreamManager, name: str, config: ServerConfig) -> None:
+        self.manager = manager
+        self.name = name
+        self.config = config
+        self.session: ClientSession | None = None
+        self.relay = Relay(self)
+        self.failures = 0
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._scope: anyio.CancelScope | None = None
+        self._lost: str | None = None
+        self._refresh: dict[str, asyncio.Task[None]] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(), name=f"upstream:{self.name}"
+        )
+
+    async def close(self) -> None:
+        """Stop the owner task; returns once the transport (and any process) is gone."""
+        self._stop.set()
+        self._wake.set()
+        if self.session is None and self._scope is not None:
+            self._scope.cancel()  # still connecting: abandon the attempt
+        for task in self._refresh.values():
+            task.cancel()
+        task = self._task
+        if task is None or task.done():
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(task), CLOSE_TIMEOUT)
+        except TimeoutError:
+            log.warning("Upstream %s did not close in %ss; cancelling it", self.name, CLOSE_TIMEOUT)
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+
+    def lost(self, reason: str) -> None:
+        """The connection is gone (called from any task): show it at once, wake the owner."""
+        if self._stop.is_set() or self._wake.is_set():
+            return
+        self._lost = reason
+        self._wake.set()
+        self._set(("status",), status=Status.DISCONNECTED, error=reason)
+
+    def _set(self, what: tuple[str, ...], **changes: Any) -> None:
+        self.manager.set_state(self, what, **changes)
+
+    async def _run(self) -> None:
+        kind = self.config.inferred_type()
+        transport = self.manager.hub.transports.get(kind) if kind else None
+        if transport is None:
+            error = f"no transport for server type {kind!r}" if kind else "no url or command set"
+            self._set(("status",), status=Status.DISCONNECTED, error=error)
+            return
+        try:
+            transport.validate(self.config)
+        except (ValueError, ValidationError) as exc:
+            self._set(("status",), status=Status.DISCONNECTED, error=one_line(exc))
+            return
+        while not self._stop.is_set():
+            status, error = await self._connect_once(transport)
+            if self._stop.is_set():
+                break
+            self.failures += 1
+            delay = backoff(self.failures)
+            log.warning("Upstream %s: %s; retrying in %.1fs", self.name, error, delay)
+            self._set(("status",), status=status, error=error)
+            with anyio.move_on_after(delay):
+                await self._stop.wait()
+
+    async def _connect_once(self, transport: Any) -> tuple[Status, str]:
+        """One connection from spawn to loss; returns the status and error to show after it."""
+        self._wake = asyncio.Event()
+        self._lost = None
+        self._set(("status",), status=Status.CONNECTING)
+        connected_at: float | None = None
+        hub = self.manager.hub
+        target = Target(
+            self.name,
+            self.config,
+            hub.config.system,
+            expansion_policy(hub, self.config),
+            lost=self.lost,
+        )
+        try:
+            with anyio.CancelScope() as scope:
+                self._scope = scope
+                async with contextlib.AsyncExitStack() as stack:
+                    async with self.manager.connect_slots:
+                        scope.deadline = anyio.current_time() + CONNECT_TIMEOUT
+                        opened = await stack.enter_async_context(transport.open(target))
+                        session = await self._session(stack, opened)
+                        init = await session.initialize()
+                        lists = await self._list_all(session, init.capabilities)
+                        scope.deadline = math.inf
+                    self.session = session
+                    connected_at = time.monotonic()
+                    self._connected(init, lists)
+                    await self._serve(session)
+                    self.session = None
+            if scope.cancelled_caught and connected_at is None:
+                return Status.DISCONNECTED, f"connect timed out after {CONNECT_TIMEOUT:g}s"
+            return Status.DISCONNECTED, self._lost or "connection closed"
+        except AuthRequired as exc:
+            return Status.OAUTH_REQUIRED, one_line(exc)
+        except Exception as exc:
+            if self._lost is None:
+                log.debug("Upstream %s failed", self.name, exc_info=True)
+            return Status.DISCONNECTED, self._lost or one_line(exc)
+        finally:
+            self.session = None
+            self._scope = None
+            if connected_at is not None and time.monotonic() - connected_at >= STABLE_AFTER:
+                self.failures = 0
+
+    async def _session(self, stack: contextlib.AsyncExitStack, opened: Any) -> ClientSession:
+        if isinstance(opened, ClientSession):
+            return opened
+        read, write = opened
+        relay = self.relay
+        session = ClientSession(
+            _Watched(read, lambda: self.lost(self._lost or "connection closed")),
+            write,
+            sampling_callback=relay.sampling,
+            elicitation_callback=relay.elicitation,
+            list_roots_callback=relay.roots,
+            logging_callback=relay.logging,
+            message_handler=self._on_message,
+            client_info=t.Implementation(name="mcphub", version=__version__),
+        )
+        return await stack.enter_async_context(session)
+
+    async def _serve(self, session: ClientSession) -> None:
+        """Wait until the connection is lost or closed, pinging if keep-alive is on."""
+        interval = None
+        if self.config.enable_keep_alive:
+            interval = max(1.0, (self.config.keep_alive_interval or 60_000) / 1000)
+        while not self._wake.is_set():
+            if interval is None:
+                await self._wake.wait()
+                break
+            with anyio.move_on_after(interval):
+                await self._wake.wait()
+            if self._wake.is_set():
+                break
+            try:
+                with anyio.fail_after(PING_TIMEOUT):
+                    await session.send_ping()
+            except Exception as exc:  # noqa: BLE001 - any failure means the link is gone
+                self.lost(f"keep-alive ping failed: {one_line(exc)}")
+
+    # ------------------------------------------------------------------ lists
+
+    def _connected(self, init: t.InitializeResult, lists: dict[str, list[dict[str, Any]]]) -> None:
+        state = self.manager.state(self.name)
+        changed = {ev for (_, _, attr, _, ev) in LISTS if getattr(state, attr) != lists[attr]}
+        self._set(
+            ("status", *sorted(changed)),
+            status=Status.CONNECTED,
+            error=None,
+            server_info=init.server_info.model_dump(by_alias=True, mode="json", exclude_none=True),
+            capabilities=init.capabilities.model_dump(
+                by_alias=True, mode="json", exclude_none=True
+            ),
+            instructions=init.instructions,
+            **lists,
+        )
+        log.info("Upstream %s connected (%d tools)", self.name, len(lists["tools"]))
+
+    async def _list_all(
+        self, session: ClientSession, caps: t.ServerCapabilities
+    ) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for method, key, attr, cap, _ in LISTS:
+            out[attr] = await self._list(session, method, key) if getattr(caps, cap) else []
+        return out
+
+    async def _list(self, session: ClientSession, method: str, key: str) -> list[dict[str, Any]]:
+        """Every page of one list, following cursors (a repeated cursor ends the walk)."""
+        items: list[dict[str, Any]] = []
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            params = {"cursor": cursor} if cursor else None
+            page = await session.send_request(RawRequest(method=method, params=params), _WIRE)
+            items.extend(i for i in page.get(key) or [] if isinstance(i, dict))
+            cursor = page.get("nextCursor")
+            if not isinstance(cursor, str) or not cursor or cursor in seen:
+                return items
+            seen.add(cursor)
+
+    async def _on_message(self, message: Any) -> None:
+        if isinstance(message, Exception):
+            log.debug("Upstream %s transport error: %s", self.name, one_line(message))
+            return
+        kinds = CHANGED.get(type(message))
+        if kinds:
+            for attr in kinds:
+                self._schedule_refresh(attr)
+        elif isinstance(message, t.ResourceUpdatedNotification):
+            bus = self.manager.hub.bus
+            bus.publish("resource_updated", name=self.name, uri=str(message.params.uri))
+
+    def _schedule_refresh(self, attr: str) -> None:
+        running = self._refresh.get(attr)
+        if running is not None and not running.done():
+            running.cancel()  # a newer change supersedes the listing in flight
+        task = asyncio.get_running_loop().create_task(self._refresh_list(attr))
+        self._refresh[attr] = task
+
+    async def _refresh_list(self, attr: str) -> None:
+        session = self.session
+        if session is None:
+            return
+        method, key, _, _, event = next(x for x in LISTS if x[2] == attr)
+        try:
+            items = await asyncio.wait_for(self._list(session, method, key), CONNECT_TIMEOUT)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - keep the old list, say why
+            log.warning("Upstream %s: re-listing %s failed: %s", self.name, key, one_line(exc))
+            return
+        if self.session is session and getattr(self.manager.state(self.name), attr) != items:
+            self._set((event,), **{attr: items})
+
+    # ------------------------------------------------------------------ calls
+
+    async def request(self, method: str, params: dict[str, Any] | None) -> dict[str, Any]:
+        """One request with the per-call timeout, reset on progress, capped by maxTotalTimeout."""
+        session = self.session
+        if session is None:
+            raise UpstreamError(f"Server '{self.name}' is not connected")
+        options = self.config.call_options
+        timeout = options.timeout / 1000
+        start = anyio.current_time()
+        cap = start + options.max_total_timeout / 1000 if options.max_total_timeout else math.inf
+        downstream = current_downstream.get()
+        scope = anyio.CancelScope(deadline=min(start + timeout, cap))
+
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            if options.reset_timeout_on_progress:
+                scope.deadline = min(anyio.current_time() + timeout, cap)
+            if downstream is not None:
+                await downstream.progress(progress, total, message)
+
+        token = self.relay.enter(downstream)
+        try:
+            with scope:
+                return await session.send_request(
+                    RawRequest(method=method, params=params), _WIRE, progress_callback=on_progress
+                )
+            elapsed = int((anyio.current_time() - start) * 1000)
+            raise UpstreamError(
+                f"Request {method} to server '{self.name}' timed out after {elapsed} ms"
+            )
+        except MCPError as exc:
+            raise self._transport_error(exc) or exc from None
+        except ValidationError as exc:
+            raise UpstreamError(
+                f"Server '{self.name}' sent an invalid {method} result: {one_line(exc)}"
+            ) from None
+        finally:
+            self.relay.leave(token)
+
+    def _transport_error(self, exc: MCPError) -> UpstreamError | None:
+        """Errors of the connection rather than of the upstream's handler."""
+        if exc.code == t.CONNECTION_CLOSED:
+            self.lost("connection closed")
+            return UpstreamError(f"Server '{self.name}' connection closed")
+        if exc.code == t.INVALID_REQUEST and exc.message == "Session terminated":
+            self.lost("session terminated by the upstream")
+            return UpstreamError(f"Server '{self.name}' lost its session; reconnecting")
+        return None

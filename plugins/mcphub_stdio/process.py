@@ -1,0 +1,264 @@
+"""A stdio MCP server as a child process: explicit environment, logged stderr, no orphans.
+
+The SDK's ``stdio_client`` inherits stderr, picks the environment itself and cannot tell us
+the process group, and an ``npx``/``uvx`` style launcher's grandchild survives it. So the
+hub spawns the child itself, in a new session (its pid is the group id), bridges stdout and
+stdin to the SDK's message streams, and on close ends the whole group: stdin closed, a
+short grace, SIGTERM to the group (even when the direct child is already gone), SIGKILL to
+whatever is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import anyio
+import mcp.types as t
+from mcp.shared.message import SessionMessage
+
+from hub.envexpand import is_hub_secret
+from hub.upstreams import Target
+
+log = logging.getLogger(__name__)
+child_log = logging.getLogger("hub.upstream.stderr")
+
+INHERITED = frozenset(
+    {
+        "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "TZ", "LANG", "LANGUAGE",
+        "TMPDIR", "TEMP", "TMP", "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT",
+        "APPDATA", "LOCALAPPDATA", "USERPROFILE",
+        "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
+        "http_proxy", "https_proxy", "no_proxy", "all_proxy",
+        "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS",
+    }
+)  # fmt: skip
+"""Hub variables a child gets: enough to find programs, locales, temp dirs and the proxy."""
+INHERITED_PREFIXES = ("LC_",)
+
+LINE_LIMIT = 64 * 1024 * 1024
+"""Longest stdout line (one JSON-RPC message) accepted from a child."""
+EOF_GRACE = 1.0
+"""Seconds a child gets to exit on its own after stdin closes."""
+TERM_GRACE = 2.0
+"""Seconds between SIGTERM and SIGKILL of the group."""
+STDERR_LINE_MAX = 4000
+
+
+def child_env(target: Target, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The child's whole environment: allow-listed hub variables, install mirrors, its env."""
+    source = os.environ if environ is None else environ
+    env = {
+        k: v
+        for k, v in source.items()
+        if (k in INHERITED or k.startswith(INHERITED_PREFIXES))
+        and not is_hub_secret(k)
+        and not v.startswith("()")  # exported shell functions
+    }
+    install = target.system.install
+    if install.python_index_url:
+        env["UV_DEFAULT_INDEX"] = env["PIP_INDEX_URL"] = install.python_index_url
+    if install.npm_registry:
+        env["npm_config_registry"] = install.npm_registry
+    configured = target.config.env or {}
+    env.update({str(k): str(v) for k, v in target.expand(configured).items()})
+    return env
+
+
+class _Protocol(asyncio.subprocess.SubprocessStreamProtocol):
+    """Stream protocol that also says when the child exited.
+
+    ``Process.wait()`` waits for the pipes to close as well, which a grandchild holding
+    them delays forever; the exit itself is what marks the connection lost.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(limit=LINE_LIMIT, loop=loop)
+        self.exited = asyncio.Event()
+
+    def process_exited(self) -> None:
+        super().process_exited()
+        self.exited.set()
+
+
+async def _spawn(
+    argv: list[str], env: dict[str, str], cwd: str | None
+) -> tuple[asyncio.subprocess.Process, _Protocol, asyncio.SubprocessTransport]:
+    loop = asyncio.get_running_loop()
+    protocol: _Protocol | None = None
+
+    def factory() -> _Protocol:
+        nonlocal protocol
+        protocol = _Protocol(loop)
+        return protocol
+
+    try:
+        transport, _ = await loop.subprocess_exec(
+            factory,
+            *argv,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+            cwd=cwd or None,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise OSError(f"cannot start {argv[0]!r}: {exc.strerror or exc}") from None
+    assert protocol is not None
+    return asyncio.subprocess.Process(transport, protocol, loop), protocol, transport
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether any member of the group still runs (zombies waiting for init do not count)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return _has_running_member(pgid)
+
+
+def _has_running_member(pgid: int) -> bool:
+    # An orphaned grandchild is reaped by PID 1, which may take a second; a container's
+    # init may never do it. /proc tells a zombie from a live process; elsewhere assume alive.
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return True
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 2 and fields[2] == str(pgid).encode() and fields[0] != b"Z":
+            return True
+    return False
+
+
+async def end_group(proc: asyncio.subprocess.Process, exited: asyncio.Event) -> None:
+    """Close stdin, wait a little, then SIGTERM and finally SIGKILL the whole group."""
+    pgid = proc.pid
+    if proc.stdin is not None:
+        with contextlib.suppress(Exception):
+            proc.stdin.close()
+    with anyio.move_on_after(EOF_GRACE):
+        await exited.wait()
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    else:
+        with anyio.move_on_after(TERM_GRACE):
+            # A process group has no exit event to await, so probe it.
+            while _group_alive(pgid):  # noqa: ASYNC110
+                await anyio.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+    with anyio.move_on_after(TERM_GRACE):
+        await exited.wait()
+
+
+@contextlib.asynccontextmanager
+async def open_stdio(
+    target: Target, argv: list[str], env: dict[str, str], cwd: str | None
+) -> AsyncIterator[tuple[Any, Any]]:
+    """Spawn the child and yield the SDK's ``(read, write)`` message streams."""
+    with anyio.CancelScope(shield=True):  # a spawned child must always reach the finally
+        proc, protocol, transport = await _spawn(argv, env, cwd)
+    name = target.name
+    log.info("Upstream %s started pid %d", name, proc.pid)
+    read_send, read_recv = anyio.create_memory_object_stream[SessionMessage | Exception](16)
+    write_send, write_recv = anyio.create_memory_object_stream[SessionMessage](16)
+    closing = ended = False
+    stdout_done = anyio.Event()
+
+    async def read_stdout() -> None:
+        assert proc.stdout is not None
+        try:
+            while line := await proc.stdout.readline():
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    message = t.jsonrpc_message_adapter.validate_json(line, by_name=False)
+                except ValueError:
+                    child_log.warning(
+                        "non-JSON-RPC line on stdout: %.200s",
+                        line.decode(errors="replace"),
+                        extra={"source": name},
+                    )
+                    continue
+                await read_send.send(SessionMessage(message))
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            pass
+        except (ValueError, OSError) as exc:  # an over-long line, a broken pipe
+            if not closing:
+                target.lost(f"reading stdout failed: {exc}")
+        finally:
+            stdout_done.set()
+            read_send.close()
+
+    async def read_stderr() -> None:
+        assert proc.stderr is not None
+        with contextlib.suppress(ValueError, OSError):
+            while line := await proc.stderr.readline():
+                text = line.decode(errors="replace").rstrip()
+                if text:
+                    child_log.info("%s", text[:STDERR_LINE_MAX], extra={"source": name})
+
+    async def write_stdin() -> None:
+        assert proc.stdin is not None
+        try:
+            async for message in write_recv:
+                data = message.message.model_dump_json(by_alias=True, exclude_unset=True)
+                proc.stdin.write(data.encode() + b"\n")
+                await proc.stdin.drain()
+        except (OSError, anyio.ClosedResourceError, anyio.BrokenResourceError) as exc:
+            if not closing:
+                target.lost(f"writing to stdin failed: {exc}")
+                read_send.close()
+
+    async def watch_exit() -> None:
+        await protocol.exited.wait()
+        if closing:
+            return
+        target.lost(f"process exited with code {proc.returncode}")
+        # Let the reader pass on what the child wrote last, unless a grandchild holds stdout.
+        with anyio.move_on_after(0.5):
+            await stdout_done.wait()
+        read_send.close()
+
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(read_stdout)
+            tg.start_soon(read_stderr)
+            tg.start_soon(write_stdin)
+            tg.start_soon(watch_exit)
+            try:
+                yield read_recv, write_send
+            finally:
+                closing = True
+                with anyio.CancelScope(shield=True):
+                    write_send.close()
+                    await end_group(proc, protocol.exited)
+                    ended = True
+                tg.cancel_scope.cancel()
+    finally:
+        closing = True
+        if not ended:
+            with anyio.CancelScope(shield=True):
+                await end_group(proc, protocol.exited)
+        transport.close()
+        for stream in (read_send, read_recv, write_send, write_recv):
+            stream.close()
+        log.info("Upstream %s pid %d ended (code %s)", name, proc.pid, proc.returncode)
