@@ -15,7 +15,7 @@ from typing import Any
 import tornado.httputil
 import tornado.web
 
-from hub import __version__
+from hub import __version__, logs
 from hub.auth import Policy, Principal, hash_password, load_jwt_secret
 from hub.config import LiveConfig
 from hub.events import EventBus
@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 HANDLER_MODULES = (
     "hub.api.health",
     "hub.api.auth",
+    "hub.api.servers",
+    "hub.api.items",
+    "hub.api.settings",
+    "hub.api.logs",
+    "hub.api.docs",
     "hub.api.users",
     "hub.api.keys",
     "hub.api.groups",
@@ -109,6 +114,7 @@ class Hub:
     async def start(self) -> None:
         """Open, import a first settings file, ensure an admin, start upstreams."""
         opts = self.options
+        logs.attach()
         await self.open()
         await self._first_start_import()
         await self._ensure_admin()

@@ -1,15 +1,46 @@
-"""Logging setup and the in-process ring buffer behind ``/api/logs``."""
+"""Logging setup and the in-process ring buffer behind ``/api/logs``.
+
+The buffer is fed by the hub's own logging (it is a ``logging.Handler``) and by stdio
+children's stderr (``add_line``). It is bounded in entries and in line length, and every
+message passes through ``redact`` first, because the buffer is served over HTTP.
+"""
 
 from __future__ import annotations
 
 import collections
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
 LogEntry = dict[str, Any]
+
+MAX_MESSAGE = 8192
+"""Longer messages are cut, so one huge stderr line cannot grow the buffer without bound."""
+
+_SECRETS = (
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 [REDACTED]"),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), "[REDACTED]"),
+    (re.compile(r"\bmcphub_[A-Za-z0-9_-]{8,}"), "[REDACTED]"),
+    (
+        re.compile(
+            r"(?i)\b((?:access_|refresh_|api[-_]?|auth[-_]?)?(?:token|key|secret|password|passwd)"
+            r"[\"']?\s*[=:]\s*[\"']?)[^\s&\"',;]{4,}"
+        ),
+        r"\1[REDACTED]",
+    ),
+)
+
+
+def redact(message: str) -> str:
+    """Hide what looks like a credential: bearer values, JWTs, hub keys, ``token=…`` pairs."""
+    for pattern, replacement in _SECRETS:
+        message = pattern.sub(replacement, message)
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE] + " …[truncated]"
+    return message
 
 
 class LogBuffer(logging.Handler):
@@ -30,7 +61,7 @@ class LogBuffer(logging.Handler):
             "timestamp": int(record.created * 1000),
             "type": {"warning": "warn", "critical": "error"}.get(level, level),
             "source": getattr(record, "source", None) or record.name,
-            "message": message,
+            "message": redact(message),
             "processId": str(record.process),
         }
         self.add(entry)
@@ -38,24 +69,53 @@ class LogBuffer(logging.Handler):
     def add(self, entry: LogEntry) -> None:
         self.entries.append(entry)
         for listener in list(self.listeners):
-            listener(entry)
+            try:
+                listener(entry)
+            except Exception:  # noqa: BLE001 - a broken listener must not break logging
+                self.listeners.remove(listener)
 
     def add_line(self, source: str, message: str, type_: str = "info") -> None:
+        """One line from outside the logging system (a stdio child's stderr)."""
         self.add(
             {
                 "timestamp": int(time.time() * 1000),
                 "type": type_,
                 "source": source,
-                "message": message,
+                "message": redact(message),
             }
         )
+
+    def subscribe(self, listener: Callable[[LogEntry], None]) -> Callable[[], None]:
+        """Call ``listener`` with every new entry (from any thread); returns the unsubscribe."""
+        self.listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self.listeners:
+                self.listeners.remove(listener)
+
+        return unsubscribe
 
     def clear(self) -> None:
         self.entries.clear()
 
 
 buffer = LogBuffer()
-"""The process-wide buffer; attached to the root logger by ``setup_logging``."""
+"""The process-wide buffer; attached to the root logger by ``attach`` (the hub does it)."""
+
+
+def attach() -> None:
+    """Feed the buffer from the root logger, at INFO for the hub's own loggers.
+
+    Idempotent. When nothing configured logging (an embedding application, the test kit)
+    the root level is WARNING; the ``hub`` logger is then lowered to INFO so the buffer
+    still sees the hub's info lines, without changing what third-party libraries log.
+    """
+    root = logging.getLogger()
+    if buffer not in root.handlers:
+        root.addHandler(buffer)
+    hub_logger = logging.getLogger("hub")
+    if hub_logger.level == logging.NOTSET and root.getEffectiveLevel() > logging.INFO:
+        hub_logger.setLevel(logging.INFO)
 
 
 def setup_logging(level: str = "INFO") -> None:
@@ -65,5 +125,4 @@ def setup_logging(level: str = "INFO") -> None:
         console = logging.StreamHandler(sys.stderr)
         console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(console)
-    if buffer not in root.handlers:
-        root.addHandler(buffer)
+    attach()

@@ -1,0 +1,119 @@
+"""Shared pieces of the REST API tests: real upstreams, direct tokens, polling helpers.
+
+Tokens are issued directly (no bcrypt per test); the admin token belongs to the hub's real
+``admin`` user. Upstreams are the real test servers from ``tests/upstreams``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.auth import issue_token
+from hub.server import HubServer
+from hub.settings import User
+from hub.testing import HubClient
+
+ROOT = Path(__file__).resolve().parent.parent
+UPSTREAM = (sys.executable, "-m", "tests.upstreams.everything")
+
+
+def stdio_config(marker: str = "", **extra: Any) -> dict[str, Any]:
+    """The ``everything`` test server over stdio; ``marker`` tags its process for /proc checks."""
+    args = ["-m", "tests.upstreams.everything", "--transport", "stdio"]
+    if marker:
+        args += ["--name", marker]
+    return {"command": sys.executable, "args": args, "cwd": str(ROOT), **extra}
+
+
+def processes_with(marker: str) -> list[int]:
+    """Pids whose command line contains ``marker`` (Linux /proc)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if marker in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.fixture(scope="module")
+def everything_http() -> Iterator[str]:
+    """One ``everything`` upstream over streamable HTTP for the whole module; yields its URL."""
+    proc = subprocess.Popen(
+        [*UPSTREAM, "--transport", "streamable-http", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line.startswith("LISTENING"), line
+    try:
+        yield f"http://127.0.0.1:{int(line.split()[1])}/mcp"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stdout.close()
+
+
+async def user_token(server: HubServer, name: str, is_admin: bool = False) -> str:
+    """Store a user and return a JWT for them (the password is unusable: no bcrypt needed)."""
+    await server.hub.config.put_user(User(username=name, password="!", is_admin=is_admin))
+    return issue_token(server.hub.jwt_secret, name, is_admin, 0)
+
+
+@pytest.fixture
+async def api(hub_server: HubServer) -> AsyncIterator[HubClient]:
+    """An HTTP client of ``hub_server`` holding an admin JWT."""
+    client = HubClient(f"http://{hub_server.address}")
+    client.token = issue_token(hub_server.hub.jwt_secret, "admin", True, 0)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def alice(hub_server: HubServer) -> AsyncIterator[HubClient]:
+    """A client of a non-admin user ``alice``."""
+    client = HubClient(f"http://{hub_server.address}")
+    client.token = await user_token(hub_server, "alice")
+    yield client
+    await client.aclose()
+
+
+async def wait_server(
+    client: HubClient, name: str, status: str, within: float = 20.0
+) -> dict[str, Any]:
+    """Poll ``GET /api/servers/:name`` until it reports ``status``; returns the summary."""
+    deadline = time.monotonic() + within
+    last: Any = None
+    while time.monotonic() < deadline:
+        r = await client.get(f"/api/servers/{name}")
+        last = r.json()
+        if r.status_code == 200 and last["data"]["status"] == status:
+            return last["data"]  # type: ignore[no-any-return]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{name} never reached {status}: {last}")
+
+
+async def wait_until(check: Any, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
