@@ -1,0 +1,92 @@
+"""The bench upstream is a real MCP server for the SDK client, and the load generator counts
+right. No timings are asserted: performance is measured by ``python -m bench``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+
+import pytest
+from mcp.client.session import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.streamable_http import streamable_http_client
+
+from bench.loadgen import RPCError, Session, list_all, run_load
+from bench.procs import ROOT, Upstream
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[Upstream]:
+    up = await Upstream(servers=3, tools=5).start()
+    yield up
+    await up.stop()
+
+
+async def test_sdk_client_lists_and_calls_a_virtual_server(upstream: Upstream) -> None:
+    async with (
+        streamable_http_client(upstream.url(2)) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        init = await session.initialize()
+        assert init.server_info.name == "bench-s2"
+        listed = await session.list_tools()
+        assert [t.name for t in listed.tools] == ["echo", "add", "tool2", "tool3", "tool4"]
+        added = await session.call_tool("add", {"a": 2, "b": 40})
+        assert added.content[0].text == "42"  # type: ignore[union-attr]
+
+
+async def test_sdk_client_over_stdio() -> None:
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "bench.upstream", "--transport", "stdio", "--tools", "20"],
+        cwd=str(ROOT),
+    )
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        assert len((await session.list_tools()).tools) == 20
+        echoed = await session.call_tool("echo", {"text": "over stdio"})
+        assert echoed.content[0].text == "over stdio"  # type: ignore[union-attr]
+
+
+async def test_loadgen_counts_requests_and_errors(upstream: Upstream) -> None:
+    ok = await run_load(
+        upstream.url(),
+        "tools/call",
+        {"name": "echo", "arguments": {"text": "x"}},
+        concurrency=2,
+        duration=0.3,
+        warmup=0.05,
+    )
+    assert ok.requests > 10 and ok.errors == 0 and len(ok.latencies) == ok.requests
+    bad = await run_load(
+        upstream.url(),
+        "tools/call",
+        {"name": "missing", "arguments": {}},
+        concurrency=1,
+        duration=0.2,
+        warmup=0.0,
+    )
+    assert bad.requests > 0 and bad.errors == bad.requests
+    assert "Unknown tool" in bad.first_error
+
+
+async def test_sse_replies_and_sessions(upstream: Upstream) -> None:
+    sse = await Upstream(sse=True).start()
+    try:
+        session = Session(sse.url())
+        await session.initialize()
+        assert session.session_id
+        assert [t["name"] for t in await list_all(session)] == ["echo", "add"]
+        assert await session.delete() == 200
+        session.session_id = "gone"
+        session._head = session._make_head()
+        with pytest.raises(Exception, match="404"):
+            await session.call("tools/list")
+        session.close()
+    finally:
+        await sse.stop()
+    plain = Session(upstream.url(1))
+    await plain.initialize()
+    with pytest.raises(RPCError, match="-32601"):
+        await plain.call("no/such/method")
+    plain.close()
