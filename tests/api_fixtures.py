@@ -49,8 +49,8 @@ def processes_with(marker: str) -> list[int]:
     return pids
 
 
-@pytest.fixture(scope="module")
-def everything_http() -> Iterator[str]:
+@pytest.fixture(scope="module", name="everything_http")
+def everything_http_fixture() -> Iterator[str]:
     """One ``everything`` upstream over streamable HTTP for the whole module; yields its URL."""
     proc = subprocess.Popen(
         [*UPSTREAM, "--transport", "streamable-http", "--port", "0"],
@@ -77,8 +77,8 @@ async def user_token(server: HubServer, name: str, is_admin: bool = False) -> st
     return issue_token(server.hub.jwt_secret, name, is_admin, 0)
 
 
-@pytest.fixture
-async def api(hub_server: HubServer) -> AsyncIterator[HubClient]:
+@pytest.fixture(name="api")
+async def api_fixture(hub_server: HubServer) -> AsyncIterator[HubClient]:
     """An HTTP client of ``hub_server`` holding an admin JWT."""
     client = HubClient(f"http://{hub_server.address}")
     client.token = issue_token(hub_server.hub.jwt_secret, "admin", True, 0)
@@ -86,8 +86,8 @@ async def api(hub_server: HubServer) -> AsyncIterator[HubClient]:
     await client.aclose()
 
 
-@pytest.fixture
-async def alice(hub_server: HubServer) -> AsyncIterator[HubClient]:
+@pytest.fixture(name="alice")
+async def alice_fixture(hub_server: HubServer) -> AsyncIterator[HubClient]:
     """A client of a non-admin user ``alice``."""
     client = HubClient(f"http://{hub_server.address}")
     client.token = await user_token(hub_server, "alice")
