@@ -156,7 +156,7 @@ class RawMcp:
                 },
             }
         )
-        if r.status_code == 200:
+        if r.status_code == 200 and "Mcp-Session-Id" in r.headers:
             self.session = r.headers["Mcp-Session-Id"]
             await self.post({"jsonrpc": "2.0", "method": "notifications/initialized"})
         return r
