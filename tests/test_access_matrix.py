@@ -6,7 +6,7 @@ Cells: ``ok`` (any 2xx), ``in`` (past the gate: neither 401, 403 nor 404), or a 
 
 A owns a-srv and a-grp, B owns b-srv and b-grp, the admin owns admin-srv and admin-grp.
 Placeholders are made fresh for every cell: {uniq} a new name, {gA}/{gB} a new group of
-A/B holding their server, {u} a new user, {k} a new key.
+A/B holding their server, {sA}/{sX} a new server of A/the admin, {u} a new user, {k} a new key.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 import secrets
 from typing import Any
 
-from access_fixtures import ROLES, Cast, cast_fixture  # noqa: F401
+from access_fixtures import ROLES, Cast, cast_fixture, remote  # noqa: F401
 
 from hub.app import HANDLER_MODULES
 from hub.settings import BearerKey, Group, GroupServer, User
@@ -82,12 +82,21 @@ OTHER: dict[str, list[tuple[str, str, Any, str]]] = {
         ("GET",    "/api/servers/a-srv",                      None,                           "401  ok   404  ok   ok   401  401"),
         ("GET",    "/api/servers/admin-srv",                  None,                           "401  404  404  ok   ok   401  401"),
         ("POST",   "/api/servers",                            {"name": "{uniq}", "config": STDIO}, "401 403 403 ok ok  401  401"),
-        ("PUT",    "/api/servers/a-srv",                      {"config": STDIO},              "401  403  404  in   in   401  401"),
-        ("DELETE", "/api/servers/admin-srv",                  None,                           "401  404  404  in   in   401  401"),
+        ("POST",   "/api/servers",                            {"name": "{uniq}", "config": REMOTE}, "401 in in  ok   ok   401  401"),
+        ("POST",   "/api/servers/batch",                      {"servers": [{"name": "{uniq}", "config": REMOTE}]}, "401 in in ok ok 401 401"),
+        ("PUT",    "/api/servers/{sA}",                       {"config": STDIO},              "401  403  404  ok   ok   401  401"),
+        ("DELETE", "/api/servers/{sA}",                       None,                           "401  ok   404  ok   ok   401  401"),
+        ("DELETE", "/api/servers/{sX}",                       None,                           "401  404  404  ok   ok   401  401"),
+        ("POST",   "/api/servers/{sA}/toggle",                {"enabled": False},             "401  ok   404  ok   ok   401  401"),
+        ("POST",   "/api/servers/{sA}/reload",                None,                           "401  in   404  in   in   401  401"),
     ],
     "hub.api.settings": [
-        ("GET",    "/api/settings",                           None,                           "401  403  403  ok   in   401  401"),
-        ("PUT",    "/api/system-config",                      {},                             "401  403  403  in   in   401  401"),
+        ("GET",    "/api/settings",                           None,                           "401  403  403  ok   403  401  401"),
+        ("PUT",    "/api/system-config",                      {},                             "401  403  403  in   403  401  401"),
+        ("GET",    "/api/mcp-settings/export",                None,                           "401  403  403  ok   403  401  401"),
+    ],
+    "hub.api.logs": [
+        ("GET",    "/api/logs",                               None,                           "401  403  403  ok   in   401  401"),
     ],
 }
 # fmt: on
@@ -115,6 +124,10 @@ class Fresh:
         tag = secrets.token_hex(4)
         if key == "uniq":
             value = f"n{tag}"
+        elif key in ("sA", "sX"):
+            value = f"s{tag}"
+            owner = "A" if key == "sA" else None
+            await cfg.put_server(value, remote(owner), create=True)
         elif key in ("gA", "gB"):
             owner = key[1]
             value = f"g{tag}"
