@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import mcp_types as t
 from mcp.server import Server, ServerRequestContext
+from mcp.server.caching import CACHEABLE_METHODS, CacheHint
 from mcp.server.context import CallNext, HandlerResult
 from mcp.server.lowlevel.server import NotificationOptions
 from mcp.server.models import InitializationOptions
@@ -86,6 +87,13 @@ async def _upstream(info: CallInfo, op: str, server: str, **kwargs: Any) -> dict
         current_downstream.reset(token)
 
 
+def _complete(ctx: Ctx, result: dict[str, Any]) -> dict[str, Any]:
+    """Upstream results from a 2025 server lack the ``resultType`` the 2026 wire requires."""
+    if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS and "resultType" not in result:
+        return {**result, "resultType": "complete"}
+    return result
+
+
 def _hub_error(exc: HubError) -> MCPError:
     return MCPError(t.INVALID_REQUEST if exc.status < 500 else t.INTERNAL_ERROR, exc.message)
 
@@ -103,7 +111,7 @@ async def _list(ctx: Ctx, params: t.PaginatedRequestParams | None) -> dict[str, 
     out: dict[str, Any] = {key: items}
     if next_cursor is not None:
         out["nextCursor"] = next_cursor
-    return out
+    return _complete(ctx, out)
 
 
 async def list_cache(ctx: Ctx, call_next: CallNext) -> HandlerResult:
@@ -172,7 +180,7 @@ async def call_tool(ctx: Ctx, params: t.CallToolRequestParams) -> dict[str, Any]
         raise
     if hooks:
         await hub.plugins.after_tool_call(hub, call, result, None)
-    return result
+    return _complete(ctx, result)
 
 
 async def get_prompt(ctx: Ctx, params: t.GetPromptRequestParams) -> dict[str, Any]:
@@ -182,11 +190,12 @@ async def get_prompt(ctx: Ctx, params: t.GetPromptRequestParams) -> dict[str, An
         raise MCPError(t.INVALID_PARAMS, f"Unknown prompt: {params.name}")
     server, name = target
     try:
-        return await _upstream(
+        result = await _upstream(
             info, "get_prompt", server, name=name, arguments=dict(params.arguments or {})
         )
     except UpstreamError as exc:
         raise MCPError(t.INTERNAL_ERROR, exc.message) from None
+    return _complete(ctx, result)
 
 
 def _not_found(ctx: Ctx, uri: str) -> MCPError:
@@ -203,9 +212,10 @@ async def read_resource(ctx: Ctx, params: t.ReadResourceRequestParams) -> dict[s
     if server is None:
         raise _not_found(ctx, uri)
     try:
-        return await _upstream(info, "read_resource", server, uri=uri)
+        result = await _upstream(info, "read_resource", server, uri=uri)
     except UpstreamError as exc:
         raise MCPError(t.INTERNAL_ERROR, exc.message) from None
+    return _complete(ctx, result)
 
 
 async def subscribe(ctx: Ctx, params: t.SubscribeRequestParams) -> dict[str, Any]:
@@ -251,7 +261,7 @@ async def complete(ctx: Ctx, params: t.CompleteRequestParams) -> dict[str, Any]:
         params.context.model_dump(by_alias=True, exclude_none=True) if params.context else None
     )
     try:
-        return await _upstream(
+        result = await _upstream(
             info,
             "complete",
             server,
@@ -261,6 +271,7 @@ async def complete(ctx: Ctx, params: t.CompleteRequestParams) -> dict[str, Any]:
         )
     except UpstreamError as exc:
         raise MCPError(t.INTERNAL_ERROR, exc.message) from None
+    return _complete(ctx, result)
 
 
 async def set_level(ctx: Ctx, params: t.SetLevelRequestParams) -> dict[str, Any]:
@@ -278,6 +289,8 @@ def build_server(listen: Any) -> tuple[Server[Any], InitializationOptions]:
     server: Server[Any] = Server(
         "mcphub",
         version=__version__,
+        # Views depend on who asks and change with config: private, and always revalidate.
+        cache_hints={method: CacheHint(0, "private") for method in CACHEABLE_METHODS},
         on_list_tools=_list,
         on_call_tool=call_tool,
         on_list_prompts=_list,
