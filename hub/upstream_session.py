@@ -130,6 +130,7 @@ class Upstream:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
+        self._set(("status",), status=Status.CONNECTING, error=None)
         self._task = asyncio.get_running_loop().create_task(
             self._run(), name=f"upstream:{self.name}"
         )

@@ -121,8 +121,8 @@ def expansion_policy(hub: Hub, config: ServerConfig) -> Callable[[str], bool]:
     return envexpand.allow_list_policy(hub.config.system.env_expansion.allow)
 
 
-RESTART_IGNORES = frozenset({"description", "tools", "prompts", "resources"})
-"""Config keys that change what the hub shows, not how it connects: no reconnect for them."""
+RESTART_IGNORES = frozenset({"description", "tools", "prompts", "resources", "options"})
+"""Config keys read per call or per view, not at connect time: no reconnect for them."""
 
 
 def connection_key(config: ServerConfig) -> dict[str, Any]:

@@ -182,6 +182,9 @@ async def open_stdio(
     closing = ended = False
     stdout_done = anyio.Event()
 
+    def exited() -> str:
+        return f"process exited with code {proc.returncode}"
+
     async def read_stdout() -> None:
         assert proc.stdout is not None
         try:
@@ -206,6 +209,11 @@ async def open_stdio(
                 target.lost(f"reading stdout failed: {exc}")
         finally:
             stdout_done.set()
+            if not closing:
+                # Name the cause: stdout ends a moment before the exit is reported.
+                with anyio.CancelScope(shield=True), anyio.move_on_after(0.5):
+                    await protocol.exited.wait()
+                target.lost(exited() if protocol.exited.is_set() else "stdout closed")
             read_send.close()
 
     async def read_stderr() -> None:
@@ -232,7 +240,7 @@ async def open_stdio(
         await protocol.exited.wait()
         if closing:
             return
-        target.lost(f"process exited with code {proc.returncode}")
+        target.lost(exited())
         # Let the reader pass on what the child wrote last, unless a grandchild holds stdout.
         with anyio.move_on_after(0.5):
             await stdout_done.wait()

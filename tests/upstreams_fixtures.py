@@ -1,0 +1,166 @@
+"""Helpers for the upstream-connection tests: real upstream processes, the process table.
+
+HTTP upstreams are started by the tests (module scope where possible); stdio upstreams are
+started by the hub itself, so their processes are found through /proc.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hub.app import Hub
+from hub.upstreams import Status
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+TINY = str(ROOT / "bench" / "tiny_stdio.py")
+
+
+def everything_args(name: str, *extra: str) -> list[str]:
+    return ["-m", "tests.upstreams.everything", "--name", name, *extra]
+
+
+@dataclass
+class HttpUpstream:
+    """A test upstream child serving sse or streamable HTTP on 127.0.0.1."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    transport: str
+    events: Path
+
+    @property
+    def url(self) -> str:
+        path = "/sse" if self.transport == "sse" else "/mcp"
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def events_seen(self) -> list[str]:
+        return self.events.read_text().splitlines() if self.events.exists() else []
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+def start_http(
+    module: str, transport: str, events: Path, *args: str, port: int = 0
+) -> HttpUpstream:
+    """Start ``python -m module`` and wait for its ``LISTENING <port>`` line."""
+    env = {**os.environ, "UPSTREAM_EVENTS_FILE": str(events)}
+    proc = subprocess.Popen(
+        [PY, "-m", module, "--transport", transport, "--port", str(port), *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().decode()
+    if not line.startswith("LISTENING"):
+        proc.kill()
+        proc.wait(10)
+        raise RuntimeError(f"{module} did not start: {line!r}")
+    return HttpUpstream(proc, int(line.split()[1]), transport, events)
+
+
+async def wait_for(
+    predicate: Callable[[], bool | Awaitable[bool]], within: float, every: float = 0.02
+) -> float:
+    """Poll until ``predicate`` holds; returns the seconds it took (fails after ``within`` s)."""
+    start = time.monotonic()
+    while True:
+        value = predicate()
+        if not isinstance(value, bool):
+            value = await value
+        if value:
+            return time.monotonic() - start
+        if time.monotonic() - start > within:
+            raise AssertionError(f"condition not met within {within} s")
+        await asyncio.sleep(every)
+
+
+async def wait_status(hub: Hub, name: str, status: Status, within: float = 20) -> float:
+    """Seconds until the upstream reaches ``status``; the failure names the last error."""
+    try:
+        return await wait_for(lambda: hub.upstreams.state(name).status is status, within)
+    except AssertionError:
+        state = hub.upstreams.state(name)
+        raise AssertionError(f"{name} is {state.status} ({state.error}), not {status}") from None
+
+
+# ---------------------------------------------------------------------- process table
+
+
+@dataclass
+class Proc:
+    pid: int
+    ppid: int
+    pgid: int
+    state: str
+    cmdline: str
+
+
+def processes() -> list[Proc]:
+    """Every process on the machine that is not a zombie (a zombie is already dead)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        state = fields[0].decode()
+        if state == "Z":
+            continue
+        out.append(Proc(int(entry), int(fields[1]), int(fields[2]), state, cmdline))
+    return out
+
+
+def alive(pid: int) -> bool:
+    return any(p.pid == pid for p in processes())
+
+
+def with_marker(marker: str) -> list[Proc]:
+    """Live processes whose command line contains ``marker`` (a unique server name)."""
+    return [p for p in processes() if marker in p.cmdline and p.pid != os.getpid()]
+
+
+def child_pid(marker: str) -> int:
+    """The hub's direct child for a stdio upstream started with ``marker`` in its args."""
+    found = [p for p in with_marker(marker) if p.ppid == os.getpid()]
+    assert len(found) == 1, found
+    return found[0].pid
+
+
+@dataclass
+class FakeDownstream:
+    """A downstream caller as the MCP endpoint provides it (``hub.calls.Downstream``)."""
+
+    headers: Mapping[str, str] = field(default_factory=dict)
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    progress_seen: list[float] = field(default_factory=list)
+    requests: list[tuple[str, dict[str, Any] | None]] = field(default_factory=list)
+
+    async def progress(
+        self, progress: float, total: float | None = None, message: str | None = None
+    ) -> None:
+        self.progress_seen.append(progress)
+
+    async def request(self, method: str, params: dict[str, Any] | None) -> dict[str, Any]:
+        self.requests.append((method, params))
+        return self.answers[method]
