@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,10 @@ from typing import Any
 import aiosqlite
 
 from hub.store import Conflict, Store, StoreError
+
+# aiosqlite logs every statement with its parameters at DEBUG. Documents hold password and
+# key hashes and the log buffer is served over HTTP, so that logger never goes below INFO.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 MIGRATIONS: list[str] = [
     # 1: documents of every collection, and the activity log.
