@@ -123,6 +123,7 @@ class Upstream:
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
+        self._ready = asyncio.Event()
         self._scope: anyio.CancelScope | None = None
         self._lost: str | None = None
         self._refresh: dict[str, asyncio.Task[None]] = {}
@@ -159,6 +160,7 @@ class Upstream:
         if self._stop.is_set() or self._wake.is_set():
             return
         self._lost = reason
+        self._ready.clear()
         self._wake.set()
         self._set(("status",), status=Status.DISCONNECTED, error=reason)
 
@@ -214,6 +216,7 @@ class Upstream:
                         lists = await self._list_all(session, init.capabilities)
                         scope.deadline = math.inf
                     self.session = session
+                    self._ready.set()
                     connected_at = time.monotonic()
                     self._connected(init, lists)
                     await self._serve(session)
@@ -229,6 +232,7 @@ class Upstream:
             return Status.DISCONNECTED, self._lost or one_line(exc)
         finally:
             self.session = None
+            self._ready.clear()
             self._scope = None
             if connected_at is not None and time.monotonic() - connected_at >= STABLE_AFTER:
                 self.failures = 0
@@ -364,11 +368,19 @@ class Upstream:
                 await downstream.progress(progress, total, message)
 
         token = self.relay.enter(downstream)
+        request = RawRequest(method=method, params=params)
         try:
             with scope:
-                return await session.send_request(
-                    RawRequest(method=method, params=params), _WIRE, progress_callback=on_progress
-                )
+                try:
+                    return await session.send_request(request, _WIRE, progress_callback=on_progress)
+                except MCPError as exc:
+                    if not _session_gone(exc):
+                        raise
+                    self.lost("session terminated by the upstream")
+                # The upstream restarted and forgot our session, so nothing ran: once it is
+                # connected again (within this call's timeout), send the request there.
+                session = await self._next_session(session)
+                return await session.send_request(request, _WIRE, progress_callback=on_progress)
             elapsed = int((anyio.current_time() - start) * 1000)
             raise UpstreamError(
                 f"Request {method} to server '{self.name}' timed out after {elapsed} ms"
@@ -387,7 +399,18 @@ class Upstream:
         if exc.code == t.CONNECTION_CLOSED:
             self.lost("connection closed")
             return UpstreamError(f"Server '{self.name}' connection closed")
-        if exc.code == t.INVALID_REQUEST and exc.message == "Session terminated":
+        if _session_gone(exc):
             self.lost("session terminated by the upstream")
             return UpstreamError(f"Server '{self.name}' lost its session; reconnecting")
         return None
+
+    async def _next_session(self, old: ClientSession) -> ClientSession:
+        while self.session is None or self.session is old:
+            await self._ready.wait()
+        return self.session
+
+
+def _session_gone(exc: MCPError) -> bool:
+    """A 404 for our session id: the SDK client's own wording, or the server's JSON error."""
+    text = exc.message.lower()
+    return text == "session terminated" or "session not found" in text

@@ -1,0 +1,312 @@
+"""sse and streamable-HTTP upstreams through a real hub: calls, headers, auth, faults."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
+from upstreams_fixtures import (
+    FakeDownstream,
+    HttpUpstream,
+    start_http,
+    wait_for,
+    wait_status,
+)
+
+from hub.calls import current_downstream
+from hub.errors import UpstreamError
+from hub.server import HubServer
+from hub.settings import CallOptions, ServerConfig, User
+from hub.upstreams import Status
+
+TOKEN = "s3cret-upstream-token"
+EVERYTHING = "tests.upstreams.everything"
+
+
+@pytest.fixture(scope="module")
+def upstreams(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, HttpUpstream]]:
+    """The module's HTTP upstreams, started once (in parallel: each imports the SDK)."""
+    tmp = tmp_path_factory.mktemp("http-upstreams")
+    specs = {
+        "shttp": (EVERYTHING, "streamable-http", ()),
+        "sse": (EVERYTHING, "sse", ()),
+        "hang": ("tests.upstreams.hang", "streamable-http", ()),
+        "bearer": (EVERYTHING, "streamable-http", ("--bearer", TOKEN)),
+    }
+    started: dict[str, HttpUpstream] = {}
+    try:
+        for key, (module, transport, args) in specs.items():
+            started[key] = start_http(module, transport, tmp / f"{key}.events", *args)
+        yield started
+    finally:
+        for upstream in started.values():
+            upstream.stop()
+
+
+def with_downstream(downstream: FakeDownstream) -> contextlib.AbstractContextManager[None]:
+    @contextlib.contextmanager
+    def scope() -> Iterator[None]:
+        token = current_downstream.set(downstream)
+        try:
+            yield
+        finally:
+            current_downstream.reset(token)
+
+    return scope()
+
+
+async def test_connect_list_and_call_over_both_transports(
+    hub_server: HubServer, upstreams: dict[str, HttpUpstream]
+) -> None:
+    hub = hub_server.hub
+    # A url without a type is legacy SSE, as in MCPHub.
+    await hub.config.put_server("sse", ServerConfig(url=upstreams["sse"].url), create=True)
+    config = ServerConfig(type="streamable-http", url=upstreams["shttp"].url)
+    await hub.config.put_server("shttp", config, create=True)
+    for name in ("sse", "shttp"):
+        await wait_status(hub, name, Status.CONNECTED)
+        state = hub.upstreams.state(name)
+        assert len(state.tools) == 25, name
+        assert {p["name"] for p in state.prompts} == {"greet", "simple"}
+        assert len(state.resources) == 2 and len(state.resource_templates) == 1
+        result = await hub.upstreams.call_tool(name, "add", {"a": 2, "b": 3})
+        assert result["structuredContent"] == {"result": 5}
+        image = await hub.upstreams.call_tool(name, "image")
+        assert image["content"][0]["annotations"]["priority"] == 0.5
+        assert image["_meta"] == {"test/kind": "image"}
+    await hub.upstreams.call_tool("shttp", "add_tool", {"name": "late_tool"})
+    await wait_for(
+        lambda: any(t["name"] == "late_tool" for t in hub.upstreams.state("shttp").tools), 5
+    )
+
+
+async def test_progress_resets_the_timeout_until_the_total_cap(
+    hub_server: HubServer, upstreams: dict[str, HttpUpstream]
+) -> None:
+    hub = hub_server.hub
+    config = ServerConfig(
+        type="streamable-http", url=upstreams["shttp"].url, options=CallOptions(timeout=400)
+    )
+    await hub.config.put_server("slow", config, create=True)
+    await wait_status(hub, "slow", Status.CONNECTED)
+    downstream = FakeDownstream()
+    with with_downstream(downstream):
+        result = await hub.upstreams.call_tool("slow", "slow", {"seconds": 1.0})
+    assert result["content"][0]["text"] == "slept 1.0"
+    assert len(downstream.progress_seen) >= 5  # relayed to the caller
+
+    capped = config.model_copy(update={"options": CallOptions(timeout=400, max_total_timeout=600)})
+    await hub.config.put_server("slow", capped)
+    assert hub.upstreams.state("slow").status is Status.CONNECTED  # options need no reconnect
+    start = time.monotonic()
+    with pytest.raises(UpstreamError, match="timed out after"):
+        await hub.upstreams.call_tool("slow", "slow", {"seconds": 1.0})
+    assert 0.55 < time.monotonic() - start < 1.0
+    events = upstreams["shttp"]
+    await wait_for(lambda: "cancelled slow" in events.events_seen(), 5)
+
+
+async def test_hung_http_upstream_times_out_and_is_cancelled(
+    hub_server: HubServer, upstreams: dict[str, HttpUpstream]
+) -> None:
+    hub = hub_server.hub
+    hang = ServerConfig(
+        type="streamable-http", url=upstreams["hang"].url, options=CallOptions(timeout=300)
+    )
+    await hub.config.put_server("hang", hang, create=True)
+    await hub.config.put_server(
+        "ok", ServerConfig(type="streamable-http", url=upstreams["shttp"].url), create=True
+    )
+    await wait_status(hub, "hang", Status.CONNECTED)
+    await wait_status(hub, "ok", Status.CONNECTED)
+    before = len(upstreams["hang"].events_seen())
+    hung = asyncio.create_task(hub.upstreams.call_tool("hang", "hang"))
+    echo = await hub.upstreams.call_tool("ok", "echo", {"text": "meanwhile"})
+    assert echo["structuredContent"] == {"text": "meanwhile"}
+    with pytest.raises(UpstreamError, match="timed out"):
+        await hung
+    await wait_for(lambda: len(upstreams["hang"].events_seen()) > before, 5)
+    assert upstreams["hang"].events_seen()[-1].startswith("cancelled")
+
+
+async def test_sampling_goes_to_the_caller_of_each_call(
+    hub_server: HubServer, upstreams: dict[str, HttpUpstream]
+) -> None:
+    hub = hub_server.hub
+    config = ServerConfig(type="streamable-http", url=upstreams["shttp"].url)
+    await hub.config.put_server("s", config, create=True)
+    await wait_status(hub, "s", Status.CONNECTED)
+
+    def answer(text: str) -> FakeDownstream:
+        reply = {"role": "assistant", "content": {"type": "text", "text": text}, "model": "m"}
+        return FakeDownstream(answers={"sampling/createMessage": reply})
+
+    async def sample(downstream: FakeDownstream) -> str:
+        with with_downstream(downstream):
+            result = await hub.upstreams.call_tool("s", "sample", {"prompt": "q"})
+        return str(result["content"][0]["text"])
+
+    first, second = answer("for A"), answer("for B")
+    assert await asyncio.gather(sample(first), sample(second)) == ["for A", "for B"]
+    assert len(first.requests) == len(second.requests) == 1
+
+
+class _Recorder(tornado.web.RequestHandler):
+    """Forwards MCP POST/DELETE to the upstream and records the headers it received."""
+
+    FORWARD = ("content-type", "accept", "mcp-session-id", "mcp-protocol-version")
+
+    def initialize(self, target: str, seen: list[dict[str, str]], http: Any) -> None:
+        self.target, self.seen, self.http = target, seen, http
+
+    async def _forward(self, method: str) -> None:
+        self.seen.append({k.lower(): v for k, v in self.request.headers.get_all()})
+        headers = {k: v for k, v in self.request.headers.get_all() if k.lower() in self.FORWARD}
+        r = await self.http.request(
+            method, self.target, content=self.request.body or None, headers=headers
+        )
+        self.set_status(r.status_code)
+        for name in ("content-type", "mcp-session-id"):
+            if name in r.headers:
+                self.set_header(name, r.headers[name])
+        self.finish(r.content)
+
+    async def post(self) -> None:
+        await self._forward("POST")
+
+    async def delete(self) -> None:
+        await self._forward("DELETE")
+
+    async def get(self) -> None:
+        self.set_status(405)
+        self.finish()
+
+
+@contextlib.asynccontextmanager
+async def recording_proxy(target: str) -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
+    seen: list[dict[str, str]] = []
+    async with httpx2.AsyncClient(timeout=30) as http:
+        app = tornado.web.Application(
+            [(r"/mcp", _Recorder, {"target": target, "seen": seen, "http": http})]
+        )
+        sockets = tornado.netutil.bind_sockets(0, "127.0.0.1", family=socket.AF_INET)
+        server = tornado.httpserver.HTTPServer(app)
+        server.add_sockets(sockets)
+        try:
+            yield f"http://127.0.0.1:{sockets[0].getsockname()[1]}/mcp", seen
+        finally:
+            server.stop()
+            await server.close_all_connections()
+
+
+async def test_static_and_passthrough_headers(
+    hub_server: HubServer, upstreams: dict[str, HttpUpstream], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUBTEST_STATIC", "static-value")
+    monkeypatch.setenv("JWT_SECRET", "never-sent")
+    hub = hub_server.hub
+    async with recording_proxy(upstreams["shttp"].url) as (url, seen):
+        config = ServerConfig(
+            type="streamable-http",
+            url=url,
+            headers={"X-Static": "${HUBTEST_STATIC}", "X-Jwt": "${JWT_SECRET}"},
+            passthrough_headers=["X-Trace-Id"],
+        )
+        await hub.config.put_server("p", config, create=True)
+        await wait_status(hub, "p", Status.CONNECTED)
+        assert all(h.get("x-static") == "static-value" for h in seen)
+        assert all("never-sent" not in str(h) for h in seen)
+        assert not any("x-trace-id" in h for h in seen)
+
+        downstream = FakeDownstream(headers={"x-trace-id": "trace-123", "X-Other": "no"})
+        with with_downstream(downstream):
+            await hub.upstreams.call_tool("p", "echo", {"text": "with trace"})
+        traced = [h for h in seen if h.get("x-trace-id") == "trace-123"]
+        assert len(traced) == 1
+        assert "x-other" not in traced[0]
+        await hub.upstreams.call_tool("p", "echo", {"text": "no caller"})
+        assert len([h for h in seen if "x-trace-id" in h]) == 1
+        await hub.config.delete_server("p")
+
+
+async def test_bearer_upstream_needs_its_header(
+    hub_server: HubServer, upstreams: dict[str, HttpUpstream], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUBTEST_TOKEN", TOKEN)
+    hub = hub_server.hub
+    url = upstreams["bearer"].url
+    auth = {"Authorization": "Bearer ${HUBTEST_TOKEN}"}
+    await hub.config.put_user(User(username="bob", password="x"), create=True)
+    await hub.config.put_server("none", ServerConfig(type="streamable-http", url=url), create=True)
+    await hub.config.put_server(
+        "admin", ServerConfig(type="streamable-http", url=url, headers=auth), create=True
+    )
+    await hub.config.put_server(
+        "bobs",
+        ServerConfig(type="streamable-http", url=url, headers=auth, owner="bob"),
+        create=True,
+    )
+    await wait_status(hub, "admin", Status.CONNECTED)
+    await wait_status(hub, "none", Status.OAUTH_REQUIRED)
+    assert "401" in (hub.upstreams.state("none").error or "")
+    # A normal user's header may not read the hub's environment, so it gets no token.
+    await wait_status(hub, "bobs", Status.OAUTH_REQUIRED)
+
+
+async def test_refused_connection_is_reported_and_retried(hub_server: HubServer) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    hub = hub_server.hub
+    url = f"http://127.0.0.1:{port}/mcp"
+    await hub.config.put_server("gone", ServerConfig(type="streamable-http", url=url), create=True)
+    await hub.config.put_server("gone-sse", ServerConfig(url=url), create=True)
+    for name in ("gone", "gone-sse"):
+        await wait_for(lambda n=name: hub.upstreams.state(n).error is not None, 5)
+        state = hub.upstreams.state(name)
+        assert state.status in (Status.DISCONNECTED, Status.CONNECTING)
+        assert "\n" not in (state.error or "") and "connect" in (state.error or "").lower()
+    with pytest.raises(UpstreamError, match="not connected"):
+        await hub.upstreams.call_tool("gone", "echo", {"text": "x"})
+    failures = hub.upstreams.upstreams["gone"].failures
+    await wait_for(lambda: hub.upstreams.upstreams["gone"].failures > failures, 5)
+
+
+async def test_restarted_upstream_is_found_again(hub_server: HubServer, tmp_path: Path) -> None:
+    """Killed and restarted on the same port: keep-alive notices, a call survives the 404."""
+    upstream = start_http(EVERYTHING, "streamable-http", tmp_path / "ev")
+    try:
+        hub = hub_server.hub
+        pinged = ServerConfig(
+            type="streamable-http",
+            url=upstream.url,
+            enable_keep_alive=True,
+            keep_alive_interval=1000,
+        )
+        await hub.config.put_server("pinged", pinged, create=True)
+        plain = ServerConfig(type="streamable-http", url=upstream.url)
+        await hub.config.put_server("plain", plain, create=True)
+        await wait_status(hub, "pinged", Status.CONNECTED)
+        await wait_status(hub, "plain", Status.CONNECTED)
+
+        upstream.stop()
+        await wait_status(hub, "pinged", Status.DISCONNECTED, within=5)
+        upstream = start_http(EVERYTHING, "streamable-http", tmp_path / "ev", port=upstream.port)
+        # "plain" still holds a session the new process never issued: the call's 404
+        # makes the hub reconnect, and the call is sent again on the new session.
+        result = await hub.upstreams.call_tool("plain", "echo", {"text": "again"})
+        assert result["structuredContent"] == {"text": "again"}
+        await wait_status(hub, "pinged", Status.CONNECTED, within=10)
+        assert hub.upstreams.state("plain").status is Status.CONNECTED
+    finally:
+        upstream.stop()
