@@ -68,6 +68,24 @@ async def test_sdk_client_negotiates_2026_and_calls(hub: HubServer) -> None:
         assert prompt.messages[0].content.text == "Hello, Ann!"
 
 
+async def test_2026_sampling_becomes_input_required_and_resumes(hub: HubServer) -> None:
+    asked: list[str] = []
+
+    async def sampler(context: Any, params: t.CreateMessageRequestParams) -> Any:
+        first = params.messages[0].content
+        asked.append(first.text if isinstance(first, t.TextContent) else "?")
+        return t.CreateMessageResult(
+            role="assistant", content=t.TextContent(text="from the 2026 client"), model="m"
+        )
+
+    async with Client(f"http://{hub.address}/mcp", mode=MODERN, sampling_callback=sampler) as c:
+        result = await c.call_tool("ev-sample", {"prompt": "question"})
+        assert isinstance(result.content[0], t.TextContent)
+        assert result.content[0].text == "from the 2026 client"
+    assert asked == ["question"]
+    assert not hub.hub.__dict__["mcp_endpoint"].bridge.calls
+
+
 async def test_raw_discover_headers_and_errors(hub: HubServer) -> None:
     async with httpx2.AsyncClient(base_url=f"http://{hub.address}", timeout=10) as http:
 
@@ -91,6 +109,10 @@ async def test_raw_discover_headers_and_errors(hub: HubServer) -> None:
         ok = await post(call, modern_headers("tools/call", "ev-add"))
         assert reply(ok)["result"]["structuredContent"] == {"result": 3}
         assert reply(ok)["result"]["resultType"] == "complete"
+
+        tampered = {**call, "params": {**call["params"], "requestState": "forged.0000"}}
+        forged = await post(tampered, modern_headers("tools/call", "ev-add"))
+        assert forged.status_code == 400 and forged.json()["error"]["code"] == -32602
 
         mismatch = await post(call, modern_headers("tools/call", "ev-echo"))
         assert mismatch.status_code == 400 and mismatch.json()["error"]["code"] == -32020

@@ -28,6 +28,7 @@ from hub.auth import Principal
 from hub.catalog import Catalog, Scope, View, catalog_of
 from hub.mcp.gate import Route, principal_key, scope_for
 from hub.mcp.kernel import CallInfo, build_server
+from hub.mcp.mrtr import Bridge
 from hub.mcp.session import HubSession, Sessions, notification
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ class McpEndpoint:
         self.server, self.options = build_server(self.listen)
         self.sessions = Sessions()
         self.listeners: set[ListenStream] = set()
+        self.bridge = Bridge()
         self._scheduled = False
         self._unsubscribe = [
             self.catalog.on_change(self._changed),
@@ -88,6 +90,8 @@ class McpEndpoint:
         self.sessions.close_all()
         for stream in list(self.listeners):
             stream.queue.put_nowait(None)
+        for call in list(self.bridge.calls.values()):
+            self.bridge.drop(call)
 
     # ------------------------------------------------------------------ sessions
 

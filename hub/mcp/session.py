@@ -201,7 +201,8 @@ class PostCtx:
         self.transport = TransportContext(
             kind=kind, can_send_request=self.can_send_request, headers=headers
         )
-        self.input_required: Any = None
+        self.requester: Callable[[str, dict[str, Any] | None], Any] | None = None
+        """Set on the 2026 wire: questions go to the MRTR bridge instead of a back-channel."""
 
     async def emit(self, msg: Message) -> None:
         result = self._emit(msg)
@@ -236,6 +237,9 @@ class PostCtx:
 
     async def request(self, method: str, params: dict[str, Any] | None) -> dict[str, Any]:
         """Relay an upstream's sampling / elicitation / roots request to this caller."""
+        if self.requester is not None:
+            result: dict[str, Any] = await self.requester(method, params)
+            return result
         return await self.send_raw_request(method, params)
 
 

@@ -15,13 +15,9 @@ import anyio
 import mcp_types as t
 
 from hub.mcp.gate import GateError, authenticate, check_origin, principal_key
+from hub.mcp.modern import error_message
 from hub.mcp.session import HubSession, Message, PostCtx
-from hub.mcp.streamable import (
-    SMART_DISABLED,
-    McpBaseHandler,
-    error_message,
-    exception_message,
-)
+from hub.mcp.streamable import SMART_DISABLED, McpBaseHandler, exception_message
 
 log = logging.getLogger(__name__)
 

@@ -12,24 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 import anyio
 import mcp_types as t
 import tornado.iostream
 import tornado.web
-from mcp.server.connection import Connection
-from mcp.server.runner import modern_error_data, serve_one
-from mcp.shared.inbound import (
-    ERROR_CODE_HTTP_STATUS,
-    MCP_PARAM_HEADER_PREFIX,
-    InboundLadderRejection,
-    classify_inbound_request,
-    find_duplicated_routing_header,
-    unsupported_protocol_version_rejection,
-    validate_mcp_param_headers,
-)
 from mcp.shared.jsonrpc_dispatcher import handler_exception_to_error_data
 from mcp_types import PROTOCOL_VERSION_META_KEY
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
@@ -38,7 +26,7 @@ from hub.app import Hub
 from hub.auth import Policy, Principal
 from hub.mcp.endpoint import McpEndpoint, endpoint_of
 from hub.mcp.gate import GateError, Route, authenticate, check_origin, resolve
-from hub.mcp.kernel import tool_schema
+from hub.mcp.modern import error_message, serve_modern
 from hub.mcp.session import HubSession, Message, PostCtx, dumps, frame
 from hub.settings import parse_size
 
@@ -46,13 +34,6 @@ log = logging.getLogger(__name__)
 
 PING_INTERVAL = 15.0
 SMART_DISABLED = "Smart routing is not enabled on this hub"
-
-
-def error_message(rid: Any, code: int, message: str, data: Any = None) -> Message:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if data is not None:
-        error["data"] = data
-    return {"jsonrpc": "2.0", "id": rid, "error": error}
 
 
 def exception_message(rid: Any, exc: BaseException) -> Message:
@@ -240,7 +221,7 @@ class McpHandler(McpBaseHandler):
             return
         version = self.request.headers.get("MCP-Protocol-Version")
         if _is_modern(msg, version):
-            await self.modern(msg)
+            await serve_modern(self, msg)
         else:
             await self.legacy(msg, version)
 
@@ -308,91 +289,6 @@ class McpHandler(McpBaseHandler):
                 self.accepted()
             return
         self.reply(out)
-
-    async def modern(self, msg: Message) -> None:
-        """One 2026-07-28 exchange: no session; the envelope travels in ``_meta``."""
-        rid = msg.get("id")
-        headers = {k.lower(): v for k, v in self.request.headers.get_all()}
-        if "id" not in msg:
-            requested = headers.get("mcp-protocol-version", "")
-            rejection = unsupported_protocol_version_rejection(requested)
-            if rejection is not None:
-                self.send(
-                    error_message(None, rejection.code, rejection.message, rejection.data), 400
-                )
-            else:
-                self.accepted()
-            return
-        method, params = msg.get("method"), msg.get("params")
-        if not isinstance(method, str):
-            self.send(error_message(rid, t.INVALID_REQUEST, "Invalid JSON-RPC request"), 400)
-            return
-        duplicated = find_duplicated_routing_header(self.request.headers.get_all())
-        verdict = (
-            InboundLadderRejection(t.HEADER_MISMATCH, f"{duplicated} header appears more than once")
-            if duplicated
-            else classify_inbound_request(msg, headers=headers)
-        )
-        if isinstance(verdict, InboundLadderRejection):
-            self.reject(rid, verdict)
-            return
-        ctx = PostCtx(self.emit, None, rid, params, headers, can_send=False)
-        info = self.endpoint.call_info(self.route, self.principal, ctx)
-        info.listen = {
-            "route": self.route,
-            "scope": self.endpoint.view(self.route, self.principal)[0],
-        }
-        ctx.message_metadata.request_context = info
-        if method == "tools/call" and isinstance(params, dict):
-            rejection = self.param_headers(info.view, params, headers)
-            if rejection is not None:
-                self.reject(rid, rejection)
-                return
-        connection = Connection.from_envelope(
-            verdict.protocol_version, verdict.client_info, verdict.client_capabilities
-        )
-        with anyio.CancelScope() as scope:
-            self.cancel_scope = scope
-            try:
-                result = await serve_one(
-                    self.endpoint.server,
-                    ctx,
-                    method,
-                    params,
-                    connection=connection,
-                    lifespan_state={},
-                )
-                out: Message = {"jsonrpc": "2.0", "id": rid, "result": result}
-            except Exception as exc:  # noqa: BLE001 - JSON-RPC boundary: any failure is an error reply
-                error = modern_error_data(exc)
-                out = error_message(rid, error.code, error.message, error.data)
-            finally:
-                self.cancel_scope = None
-        if scope.cancelled_caught:
-            return
-        status = ERROR_CODE_HTTP_STATUS.get(out["error"]["code"], 200) if "error" in out else 200
-        self.reply(out, status)
-
-    def reject(self, rid: Any, rejection: InboundLadderRejection) -> None:
-        status = ERROR_CODE_HTTP_STATUS.get(rejection.code, 400)
-        self.send(error_message(rid, rejection.code, rejection.message, rejection.data), status)
-
-    @staticmethod
-    def param_headers(
-        view: Any, params: Mapping[str, Any], headers: Mapping[str, str]
-    ) -> InboundLadderRejection | None:
-        """``Mcp-Param-*`` headers checked against the schema of the tool as this caller sees it."""
-        name = params.get("name")
-        arguments = params.get("arguments") or {}
-        if not isinstance(name, str) or not isinstance(arguments, Mapping):
-            return None
-        prefix = MCP_PARAM_HEADER_PREFIX.lower()
-        if not arguments and not any(h.startswith(prefix) for h in headers):
-            return None
-        schema = tool_schema(view, name)
-        if schema is None:
-            return None
-        return validate_mcp_param_headers(schema, arguments, headers)
 
     # ------------------------------------------------------------------ GET / DELETE
 
