@@ -2,17 +2,22 @@
 
 Importing the SDK costs ~1.4 s per process on a slow box, which would make a 100-server
 benchmark measure Python imports instead of the hub. This speaks just enough of the
-2025-11-25 wire: initialize, ping, tools/list (one tool ``hello``) and tools/call.
+2025-11-25 wire: initialize, ping, tools/list (``hello``, and ``env`` which returns the
+process environment as JSON) and tools/call.
 Run: ``python bench/tiny_stdio.py [name]``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 NAME = sys.argv[1] if len(sys.argv) > 1 else "tiny"
-TOOL = {"name": "hello", "description": "says hello", "inputSchema": {"type": "object"}}
+TOOLS = [
+    {"name": "hello", "description": "says hello", "inputSchema": {"type": "object"}},
+    {"name": "env", "description": "the environment", "inputSchema": {"type": "object"}},
+]
 
 
 def answer(request: dict) -> dict:
@@ -27,8 +32,10 @@ def answer(request: dict) -> dict:
     if method == "ping":
         return {}
     if method == "tools/list":
-        return {"tools": [TOOL]}
+        return {"tools": TOOLS}
     if method == "tools/call":
+        if request.get("params", {}).get("name") == "env":
+            return {"content": [{"type": "text", "text": json.dumps(dict(os.environ))}]}
         return {"content": [{"type": "text", "text": f"hello from {NAME}"}]}
     raise LookupError(method)
 

@@ -22,7 +22,7 @@ from hub import logs
 from hub.calls import current_downstream
 from hub.errors import UpstreamError
 from hub.server import HubServer
-from hub.settings import ServerConfig, User
+from hub.settings import McpSettings, ServerConfig, User
 from hub.upstreams import Status
 
 SECRETS = {
@@ -194,3 +194,35 @@ async def test_config_edits_reconnect_only_when_needed(hub_server: HubServer) ->
     await wait_status(hub, "t", Status.CONNECTED)
     result = await hub.upstreams.call_tool("t", "hello")
     assert result["content"][0]["text"] == f"hello from {marker}b"
+
+
+async def test_import_and_system_changes_reconcile_upstreams(hub_server: HubServer) -> None:
+    hub = hub_server.hub
+    await hub.config.put_server("old", ServerConfig(command=PY, args=[TINY, "old"]), create=True)
+    await wait_status(hub, "old", Status.CONNECTED)
+
+    settings = McpSettings.model_validate(
+        {
+            "mcpServers": {
+                "a": {"command": PY, "args": [TINY, "a"]},
+                "b": {"command": PY, "args": [TINY, "b"], "enabled": False},
+            },
+            "users": [u.wire() for u in hub.config.users.values()],
+        }
+    )
+    await hub.config.import_settings(settings)
+    assert "old" not in hub.upstreams.upstreams
+    assert hub.upstreams.state("old").status is Status.DISCONNECTED
+    await wait_status(hub, "a", Status.CONNECTED)
+    assert hub.upstreams.state("b").error == "disabled"
+
+    env = json.loads((await hub.upstreams.call_tool("a", "env"))["content"][0]["text"])
+    assert "UV_DEFAULT_INDEX" not in env
+    system = hub.config.system.model_copy(deep=True)
+    system.install.python_index_url = "http://127.0.0.1:9/simple"
+    system.install.npm_registry = "http://127.0.0.1:9/npm"
+    await hub.config.put_system(system)
+    await wait_status(hub, "a", Status.CONNECTED)
+    env = json.loads((await hub.upstreams.call_tool("a", "env"))["content"][0]["text"])
+    assert env["UV_DEFAULT_INDEX"] == env["PIP_INDEX_URL"] == "http://127.0.0.1:9/simple"
+    assert env["npm_config_registry"] == "http://127.0.0.1:9/npm"
