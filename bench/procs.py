@@ -150,17 +150,25 @@ class Hub:
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=log,
             )
-        async with asyncio.timeout(60):
-            while True:
-                text = self.log_path.read_text(errors="replace")
-                match = re.search(r"listening on (http://\S+)", text)
-                if match:
-                    self.listening = time.monotonic()
-                    self.url = match.group(1).rstrip("/")
-                    return self
-                if self.proc.returncode is not None:
-                    raise RuntimeError(f"hub exited:\n{text[-2000:]}")
-                await asyncio.sleep(0.005)
+        try:
+            async with asyncio.timeout(60):
+                while True:
+                    text = self.log_path.read_text(errors="replace")
+                    match = re.search(r"listening on (http://\S+)", text)
+                    if match:
+                        self.listening = time.monotonic()
+                        self.url = match.group(1).rstrip("/")
+                        return self
+                    if self.proc.returncode is not None:
+                        raise RuntimeError(f"hub exited:\n{self.log_tail()}")
+                    await asyncio.sleep(0.005)
+        except TimeoutError as exc:
+            tail = self.log_tail()
+            await self.stop()
+            raise RuntimeError(f"hub did not listen within 60 s:\n{tail}") from exc
+        except BaseException:
+            await self.stop()
+            raise
 
     @property
     def pid(self) -> int:
