@@ -15,6 +15,7 @@ import logging
 import math
 import random
 import time
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Self
 
 import anyio
@@ -35,8 +36,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT = 60.0
-"""Seconds for spawn/connect + initialize + the first listing before the attempt fails."""
+CONNECT_TIMEOUT = 120.0
+"""Seconds for spawn/connect + initialize + the first listing (an ``npx`` first run downloads)."""
+SLOT_HOLD = 10.0
+"""Seconds a connect attempt occupies a concurrency slot at most, so hung upstreams cannot
+keep the others waiting; the attempt itself goes on until ``CONNECT_TIMEOUT``."""
 BACKOFF_START, BACKOFF_CAP = 1.0, 60.0
 STABLE_AFTER = 30.0
 """A connection that lasted this long resets the backoff."""
@@ -64,6 +68,26 @@ CHANGED = {
     t.PromptListChangedNotification: ("prompts",),
     t.ResourceListChangedNotification: ("resources", "resource_templates"),
 }
+
+
+@contextlib.asynccontextmanager
+async def _slot(slots: asyncio.Semaphore) -> AsyncIterator[None]:
+    """One of the bounded connect slots, given back when done or after ``SLOT_HOLD``."""
+    await slots.acquire()
+    released = False
+
+    def release() -> None:
+        nonlocal released
+        if not released:
+            released = True
+            slots.release()
+
+    timer = asyncio.get_running_loop().call_later(SLOT_HOLD, release)
+    try:
+        yield
+    finally:
+        timer.cancel()
+        release()
 
 
 def backoff(failures: int) -> float:
@@ -208,7 +232,7 @@ class Upstream:
             with anyio.CancelScope() as scope:
                 self._scope = scope
                 async with contextlib.AsyncExitStack() as stack:
-                    async with self.manager.connect_slots:
+                    async with _slot(self.manager.connect_slots):
                         scope.deadline = anyio.current_time() + CONNECT_TIMEOUT
                         opened = await stack.enter_async_context(transport.open(target))
                         session = await self._session(stack, opened)

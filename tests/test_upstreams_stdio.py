@@ -226,3 +226,13 @@ async def test_import_and_system_changes_reconcile_upstreams(hub_server: HubServ
     env = json.loads((await hub.upstreams.call_tool("a", "env"))["content"][0]["text"])
     assert env["UV_DEFAULT_INDEX"] == env["PIP_INDEX_URL"] == "http://127.0.0.1:9/simple"
     assert env["npm_config_registry"] == "http://127.0.0.1:9/npm"
+
+
+async def test_a_failing_child_says_why(hub_server: HubServer) -> None:
+    hub = hub_server.hub
+    config = ServerConfig(command=PY, args=["-c", "import sys; sys.exit('no such api key')"])
+    await hub.config.put_server("bad", config, create=True)
+    await wait_for(lambda: "no such api key" in (hub.upstreams.state("bad").error or ""), 10)
+    state = hub.upstreams.state("bad")
+    assert state.status is not Status.CONNECTED
+    assert state.error.startswith("process exited with code 1")

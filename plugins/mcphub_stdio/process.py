@@ -182,8 +182,13 @@ async def open_stdio(
     closing = ended = False
     stdout_done = anyio.Event()
 
+    last_stderr = ""
+
     def exited() -> str:
-        return f"process exited with code {proc.returncode}"
+        code = proc.returncode
+        # A child that gave up usually said why on stderr (a missing module, a bad flag).
+        said = f" (stderr: {last_stderr[:200]})" if last_stderr and code and code > 0 else ""
+        return f"process exited with code {code}{said}"
 
     async def read_stdout() -> None:
         assert proc.stdout is not None
@@ -217,11 +222,13 @@ async def open_stdio(
             read_send.close()
 
     async def read_stderr() -> None:
+        nonlocal last_stderr
         assert proc.stderr is not None
         with contextlib.suppress(ValueError, OSError):
             while line := await proc.stderr.readline():
                 text = line.decode(errors="replace").rstrip()
                 if text:
+                    last_stderr = text.strip()
                     child_log.info("%s", text[:STDERR_LINE_MAX], extra={"source": name})
 
     async def write_stdin() -> None:
