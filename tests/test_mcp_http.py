@@ -209,3 +209,21 @@ async def test_disconnect_cancels_the_upstream_call(http: httpx2.AsyncClient, ha
     call.cancel()
     await wait_for(lambda: len(hang.events_seen()) > before)
     assert hang.events_seen()[-1].startswith("cancelled")
+
+
+async def test_body_limit_session_cap_and_idle_reaping(
+    http: httpx2.AsyncClient, hub_server: HubServer
+) -> None:
+    client = RawMcp(http, "/mcp", bearer(ALL_KEY))
+    await client.initialize()
+    big = {"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"pad": "x" * 1_100_000}}
+    assert (await client.post(big)).status_code == 413
+
+    sessions = hub_server.hub.__dict__["mcp_endpoint"].sessions
+    sessions.max_sessions = len(sessions)
+    full = await RawMcp(http, "/mcp", bearer(ALL_KEY)).initialize()
+    assert full.status_code == 503
+    # Idle sessions are reaped to make room; this one counts as idle at once.
+    sessions.idle_timeout = 0.0
+    assert (await RawMcp(http, "/mcp", bearer(ALL_KEY)).initialize()).status_code == 200
+    assert (await client.call("tools/list")).status_code == 404
