@@ -7,6 +7,10 @@ from pydantic import BaseModel, Field
 from hub.api.base import APIHandler
 from hub.auth import Policy, check_password, hash_password, issue_token, needs_rehash
 from hub.errors import Unauthorized
+from hub.ratelimit import Limit, RateLimitedMixin, limiter_for, too_many
+
+LOGIN_FAILURES = Limit(10, 60.0)
+"""Failed password checks allowed per client IP per minute; then 429 with Retry-After."""
 
 
 class LoginBody(BaseModel):
@@ -14,16 +18,22 @@ class LoginBody(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
-class LoginHandler(APIHandler):
+class LoginHandler(RateLimitedMixin, APIHandler):
     """Exchange a username and password for a 24-hour JWT."""
 
     policy = Policy.PUBLIC
 
     async def post(self) -> None:
+        failures = limiter_for(self.hub, "password-failures", LOGIN_FAILURES)
+        ip = self.request.remote_ip or "?"
+        wait = failures.retry_after(ip)
+        if wait is not None:
+            raise too_many(wait)
         body = self.body_as(LoginBody)
         user = self.hub.config.users.get(body.username)
         # The same answer for an unknown user and a wrong password.
         if user is None or not await check_password(body.password, user.password):
+            failures.add(ip)
             raise Unauthorized("Invalid credentials")
         if needs_rehash(user.password):
             user = user.model_copy(update={"password": await hash_password(body.password)})

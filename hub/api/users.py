@@ -13,9 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from hub.access import require_user, require_user_admin
+from hub.api import auth as auth_api
 from hub.api.base import APIHandler
 from hub.auth import Policy, check_password, hash_password, issue_token, password_problems
 from hub.errors import BadRequest, Conflict, NotFound, Unauthorized
+from hub.ratelimit import RateLimitedMixin, limiter_for, too_many
 from hub.settings import User
 
 log = logging.getLogger(__name__)
@@ -109,16 +111,23 @@ class RegisterHandler(UsersMixin):
         )
 
 
-class ChangePasswordHandler(UsersMixin):
+class ChangePasswordHandler(RateLimitedMixin, UsersMixin):
     """The caller's own password; old tokens stop working, a fresh one is returned."""
 
     policy = Policy.AUTHENTICATED
 
     async def post(self) -> None:
         require_user(self.caller)
+        # A stolen JWT must not become a way to guess the password: same budget as login.
+        failures = limiter_for(self.hub, "password-failures", auth_api.LOGIN_FAILURES)
+        ip = self.request.remote_ip or "?"
+        wait = failures.retry_after(ip)
+        if wait is not None:
+            raise too_many(wait)
         body = self.body_as(PasswordChange)
         user = self.user_or_404(self.caller.name)
         if not await check_password(body.current_password, user.password):
+            failures.add(ip)
             raise Unauthorized("Current password is incorrect")
         check_strength(body.new_password)
         user = user.model_copy(
