@@ -227,3 +227,16 @@ async def test_body_limit_session_cap_and_idle_reaping(
     sessions.idle_timeout = 0.0
     assert (await RawMcp(http, "/mcp", bearer(ALL_KEY)).initialize()).status_code == 200
     assert (await client.call("tools/list")).status_code == 404
+
+
+async def test_user_scoped_routes(http: httpx2.AsyncClient, admin_password: str) -> None:
+    login = await http.post(
+        "/api/auth/login", json={"username": "admin", "password": admin_password}
+    )
+    token = login.json()["token"]
+    mine = RawMcp(http, "/admin/mcp", {"x-auth-token": token})
+    assert (await mine.initialize()).status_code == 200
+    assert "ev-echo" in {t["name"] for t in reply(await mine.call("tools/list"))["result"]["tools"]}
+    assert (await RawMcp(http, "/bob/mcp", {"x-auth-token": token}).initialize()).status_code == 403
+    # Static keys are not accepted on user-scoped routes.
+    assert (await RawMcp(http, "/admin/mcp", bearer(ALL_KEY)).initialize()).status_code == 401

@@ -185,3 +185,25 @@ async def test_description_override_and_unprefixed_server_route(hub: HubServer) 
         assert tools["add"].description == "adds two numbers"
         result = await s.call_tool("echo", {"text": "plain"})
         assert result.structured_content == {"text": "plain"}
+
+
+async def test_resource_updates_reach_subscribers(hub: HubServer) -> None:
+    updated = asyncio.Event()
+
+    async def on_message(message: Any) -> None:
+        if isinstance(message, t.ResourceUpdatedNotification):
+            updated.set()
+
+    async with (
+        streamable_http_client(url(hub)) as (r, w),
+        ClientSession(r, w, message_handler=on_message) as s,
+    ):
+        await s.initialize()
+        await s.send_request(
+            t.SubscribeRequest(params=t.SubscribeRequestParams(uri="test://static/hello")),
+            t.EmptyResult,
+        )
+        await asyncio.sleep(0.2)  # the GET stream opens in the background
+        await s.call_tool("ev-touch", {"uri": "test://static/hello"})
+        async with asyncio.timeout(5):
+            await updated.wait()
