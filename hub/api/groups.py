@@ -18,6 +18,7 @@ from pydantic.alias_generators import to_camel
 
 from hub.access import check_servers_visible, find_group, group_for, owner_for, visible_groups
 from hub.api.base import APIHandler, validation_message
+from hub.api.docs import Op
 from hub.auth import Policy
 from hub.errors import BadRequest, Conflict, HubError, NotFound
 from hub.settings import Group, GroupServer, Selection
@@ -111,6 +112,11 @@ class GroupHandlerBase(APIHandler):
 
 
 class GroupsHandler(GroupHandlerBase):
+    docs = {
+        "GET": Op("List your groups (all groups for admins)"),
+        "POST": Op("Create a group", body=NewGroup, status=201, errors=(409,)),
+    }
+
     async def get(self) -> None:
         self.reply([g.wire() for g in visible_groups(self.hub.config, self.caller)])
 
@@ -121,6 +127,8 @@ class GroupsHandler(GroupHandlerBase):
 
 class GroupBatchHandler(GroupHandlerBase):
     """Per-item results; 207 when some fail, 400 when all do."""
+
+    docs = {"POST": Op("Create several groups; 200 all, 207 some, 400 none", body=BatchBody)}
 
     async def post(self) -> None:
         body = self.body_as(BatchBody)
@@ -146,6 +154,12 @@ class GroupBatchHandler(GroupHandlerBase):
 
 
 class GroupHandler(GroupHandlerBase):
+    docs = {
+        "GET": Op("Read a group by id or name"),
+        "PUT": Op("Change a group's name, description or servers", body=GroupUpdate, errors=(409,)),
+        "DELETE": Op("Delete a group"),
+    }
+
     async def get(self, ref: str) -> None:
         self.reply(self.group(ref).wire())
 
@@ -172,6 +186,11 @@ class GroupHandler(GroupHandlerBase):
 
 
 class GroupServersHandler(GroupHandlerBase):
+    docs = {
+        "GET": Op("Names of the group's servers"),
+        "POST": Op("Add a server to the group", body=AddServerBody),
+    }
+
     async def get(self, ref: str) -> None:
         self.reply([s.name for s in self.group(ref).servers])
 
@@ -187,6 +206,8 @@ class GroupServersHandler(GroupHandlerBase):
 
 
 class GroupServerHandler(GroupHandlerBase):
+    docs = {"DELETE": Op("Remove a server from the group")}
+
     async def delete(self, ref: str, name: str) -> None:
         group = self.group(ref)
         if not any(s.name == name for s in group.servers):
@@ -198,6 +219,8 @@ class GroupServerHandler(GroupHandlerBase):
 class GroupServersBatchHandler(GroupHandlerBase):
     """Replace the whole server list (names or selection objects)."""
 
+    docs = {"PUT": Op("Replace the group's servers and selections", body=ServersBody)}
+
     async def put(self, ref: str) -> None:
         group = self.group(ref)
         servers = self.body_as(ServersBody).servers
@@ -207,11 +230,15 @@ class GroupServersBatchHandler(GroupHandlerBase):
 
 
 class GroupServerConfigsHandler(GroupHandlerBase):
+    docs = {"GET": Op("The group's servers with their selections")}
+
     async def get(self, ref: str) -> None:
         self.reply([s.wire() for s in self.group(ref).servers])
 
 
 class GroupServerConfigHandler(GroupHandlerBase):
+    docs = {"GET": Op("One server of the group with its selections")}
+
     async def get(self, ref: str, name: str) -> None:
         member = next((s for s in self.group(ref).servers if s.name == name), None)
         if member is None:
@@ -221,6 +248,8 @@ class GroupServerConfigHandler(GroupHandlerBase):
 
 class GroupSelectionHandler(GroupHandlerBase):
     """``PUT …/server-configs/:server/{tools|prompts|resources}`` with ``'all'`` or a name list."""
+
+    docs = {"PUT": Op("Set the selection: 'all' or a list of upstream names")}
 
     async def put(self, ref: str, name: str, kind: str) -> None:
         group = self.group(ref)
@@ -243,17 +272,17 @@ class GroupSelectionHandler(GroupHandlerBase):
         self.reply(servers[index].wire(), f"Group {kind} selection updated")
 
 
+GROUP = r"/api/groups/(?P<ref>[^/]+)"
+SERVER = r"(?P<name>[^/]+)"
+
 default_handlers = [
     (r"/api/groups", GroupsHandler),
     (r"/api/groups/batch", GroupBatchHandler),
-    (r"/api/groups/([^/]+)", GroupHandler),
-    (r"/api/groups/([^/]+)/servers", GroupServersHandler),
-    (r"/api/groups/([^/]+)/servers/batch", GroupServersBatchHandler),
-    (r"/api/groups/([^/]+)/servers/([^/]+)", GroupServerHandler),
-    (r"/api/groups/([^/]+)/server-configs", GroupServerConfigsHandler),
-    (r"/api/groups/([^/]+)/server-configs/([^/]+)", GroupServerConfigHandler),
-    (
-        r"/api/groups/([^/]+)/server-configs/([^/]+)/(tools|prompts|resources)",
-        GroupSelectionHandler,
-    ),
+    (GROUP, GroupHandler),
+    (rf"{GROUP}/servers", GroupServersHandler),
+    (rf"{GROUP}/servers/batch", GroupServersBatchHandler),
+    (rf"{GROUP}/servers/{SERVER}", GroupServerHandler),
+    (rf"{GROUP}/server-configs", GroupServerConfigsHandler),
+    (rf"{GROUP}/server-configs/{SERVER}", GroupServerConfigHandler),
+    (rf"{GROUP}/server-configs/{SERVER}/(?P<kind>tools|prompts|resources)", GroupSelectionHandler),
 ]

@@ -15,6 +15,7 @@ from pydantic.alias_generators import to_camel
 
 from hub.access import find_group, owner_for, require_user_admin
 from hub.api.base import APIHandler
+from hub.api.docs import Op
 from hub.auth import Policy, hash_key, new_key_token
 from hub.errors import BadRequest, Conflict, NotFound
 from hub.settings import AccessType, BearerKey
@@ -92,6 +93,16 @@ class KeysBase(APIHandler):
 
 
 class KeysHandler(KeysBase):
+    docs = {
+        "GET": Op("List bearer keys (tokens masked)"),
+        "POST": Op(
+            "Create a key; the token (generated unless given) is shown only in this answer",
+            body=NewKey,
+            status=201,
+            errors=(409,),
+        ),
+    }
+
     async def get(self) -> None:
         self.reply([public(k) for k in self.hub.config.keys.values()])
 
@@ -122,6 +133,14 @@ class KeysHandler(KeysBase):
 
 
 class KeyHandler(KeysBase):
+    docs = {
+        "GET": Op("Read one bearer key (token masked)"),
+        "PUT": Op(
+            "Change a key; a new token is shown only in this answer", body=KeyUpdate, errors=(409,)
+        ),
+        "DELETE": Op("Delete a bearer key"),
+    }
+
     async def get(self, key_id: str) -> None:
         self.reply(public(self.key_or_404(key_id)))
 
@@ -148,5 +167,5 @@ class KeyHandler(KeysBase):
 
 default_handlers = [
     (r"/api/auth/keys", KeysHandler),
-    (r"/api/auth/keys/([^/]+)", KeyHandler),
+    (r"/api/auth/keys/(?P<key_id>[^/]+)", KeyHandler),
 ]

@@ -15,6 +15,7 @@ from pydantic.alias_generators import to_camel
 
 from hub.access import group_for, visible_groups, visible_servers
 from hub.api.base import APIHandler, validation_message
+from hub.api.docs import Op
 from hub.auth import Policy
 from hub.errors import BadRequest
 from hub.ratelimit import Limit, RateLimitedMixin
@@ -52,6 +53,14 @@ class TemplateHandler(RateLimitedMixin, APIHandler):
 
 
 class ExportHandler(TemplateHandler):
+    docs = {
+        "POST": Op(
+            "Export your servers and groups as a template, secrets as ${PLACEHOLDER}s",
+            body=ExportBody,
+            errors=(429,),
+        )
+    }
+
     async def post(self) -> None:
         body = self.body_as(ExportBody)
         live = self.hub.config
@@ -70,6 +79,8 @@ class ExportHandler(TemplateHandler):
 
 
 class GroupExportHandler(TemplateHandler):
+    docs = {"GET": Op("Export one group and its servers as a template", errors=(429,))}
+
     async def get(self, ref: str) -> None:
         live = self.hub.config
         group = group_for(live, self.caller, ref)
@@ -79,6 +90,14 @@ class GroupExportHandler(TemplateHandler):
 
 
 class ImportHandler(TemplateHandler):
+    docs = {
+        "POST": Op(
+            "Create a template's missing servers and groups; per-item details",
+            body=TemplateDoc,
+            errors=(429,),
+        )
+    }
+
     async def post(self) -> None:
         data = self.json_body()
         if not isinstance(data, dict):
@@ -105,6 +124,6 @@ class ImportHandler(TemplateHandler):
 
 default_handlers = [
     (r"/api/templates/export", ExportHandler),
-    (r"/api/templates/export/groups/([^/]+)", GroupExportHandler),
+    (r"/api/templates/export/groups/(?P<ref>[^/]+)", GroupExportHandler),
     (r"/api/templates/import", ImportHandler),
 ]

@@ -15,6 +15,7 @@ from pydantic.alias_generators import to_camel
 from hub.access import require_user, require_user_admin
 from hub.api import auth as auth_api
 from hub.api.base import APIHandler
+from hub.api.docs import Op
 from hub.auth import Policy, check_password, hash_password, issue_token, password_problems
 from hub.errors import BadRequest, Conflict, NotFound, Unauthorized
 from hub.ratelimit import RateLimitedMixin, limiter_for, too_many
@@ -96,6 +97,13 @@ class RegisterHandler(UsersMixin):
     """Any logged-in user may add a normal user (MCPHub has no open sign-up either)."""
 
     policy = Policy.AUTHENTICATED
+    docs = {
+        "POST": Op(
+            "Add a normal user (never an admin); returns their token",
+            body=NewUser,
+            errors=(403, 409),
+        )
+    }
 
     async def post(self) -> None:
         require_user(self.caller)
@@ -115,6 +123,13 @@ class ChangePasswordHandler(RateLimitedMixin, UsersMixin):
     """The caller's own password; old tokens stop working, a fresh one is returned."""
 
     policy = Policy.AUTHENTICATED
+    docs = {
+        "POST": Op(
+            "Change your own password; earlier tokens stop working, a new one is returned",
+            body=PasswordChange,
+            errors=(403, 429),
+        )
+    }
 
     async def post(self) -> None:
         require_user(self.caller)
@@ -153,6 +168,11 @@ class AdminUsersHandler(UsersMixin):
 
 
 class UsersHandler(AdminUsersHandler):
+    docs = {
+        "GET": Op("List users (name and role only)"),
+        "POST": Op("Create a user", body=NewUser, status=201, errors=(409,)),
+    }
+
     async def get(self) -> None:
         self.reply([public(u) for u in self.users().values()])
 
@@ -163,6 +183,12 @@ class UsersHandler(AdminUsersHandler):
 
 
 class UserHandler(AdminUsersHandler):
+    docs = {
+        "GET": Op("Read one user"),
+        "PUT": Op("Change a user's role or password; either ends their tokens", body=UserUpdate),
+        "DELETE": Op("Delete a user (not yourself, not the last admin)"),
+    }
+
     async def get(self, username: str) -> None:
         self.reply(public(self.user_or_404(username)))
 
@@ -202,6 +228,8 @@ class UserHandler(AdminUsersHandler):
 
 
 class UserStatsHandler(AdminUsersHandler):
+    docs = {"GET": Op("Count users and admins")}
+
     async def get(self) -> None:
         admins = self.admin_count()
         total = len(self.users())
@@ -212,6 +240,6 @@ default_handlers = [
     (r"/api/auth/register", RegisterHandler),
     (r"/api/auth/change-password", ChangePasswordHandler),
     (r"/api/users", UsersHandler),
-    (r"/api/users/([^/]+)", UserHandler),
+    (r"/api/users/(?P<username>[^/]+)", UserHandler),
     (r"/api/users-stats", UserStatsHandler),
 ]
