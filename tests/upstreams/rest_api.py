@@ -251,6 +251,7 @@ class State:
         self.tokens: dict[str, float] = {}
         self.issued = 0
         self.requests = 0
+        self.spec_fetches: dict[str, int] = {}
 
 
 class Handler(tornado.web.RequestHandler):
@@ -439,7 +440,14 @@ class Stats(Handler):
         return  # reading the counters is not a request to count
 
     def get(self) -> None:
-        self.send({"tokensIssued": self.state.issued, "requests": self.state.requests})
+        state = self.state
+        self.send(
+            {
+                "tokensIssued": state.issued,
+                "requests": state.requests,
+                "specFetches": state.spec_fetches,
+            }
+        )
 
 
 class Document(Handler):
@@ -448,6 +456,8 @@ class Document(Handler):
         self.document, self.yaml_form = document, yaml_form
 
     def get(self) -> None:
+        fetches = self.state.spec_fetches
+        fetches[self.request.path] = fetches.get(self.request.path, 0) + 1
         if self.yaml_form:
             self.set_header("Content-Type", "application/yaml")
             self.finish(yaml.safe_dump(self.document, sort_keys=False))
