@@ -189,7 +189,7 @@ async def test_prompts_and_resources(ev: HubClient, hub_server: HubServer) -> No
         resources = {str(x.uri): x.description for x in (await s.list_resources()).resources}
         assert resources[uri] == "R"
         r = await ev.delete(f"/api/servers/ev/resources/{encoded}/description")
-        assert r.status_code == 200 and r.json()["data"] == {"name": uri}
+        assert r.status_code == 200 and r.json()["data"] == {"name": uri, "description": None}
 
 
 async def test_name_separator_renames_tools_and_overrides(
