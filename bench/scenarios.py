@@ -299,7 +299,9 @@ async def s4_catalogue(report: Report) -> None:
         ).start()
         startup = hub.listening - hub.spawned
         connected = await wait_connected(hub, n, 30)
-        report.scale.append(ScaleRow("S4 catalogue", "hub spawn → listening", f"{startup:.2f} s"))
+        report.scale.append(
+            ScaleRow(f"S4 {n}x{t}", "hub spawn → listening (imports)", f"{startup:.2f} s")
+        )
         report.scale.append(
             ScaleRow(
                 f"S4 {n}x{t}",
@@ -367,11 +369,17 @@ async def s6_stdio(report: Report) -> None:
         scenario = f"S6 {n} stdio"
         report.scale.append(
             ScaleRow(
+                scenario, "hub spawn → listening (imports)", f"{hub.listening - hub.spawned:.2f} s"
+            )
+        )
+        answered = first if first is not None else float("inf")
+        report.scale.append(
+            ScaleRow(
                 scenario,
-                "hub spawn → /health answers",
-                f"{hub.listening - hub.spawned + (first or 0):.2f} s",
-                "≤ 1 s after start",
-                (first or 0) <= 1.0,
+                "listening → first /health answer",
+                f"{answered * 1000:.0f} ms",
+                "≤ 1 s",
+                answered <= 1.0,
             )
         )
         report.scale.append(
