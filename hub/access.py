@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hub.auth import Principal
-from hub.errors import BadRequest, Forbidden, NotFound
+from hub.errors import BadRequest, Conflict, Forbidden, NotFound
 from hub.settings import Group, ServerConfig
 
 if TYPE_CHECKING:
@@ -114,6 +114,16 @@ def can_see_group(principal: Principal, group: Group) -> bool:
 def find_group(live: LiveConfig, ref: str) -> Group | None:
     """A group by id, else by name, whoever owns it (for uniqueness checks, not for replies)."""
     return live.groups.get(ref) or next((g for g in live.groups.values() if g.name == ref), None)
+
+
+def check_group_name(live: LiveConfig, name: str, group_id: str | None = None) -> None:
+    """``/mcp/{segment}`` tries group ids, group names, then server names: a group may not
+    take a name already used by either, or a user could capture an admin's server route."""
+    other = find_group(live, name)
+    if other is not None and other.id != group_id:
+        raise Conflict(f"Group '{name}' already exists")
+    if name in live.servers:
+        raise Conflict(f"'{name}' is already the name of a server")
 
 
 def visible_groups(live: LiveConfig, principal: Principal) -> list[Group]:

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hub.access import can_see_server, check_imported_config, find_group, is_privileged, owner_for
+from hub.access import (
+    can_see_server,
+    check_group_name,
+    check_imported_config,
+    find_group,
+    is_privileged,
+    owner_for,
+)
 from hub.auth import Principal
 from hub.errors import HubError
 from hub.settings import Group, GroupServer, ServerConfig
@@ -50,7 +57,7 @@ OAUTH_SECRETS = frozenset(
         "state",
     }
 )
-NAME = r"^[^/\s][^/]{0,127}$"
+NAME = r"^[^/\s$][^/]{0,127}$"
 
 
 def env_name(*parts: str) -> str:
@@ -283,6 +290,10 @@ async def _import_group(live: LiveConfig, principal: Principal, raw: Any) -> dic
         return _detail("group", name, "failed", "Invalid group name")
     if find_group(live, name) is not None:
         return _detail("group", name, "skipped", "A group with this name already exists")
+    try:
+        check_group_name(live, name)
+    except HubError as exc:
+        return _detail("group", name, "failed", exc.message)
     try:
         group = Group.model_validate(
             {

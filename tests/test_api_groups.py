@@ -173,3 +173,33 @@ async def test_users_only_see_and_use_their_own(cast: Cast) -> None:
         assert r.json()["message"] == "Group not found"
     assert (await b.delete("/api/groups/a-team")).status_code == 404
     assert (await admin.delete("/api/groups/a-team")).status_code == 200
+
+
+async def test_group_names_cannot_capture_server_routes(cast: Cast) -> None:
+    # /mcp/{segment} tries groups before servers: B must not shadow the admin's server.
+    for name in ("admin-srv", "a-srv", "a-grp-id"):
+        r = await cast["B"].post("/api/groups", json={"name": name})
+        assert r.status_code == 409, (name, r.text)
+    assert (await cast["B"].post("/api/groups", json={"name": "$smart"})).status_code == 400
+    rename = await cast["B"].put("/api/groups/b-grp", json={"name": "admin-srv"})
+    assert rename.status_code == 409
+    imported = await cast["B"].post(
+        "/api/templates/import", json={"groups": [{"name": "admin-srv"}]}
+    )
+    assert imported.status_code == 400
+    assert imported.json()["data"]["details"][0]["action"] == "failed"
+    assert not any(g.name == "admin-srv" for g in cast.hub.config.groups.values())
+
+
+async def test_keys_follow_renamed_groups_and_lose_deleted_ones(cast: Cast) -> None:
+    admin, cfg = cast["admin"], cast.hub.config
+    assert cfg.keys["gkey-id"].allowed_groups == ["admin-grp"]
+    await admin.put("/api/groups/admin-grp", json={"name": "renamed"})
+    assert cfg.keys["gkey-id"].allowed_groups == ["renamed"]
+    # A group later created under the old name is not opened by the key.
+    await admin.post("/api/groups", json={"name": "admin-grp"})
+    assert cfg.keys["gkey-id"].allowed_groups == ["renamed"]
+    await admin.delete("/api/groups/renamed")
+    assert cfg.keys["gkey-id"].allowed_groups == []
+    key = await admin.get("/api/auth/keys/gkey-id")
+    assert key.json()["data"]["allowedGroups"] == []

@@ -11,22 +11,31 @@ from __future__ import annotations
 import collections
 import logging
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from hub.access import check_servers_visible, find_group, group_for, owner_for, visible_groups
+from hub.access import (
+    check_group_name,
+    check_servers_visible,
+    group_for,
+    owner_for,
+    visible_groups,
+)
 from hub.api.base import APIHandler, validation_message
 from hub.api.docs import Op
 from hub.auth import Policy
-from hub.errors import BadRequest, Conflict, HubError, NotFound
+from hub.errors import BadRequest, HubError, NotFound
 from hub.settings import Group, GroupServer, Selection
+
+if TYPE_CHECKING:
+    from hub.config import LiveConfig
 
 log = logging.getLogger(__name__)
 
-GROUP_NAME = r"^[^/\s][^/]{0,127}$"
-"""Names appear in ``/mcp/{name}``: no slashes, no leading blank."""
+GROUP_NAME = r"^[^/\s$][^/]{0,127}$"
+"""Names appear in ``/mcp/{name}``: no slashes, no leading blank, no ``$`` (``$smart``)."""
 
 SELECTION: TypeAdapter[Any] = TypeAdapter(Selection)
 
@@ -71,6 +80,20 @@ class AddServerBody(Body):
     server_name: str = Field(min_length=1)
 
 
+async def retarget_keys(live: LiveConfig, group: Group, new_name: str | None) -> None:
+    """Follow a renamed group in keys' allowedGroups, or drop a deleted one: a stale name
+    would open whatever group is created later under it."""
+    for key in list(live.keys.values()):
+        if group.id not in key.allowed_groups and group.name not in key.allowed_groups:
+            continue
+        allowed = [
+            new_name if ref == group.name else ref
+            for ref in key.allowed_groups
+            if new_name is not None or ref not in (group.id, group.name)
+        ]
+        await live.put_key(key.model_copy(update={"allowed_groups": allowed}))
+
+
 class GroupHandlerBase(APIHandler):
     """Owner policy: everyone authenticated, limited to their own groups."""
 
@@ -87,9 +110,7 @@ class GroupHandlerBase(APIHandler):
         check_servers_visible(self.hub.config, self.caller, names)
 
     def check_name_free(self, name: str, group_id: str | None = None) -> None:
-        other = find_group(self.hub.config, name)
-        if other is not None and other.id != group_id:
-            raise Conflict(f"Group '{name}' already exists")
+        check_group_name(self.hub.config, name, group_id)
 
     async def save(self, group: Group, *, create: bool = False) -> dict[str, Any]:
         await self.hub.config.put_group(group, create=create)
@@ -175,12 +196,15 @@ class GroupHandler(GroupHandlerBase):
             self.check_name_free(update["name"], group.id)
         if "servers" in update:
             self.check_members(update["servers"])
+        if "name" in update and update["name"] != group.name:
+            await retarget_keys(self.hub.config, group, update["name"])
         group = group.model_copy(update=update)
         self.reply(await self.save(group), "Group updated")
 
     async def delete(self, ref: str) -> None:
         group = self.group(ref)
         await self.hub.config.delete_group(group.id)
+        await retarget_keys(self.hub.config, group, None)
         log.info("Group %s (%s) deleted by %s", group.name, group.id, self.caller.name)
         self.reply(message="Group deleted")
 
