@@ -56,6 +56,13 @@ def owner_for(principal: Principal) -> str:
     return principal.name if principal.kind != "key" else "admin"
 
 
+def owns_anything(live: LiveConfig, username: str) -> bool:
+    """Whether servers or groups still name ``username`` as owner (e.g. after a deletion)."""
+    return any(c.owner == username for c in live.servers.values()) or any(
+        g.owner == username for g in live.groups.values()
+    )
+
+
 def require_user_admin(principal: Principal) -> None:
     """Users and keys are managed by admin *users*: a leaked key cannot mint more keys."""
     if principal.kind == "key":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hub.server import HubServer
+from hub.settings import ServerConfig
 from hub.testing import HubClient
 
 STRONG = "Str0ng!pass"
@@ -152,3 +153,23 @@ async def test_demotion_password_reset_and_deletion_end_jwts(
     finally:
         for client in clients.values():
             await client.aclose()
+
+
+async def test_deleted_users_things_are_not_inherited_by_registration(
+    hub_server: HubServer, admin_client: HubClient
+) -> None:
+    await admin_client.post("/api/users", json={"username": "olga", "password": STRONG})
+    await hub_server.hub.config.put_server(
+        "olga-srv",
+        ServerConfig(type="sse", url="http://127.0.0.1:9/sse", owner="olga", enabled=False),
+        create=True,
+    )
+    assert (await admin_client.delete("/api/users/olga")).status_code == 200
+    again = await admin_client.post(
+        "/api/auth/register", json={"username": "olga", "password": STRONG}
+    )
+    assert again.status_code == 409
+    assert "olga" not in hub_server.hub.config.users
+    # An admin may restore the user on purpose.
+    restored = await admin_client.post("/api/users", json={"username": "olga", "password": STRONG})
+    assert restored.status_code == 201

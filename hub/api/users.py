@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from hub.access import require_user, require_user_admin
+from hub.access import owns_anything, require_user, require_user_admin
 from hub.api import auth as auth_api
 from hub.api.base import APIHandler
 from hub.api.docs import Op
@@ -107,7 +107,12 @@ class RegisterHandler(UsersMixin):
 
     async def post(self) -> None:
         require_user(self.caller)
-        user = await self.create(self.body_as(NewUser), is_admin=False)
+        body = self.body_as(NewUser)
+        if owns_anything(self.hub.config, body.username):
+            # A deleted user's servers and groups still carry their name: whoever registered
+            # it again would inherit them. Only an admin may recreate such a user.
+            raise Conflict("User already exists")
+        user = await self.create(body, is_admin=False)
         token = issue_token(self.hub.jwt_secret, user.username, False, user.token_version)
         self.send_json(
             {
