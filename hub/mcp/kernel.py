@@ -24,7 +24,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from hub import __version__
 from hub.calls import ToolCall, current_downstream
 from hub.catalog import LIST_KEYS, View
-from hub.errors import HubError, UpstreamError
+from hub.errors import HubError, NotFound, UpstreamError
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -141,28 +141,52 @@ async def list_cache(ctx: Ctx, call_next: CallNext) -> HandlerResult:
 # ---------------------------------------------------------------------- calls
 
 
+class UnknownTool(NotFound):
+    """The name is not a tool of the caller's view (MCP: invalid params; REST: 404)."""
+
+
 async def call_tool(ctx: Ctx, params: t.CallToolRequestParams) -> dict[str, Any]:
-    info = _info(ctx)
-    target = info.view.tool(params.name)
+    try:
+        result = await invoke_tool(
+            _info(ctx), params.name, dict(params.arguments or {}), _forward_meta(params.meta)
+        )
+    except UnknownTool as exc:
+        raise MCPError(t.INVALID_PARAMS, exc.message) from None
+    except HubError as exc:
+        raise _hub_error(exc) from None
+    return _complete(ctx, result)
+
+
+async def invoke_tool(
+    info: CallInfo,
+    name: str,
+    arguments: dict[str, Any],
+    meta: dict[str, Any] | None = None,
+    session_id: str | None = None,
+) -> dict[str, Any]:
+    """One tools/call checked against the caller's view, with the hooks around it.
+
+    The MCP endpoint and the REST bridge (``hub.api.openapi_out``) both call through here, so
+    scope, toggles and ownership are enforced once. Raises ``UnknownTool`` for a name outside
+    the view and the ``HubError`` of a refusing ``before_tool_call`` hook.
+    """
+    target = info.view.tool(name)
     if target is None:
-        raise MCPError(t.INVALID_PARAMS, f"Unknown tool: {params.name}")
+        raise UnknownTool(f"Unknown tool: {name}")
     server, tool = target
     hub = info.hub
     call = ToolCall(
         server=server,
         tool=tool,
-        arguments=dict(params.arguments or {}),
+        arguments=arguments,
         principal=info.principal,
-        session_id=info.session.id if info.session else None,
+        session_id=session_id or (info.session.id if info.session else None),
         group=info.group,
-        meta=_forward_meta(params.meta) or {},
+        meta=meta or {},
     )
     hooks = hub.plugins.has_impl("after_tool_call")
     if hub.plugins.has_impl("before_tool_call"):
-        try:
-            await hub.plugins.before_tool_call(hub, call)
-        except HubError as exc:
-            raise _hub_error(exc) from None
+        await hub.plugins.before_tool_call(hub, call)
     try:
         result = await _upstream(
             info,
@@ -180,7 +204,7 @@ async def call_tool(ctx: Ctx, params: t.CallToolRequestParams) -> dict[str, Any]
         raise
     if hooks:
         await hub.plugins.after_tool_call(hub, call, result, None)
-    return _complete(ctx, result)
+    return result
 
 
 async def get_prompt(ctx: Ctx, params: t.GetPromptRequestParams) -> dict[str, Any]:
