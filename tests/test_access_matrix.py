@@ -16,7 +16,7 @@ import re
 import secrets
 from typing import Any
 
-from access_fixtures import ROLES, Cast, cast_fixture, remote  # noqa: F401
+from access_fixtures import ROLES, Cast, cast_fixture, fast_bcrypt_fixture, remote  # noqa: F401
 
 from hub.app import HANDLER_MODULES
 from hub.settings import BearerKey, Group, GroupServer, User

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from access_fixtures import fast_bcrypt_fixture  # noqa: F401
 
 import hub.api.auth
 from hub.ratelimit import Limit, RateLimiter

@@ -10,7 +10,7 @@ import logging
 
 import httpx2
 import pytest
-from access_fixtures import Cast, cast_fixture, log_buffer_fixture  # noqa: F401
+from access_fixtures import Cast, cast_fixture, fast_bcrypt_fixture, log_buffer_fixture  # noqa: F401
 
 from hub.logs import LogBuffer
 from hub.settings import ServerConfig

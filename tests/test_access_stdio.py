@@ -11,7 +11,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from access_fixtures import Cast, cast_fixture  # noqa: F401
+from access_fixtures import Cast, cast_fixture, fast_bcrypt_fixture  # noqa: F401
 
 
 def touch(marker: Path, **extra: Any) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from access_fixtures import Cast, cast_fixture, remote  # noqa: F401
+from access_fixtures import Cast, cast_fixture, fast_bcrypt_fixture, remote  # noqa: F401
 
 from hub.server import HubServer
 from hub.testing import HubClient

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from access_fixtures import fast_bcrypt_fixture  # noqa: F401
+
 from hub.app import Hub, HubOptions
 from hub.auth import hash_key
 from hub.server import HubServer

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from access_fixtures import Cast, cast_fixture  # noqa: F401
+from access_fixtures import Cast, cast_fixture, fast_bcrypt_fixture  # noqa: F401
 
 import hub.api.templates
 from hub.app import Hub, HubOptions

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from access_fixtures import fast_bcrypt_fixture  # noqa: F401
+
 from hub.server import HubServer
 from hub.settings import ServerConfig
 from hub.testing import HubClient
