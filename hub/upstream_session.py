@@ -22,11 +22,12 @@ import anyio
 import mcp.types as t
 from mcp import ClientSession
 from mcp.shared.exceptions import MCPError
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from hub import __version__
 from hub.calls import current_downstream
 from hub.errors import UpstreamError
+from hub.upstream_lists import CHANGED, LISTS, WIRE, RawRequest, list_all, list_pages
 from hub.upstream_relay import Relay
 from hub.upstreams import AuthRequired, Status, Target, expansion_policy, one_line
 
@@ -46,28 +47,6 @@ STABLE_AFTER = 30.0
 """A connection that lasted this long resets the backoff."""
 PING_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 10.0
-
-RawRequest = t.Request[dict[str, Any] | None, str]
-_WIRE: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
-
-LISTS = (
-    # (method, result key, state attribute, capability, event name)
-    ("tools/list", "tools", "tools", "tools", "tools"),
-    ("prompts/list", "prompts", "prompts", "prompts", "prompts"),
-    ("resources/list", "resources", "resources", "resources", "resources"),
-    (
-        "resources/templates/list",
-        "resourceTemplates",
-        "resource_templates",
-        "resources",
-        "resources",
-    ),
-)
-CHANGED = {
-    t.ToolListChangedNotification: ("tools",),
-    t.PromptListChangedNotification: ("prompts",),
-    t.ResourceListChangedNotification: ("resources", "resource_templates"),
-}
 
 
 @contextlib.asynccontextmanager
@@ -237,7 +216,7 @@ class Upstream:
                         opened = await stack.enter_async_context(transport.open(target))
                         session = await self._session(stack, opened)
                         init = await session.initialize()
-                        lists = await self._list_all(session, init.capabilities)
+                        lists = await list_all(session, init.capabilities)
                         scope.deadline = math.inf
                     self.session = session
                     self._ready.set()
@@ -315,28 +294,6 @@ class Upstream:
         )
         log.info("Upstream %s connected (%d tools)", self.name, len(lists["tools"]))
 
-    async def _list_all(
-        self, session: ClientSession, caps: t.ServerCapabilities
-    ) -> dict[str, list[dict[str, Any]]]:
-        out: dict[str, list[dict[str, Any]]] = {}
-        for method, key, attr, cap, _ in LISTS:
-            out[attr] = await self._list(session, method, key) if getattr(caps, cap) else []
-        return out
-
-    async def _list(self, session: ClientSession, method: str, key: str) -> list[dict[str, Any]]:
-        """Every page of one list, following cursors (a repeated cursor ends the walk)."""
-        items: list[dict[str, Any]] = []
-        cursor: str | None = None
-        seen: set[str] = set()
-        while True:
-            params = {"cursor": cursor} if cursor else None
-            page = await session.send_request(RawRequest(method=method, params=params), _WIRE)
-            items.extend(i for i in page.get(key) or [] if isinstance(i, dict))
-            cursor = page.get("nextCursor")
-            if not isinstance(cursor, str) or not cursor or cursor in seen:
-                return items
-            seen.add(cursor)
-
     async def _on_message(self, message: Any) -> None:
         if isinstance(message, Exception):
             log.debug("Upstream %s transport error: %s", self.name, one_line(message))
@@ -362,7 +319,7 @@ class Upstream:
             return
         method, key, _, _, event = next(x for x in LISTS if x[2] == attr)
         try:
-            items = await asyncio.wait_for(self._list(session, method, key), CONNECT_TIMEOUT)
+            items = await asyncio.wait_for(list_pages(session, method, key), CONNECT_TIMEOUT)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - keep the old list, say why
@@ -396,7 +353,7 @@ class Upstream:
         try:
             with scope:
                 try:
-                    return await session.send_request(request, _WIRE, progress_callback=on_progress)
+                    return await session.send_request(request, WIRE, progress_callback=on_progress)
                 except MCPError as exc:
                     if not _session_gone(exc):
                         raise
@@ -404,7 +361,7 @@ class Upstream:
                 # The upstream restarted and forgot our session, so nothing ran: once it is
                 # connected again (within this call's timeout), send the request there.
                 session = await self._next_session(session)
-                return await session.send_request(request, _WIRE, progress_callback=on_progress)
+                return await session.send_request(request, WIRE, progress_callback=on_progress)
             elapsed = int((anyio.current_time() - start) * 1000)
             raise UpstreamError(
                 f"Request {method} to server '{self.name}' timed out after {elapsed} ms"
