@@ -57,7 +57,8 @@ class ErrorBody(BaseModel):
 
     success: Literal[False]
     message: str
-    errors: list[dict[str, Any]] | None = None
+    errors: list[Any] | None = None
+    """Field errors (``{field, message}``) or, for password rules, plain strings."""
 
 
 class Message(BaseModel):

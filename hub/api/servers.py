@@ -131,7 +131,8 @@ class BatchData(BaseModel):
 class BatchReply(BaseModel):
     success: bool
     message: str | None = None
-    data: BatchData
+    data: BatchData | None = None
+    """Absent when the body itself is unusable (then it is the plain error envelope)."""
 
 
 # --------------------------------------------------------------------- helpers

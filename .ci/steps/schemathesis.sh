@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# schemathesis against the hub's own OpenAPI document (/api/docs/openapi.json), as an admin:
+# no 5xx, and every status, content type and body matches what the document declares.
+#
+# The hub runs on 127.0.0.1 with a temporary data dir and no transport plugins, so fuzzed
+# server configs never spawn a process or dial anywhere. The log stream (SSE, endless) is
+# left out. Tunables: ST_MAX_EXAMPLES (default 40 per operation), ST_SEED, and ST_EXTRA (more
+# `st run` options, e.g. --include-path-regex '^/api/servers').
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+PY=${PY:-.venv/bin/python}
+ST=${ST:-.venv/bin/st}
+tmp=$(mktemp -d)
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ADMIN_PASSWORD="St-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(12))')-1a!"
+export ADMIN_PASSWORD
+MCPHUB_DISABLE_PLUGINS=stdio,sse,streamable-http,openapi MCPHUB_LOAD_PLUGINS="" \
+  "$PY" -m hub.cli serve --host 127.0.0.1 --port 0 --data-dir "$tmp/data" \
+  --log-level WARNING 2>"$tmp/hub.log" &
+pid=$!
+
+url=""
+for _ in $(seq 150); do
+  url=$(grep -o 'listening on http://[^ ]*' "$tmp/hub.log" | head -1 | cut -d' ' -f3 || true)
+  [ -n "$url" ] && break
+  kill -0 "$pid" 2>/dev/null || { cat "$tmp/hub.log"; echo "hub exited" >&2; exit 1; }
+  sleep 0.2
+done
+[ -n "$url" ] || { cat "$tmp/hub.log"; echo "hub did not start" >&2; exit 1; }
+
+# Log in and fetch the document (it needs a login too).
+token=$("$PY" - "$url" "$tmp/openapi.json" <<'PYEOF'
+import json, os, sys
+import httpx2
+url, out = sys.argv[1], sys.argv[2]
+r = httpx2.post(f"{url}/api/auth/login",
+                json={"username": "admin", "password": os.environ["ADMIN_PASSWORD"]})
+r.raise_for_status()
+token = r.json()["token"]
+doc = httpx2.get(f"{url}/api/docs/openapi.json", headers={"x-auth-token": token})
+doc.raise_for_status()
+with open(out, "w") as f:
+    json.dump(doc.json(), f)
+print(token)
+PYEOF
+)
+
+status=0
+"$ST" run "$tmp/openapi.json" --url "$url" \
+  -H "x-auth-token: $token" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --exclude-path /api/logs/stream \
+  --phases examples,coverage,fuzzing \
+  --max-examples "${ST_MAX_EXAMPLES:-40}" \
+  ${ST_SEED:+--seed "$ST_SEED"} \
+  --workers 1 \
+  --request-timeout 20 \
+  --generation-database none \
+  --no-color \
+  --report junit --report-dir "$tmp/report" \
+  ${ST_EXTRA:-} || status=$?
+
+if grep -q "Traceback" "$tmp/hub.log"; then
+  echo "== unhandled exceptions in the hub log:" >&2
+  grep -B2 -A20 "Traceback" "$tmp/hub.log" | head -200 >&2
+  status=1
+fi
+exit "$status"
