@@ -39,6 +39,7 @@ HANDLER_MODULES = (
     "hub.api.groups",
     "hub.api.templates",
     "hub.api.plugins",
+    "hub.api.openapi_out",
     "hub.mcp.routes",
 )
 """Core route tables, each module ending in ``default_handlers``; the fallback 404 is last."""
