@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import hashlib
 import hmac
 import re
@@ -98,8 +99,18 @@ async def hash_password(password: str) -> str:
     return await asyncio.to_thread(_hash_sync, password)
 
 
-async def check_password(password: str, hashed: str) -> bool:
+async def check_password(password: str, hashed: str | None) -> bool:
+    """Verify a password; with no hash (unknown user) spend the same time and say no, so the
+    answer's timing does not tell which usernames exist."""
+    if hashed is None:
+        await asyncio.to_thread(_check_sync, password, _dummy_hash())
+        return False
     return await asyncio.to_thread(_check_sync, password, hashed)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hash_sync(secrets.token_urlsafe(16))
 
 
 def needs_rehash(hashed: str) -> bool:

@@ -31,8 +31,8 @@ class LoginHandler(RateLimitedMixin, APIHandler):
             raise too_many(wait)
         body = self.body_as(LoginBody)
         user = self.hub.config.users.get(body.username)
-        # The same answer for an unknown user and a wrong password.
-        if user is None or not await check_password(body.password, user.password):
+        # The same answer, after the same work, for an unknown user and a wrong password.
+        if not await check_password(body.password, user.password if user else None) or not user:
             failures.add(ip)
             raise Unauthorized("Invalid credentials")
         if needs_rehash(user.password):
