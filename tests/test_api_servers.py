@@ -119,7 +119,7 @@ async def test_create_validation(api: HubClient) -> None:
     assert (await api.get("/api/servers")).json()["data"] == []
 
 
-async def test_inference_defaults_and_duplicates(api: HubClient) -> None:
+async def test_inference_defaults_and_duplicates(api: HubClient, hub_server: HubServer) -> None:
     # url without type → sse with MCPHub's keep-alive default; command without args is fine
     r = await api.post("/api/servers", json={"name": "s", "config": {"url": " http://h/sse "}})
     assert r.status_code == 200, r.text
@@ -131,6 +131,13 @@ async def test_inference_defaults_and_duplicates(api: HubClient) -> None:
     assert (await api.get("/api/servers/c")).json()["data"]["config"]["type"] == "stdio"
     r = await api.post("/api/servers", json={"name": "s", "config": {"url": "http://h/x"}})
     assert r.status_code == 409 and "already exists" in r.json()["message"]
+    # a group's name or id is taken too: /mcp/{segment} would reach the group, not the server
+    await hub_server.hub.config.put_group(Group(id="gid", name="gname"))
+    for taken in ("gid", "gname"):
+        r = await api.post("/api/servers", json={"name": taken, "config": {"url": "http://h/"}})
+        assert r.status_code == 409 and "group" in r.json()["message"], taken
+        r = await api.put("/api/servers/s", json={"config": {"url": "http://h/"}, "newName": taken})
+        assert r.status_code == 409, taken
 
 
 async def test_pagination(api: HubClient) -> None:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool, ValidationError
 
-from hub.access import check_config_write, owner_for, server_for, visible_servers
+from hub.access import check_config_write, find_group, owner_for, server_for, visible_servers
 from hub.api.base import APIHandler, pagination, validation_message
 from hub.api.docs import Message, Op, Param
 from hub.api.servercfg import (
@@ -26,6 +26,7 @@ from hub.api.servercfg import (
     summary,
 )
 from hub.auth import Policy, Principal
+from hub.config import LiveConfig
 from hub.errors import BadRequest, Conflict
 from hub.redact import contains_mask, restore
 from hub.settings import ServerConfig
@@ -138,6 +139,18 @@ class BatchReply(BaseModel):
 # --------------------------------------------------------------------- helpers
 
 
+def check_free(live: LiveConfig, name: str) -> None:
+    """409 when a server or a group already answers to ``name``.
+
+    ``/mcp/{segment}`` tries groups before servers, so a server named like a group would be
+    unreachable there (and groups refuse server names for the same reason).
+    """
+    if name in live.servers:
+        raise Conflict(f"Server '{name}' already exists")
+    if find_group(live, name) is not None:
+        raise Conflict(f"The name '{name}' is already used by a group")
+
+
 def _int_arg(handler: APIHandler, name: str, low: int, high: int) -> int | None:
     raw = handler.get_query_argument(name, None)
     if raw is None or raw == "":
@@ -159,8 +172,7 @@ async def create_server(handler: APIHandler, name: str, config: ServerConfig) ->
     owner = (config.owner or owner_for(principal)) if principal.is_admin else principal.name
     config = config.model_copy(update={"owner": owner})
     async with server_lock(hub):
-        if name in hub.config.servers:
-            raise Conflict(f"Server '{name}' already exists")
+        check_free(hub.config, name)
         try:
             await hub.config.put_server(name, config, create=True)
         except StoreConflict as exc:
@@ -312,8 +324,7 @@ class ServerHandler(APIHandler):
                 await live.put_server(name, config)
                 self.reply(message="Server updated successfully")
                 return
-            if new_name in live.servers:
-                raise Conflict(f"Server name '{new_name}' already exists")
+            check_free(live, new_name)
             sep = live.system.name_separator
             config = rename_overrides(config, name, new_name, sep)
             try:
