@@ -146,10 +146,36 @@ class GroupsHandler(GroupHandlerBase):
         self.reply(group.wire(), "Group created", status=201)
 
 
+class BatchResult(BaseModel):
+    name: str
+    success: bool
+    id: str | None = None
+    message: str | None = None
+
+
+class GroupBatchReply(BaseModel):
+    """MCPHub's group batch answer (top level, not enveloped); a plain error envelope when
+    the body itself is unusable."""
+
+    success: bool
+    successCount: int | None = None  # MCPHub's wire name
+    failureCount: int | None = None  # MCPHub's wire name
+    results: list[BatchResult] | None = None
+    message: str | None = None
+    errors: list[Any] | None = None
+
+
 class GroupBatchHandler(GroupHandlerBase):
     """Per-item results; 207 when some fail, 400 when all do."""
 
-    docs = {"POST": Op("Create several groups; 200 all, 207 some, 400 none", body=BatchBody)}
+    docs = {
+        "POST": Op(
+            "Create several groups; 200 all, 207 some, 400 none",
+            body=BatchBody,
+            response=GroupBatchReply,
+            more={207: GroupBatchReply, 400: GroupBatchReply},
+        )
+    }
 
     async def post(self) -> None:
         body = self.body_as(BatchBody)

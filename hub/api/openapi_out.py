@@ -261,7 +261,9 @@ class ServerCallHandler(ToolsHandler):
 class DocHandler(ToolsHandler):
     """``/api/openapi.json`` and ``/api/{group}/openapi.json`` (not enveloped)."""
 
-    docs = {"GET": Op("The caller's tools as an OpenAPI 3.1 document", query=DOC_QUERY)}
+    docs = {
+        "GET": Op("The caller's tools as an OpenAPI 3.1 document", query=DOC_QUERY, errors=(404,))
+    }
 
     async def get(self, segment: str | None = None) -> None:
         query = {k: self.get_query_argument(k, "") for k in self.request.query_arguments}
