@@ -39,6 +39,9 @@ class Downstream(Protocol):
     async def request(self, method: str, params: dict[str, Any] | None) -> dict[str, Any]:
         """Send a server->client request (sampling, elicitation, roots) to the caller."""
 
+    # Optional: ``async def log(self, params: dict[str, Any]) -> None`` receives the upstream's
+    # ``notifications/message`` params (the relay looks it up with getattr; a REST caller has none).
+
 
 current_downstream: ContextVar[Downstream | None] = ContextVar("current_downstream", default=None)
 """Who the current upstream call is for; read by upstream callbacks."""

@@ -110,7 +110,15 @@ class Relay:
         return result  # type: ignore[no-any-return]
 
     async def logging(self, params: t.LoggingMessageNotificationParams) -> None:
-        """Upstream ``notifications/message`` into the hub log, tagged with the server name."""
+        """Upstream ``notifications/message`` into the hub log (tagged with the server name),
+        and on to the downstream caller it belongs to, which applies its own level filter."""
+        downstream = self.downstream()
+        forward = getattr(downstream, "log", None)
+        if forward is not None:
+            try:
+                await forward(params.model_dump(by_alias=True, mode="json", exclude_none=True))
+            except Exception as exc:  # noqa: BLE001 - a log line must never fail the call
+                log.debug("Relaying a log message from %s failed: %s", self.upstream.name, exc)
         data = params.data
         text = data if isinstance(data, str) else repr(data)
         if params.logger:

@@ -161,7 +161,16 @@ class McpEndpoint:
         scope, view = self.view(route, principal)
         if session is not None:
             session.scope = scope
-        return CallInfo(self.hub, view, principal, route.group, downstream, session)
+        return CallInfo(
+            self.hub, view, principal, route.group, downstream, session, subscribed=self.subscribed
+        )
+
+    def subscribed(self, server: str, uri: str) -> bool:
+        """Whether a live session still wants updates of ``uri`` from ``server``."""
+        return any(
+            uri in s.subscriptions and server in s.scope.servers and not s.closed
+            for s in self.sessions
+        )
 
     # ------------------------------------------------------------------ fan-out
 

@@ -8,7 +8,7 @@ same view, so nothing the caller cannot list can be called.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +51,8 @@ class CallInfo:
     downstream: Downstream
     session: HubSession | None = None
     listen: dict[str, Any] = field(default_factory=dict)
+    subscribed: Callable[[str, str], bool] = lambda server, uri: False
+    """Whether any live session still subscribes to (server, uri) (set by the endpoint)."""
 
 
 Ctx = ServerRequestContext[Any, CallInfo]
@@ -258,10 +260,19 @@ async def subscribe(ctx: Ctx, params: t.SubscribeRequestParams) -> dict[str, Any
 
 
 async def unsubscribe(ctx: Ctx, params: t.UnsubscribeRequestParams) -> dict[str, Any]:
-    """Stop relaying updates to this session; the shared upstream subscription stays."""
+    """Stop relaying updates to this session; the upstream is unsubscribed once no session
+    wants the URI any more (the upstream subscription is shared)."""
     info = _info(ctx)
+    uri = str(params.uri)
     if info.session is not None:
-        info.session.subscriptions.discard(str(params.uri))
+        info.session.subscriptions.discard(uri)
+    server = info.view.resource_owner(uri)
+    if server is None or info.subscribed(server, uri):
+        return {}
+    try:
+        await _upstream(info, "unsubscribe_resource", server, uri=uri)
+    except (UpstreamError, MCPError) as exc:
+        log.debug("Unsubscribing %s from %s failed: %s", uri, server, exc)
     return {}
 
 

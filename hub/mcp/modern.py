@@ -176,7 +176,10 @@ async def _resumable(
             ctx.requester = call.ask
             return await _serve(handler, verdict, ctx, rid, method, clean)
 
-        call = bridge.start(owner, method, name, run)
+        capabilities = verdict.client_capabilities
+        call = bridge.start(
+            owner, method, name, run, capabilities if isinstance(capabilities, dict) else {}
+        )
     call.emit = handler.emit
     out: Message | None = None
     with anyio.CancelScope() as cancel:

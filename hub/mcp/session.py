@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 import mcp_types as t
-from mcp.server.connection import Connection
+from mcp.server.connection import Connection, allowed_log_levels
 from mcp.server.models import InitializationOptions
 from mcp.server.runner import ServerRunner
 from mcp.shared.dispatcher import CallOptions
@@ -27,6 +27,7 @@ from mcp.shared.exceptions import MCPError, NoBackChannelError
 from mcp.shared.jsonrpc_dispatcher import progress_token_from_params
 from mcp.shared.message import ServerMessageMetadata
 from mcp.shared.transport_context import TransportContext
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from hub.catalog import Scope, View
 
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 
 SERVER_REQUEST_TIMEOUT = 300.0
 """How long a relayed sampling/elicitation/roots request waits for the client."""
+
+LOG_LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
 
 Message = dict[str, Any]
 Sink = Callable[[Message], Any]
@@ -203,6 +206,11 @@ class PostCtx:
         )
         self.requester: Callable[[str, dict[str, Any] | None], Any] | None = None
         """Set on the 2026 wire: questions go to the MRTR bridge instead of a back-channel."""
+        meta = params.get("_meta") if isinstance(params, Mapping) else None
+        self.modern_log_levels = allowed_log_levels(
+            MODERN_PROTOCOL_VERSIONS[0], meta if isinstance(meta, Mapping) else None
+        )
+        """Without a session (2026 wire): the levels this request's ``_meta`` opted into."""
 
     async def emit(self, msg: Message) -> None:
         result = self._emit(msg)
@@ -234,6 +242,23 @@ class PostCtx:
         await self.notify("notifications/progress", params)
 
     # hub.calls.Downstream ---------------------------------------------------------
+
+    async def log(self, params: dict[str, Any]) -> None:
+        """Relay an upstream's log line if this caller wants its level.
+
+        A 2025 session gets what ``logging/setLevel`` let through (everything until it is
+        called); a 2026 request only the levels its ``_meta`` log level opted into.
+        """
+        level = params.get("level")
+        if self.session is not None:
+            floor = self.session.log_level
+            wanted = floor not in LOG_LEVELS or (
+                level in LOG_LEVELS and LOG_LEVELS.index(level) >= LOG_LEVELS.index(floor)
+            )
+        else:
+            wanted = level in self.modern_log_levels
+        if wanted:
+            await self.notify("notifications/message", params)
 
     async def request(self, method: str, params: dict[str, Any] | None) -> dict[str, Any]:
         """Relay an upstream's sampling / elicitation / roots request to this caller."""
