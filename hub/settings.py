@@ -204,7 +204,8 @@ class RoutingConfig(Model):
         description="Host names MCP routes accept (DNS-rebinding guard); loopback always.",
     )
     allowed_origins: list[str] = Field(
-        default_factory=list, description="Browser origins MCP routes accept besides the host's own."
+        default_factory=list,
+        description="Browser origins MCP routes accept besides the host's own.",
     )
 
 
@@ -266,6 +267,16 @@ class EnvExpansionConfig(Model):
     )
 
 
+class EgressConfig(Model):
+    """Where upstream URLs of normal users' configs may point (an mcphub-py addition)."""
+
+    allow_internal: bool = Field(
+        False,
+        description="Let configs owned by non-admins dial loopback, private and link-local "
+        "addresses (admins' configs always may).",
+    )
+
+
 class UpstreamConfig(Model):
     """How the hub connects to upstreams (an mcphub-py addition)."""
 
@@ -282,6 +293,7 @@ class SystemConfig(Model):
     oauth_server: OAuthServerConfig = Field(default_factory=OAuthServerConfig)
     env_expansion: EnvExpansionConfig = Field(default_factory=EnvExpansionConfig)
     upstreams: UpstreamConfig = Field(default_factory=UpstreamConfig)
+    egress: EgressConfig = Field(default_factory=EgressConfig)
 
 
 # --------------------------------------------------------------------- the file

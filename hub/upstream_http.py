@@ -113,9 +113,8 @@ def make_client(target: Target, spec: HttpConfig) -> tuple[httpx2.AsyncClient, P
     client = httpx2.AsyncClient(
         headers=headers,
         timeout=TIMEOUT,
-        trust_env=True,
         event_hooks=hooks,
-        verify=shared_ssl_context(),
+        **target.http_options(verify=shared_ssl_context()),
     )
     return client, probe
 

@@ -29,7 +29,14 @@ from hub.calls import current_downstream
 from hub.errors import UpstreamError
 from hub.upstream_lists import CHANGED, LISTS, WIRE, RawRequest, list_all, list_pages
 from hub.upstream_relay import Relay
-from hub.upstreams import AuthRequired, Status, Target, expansion_policy, one_line
+from hub.upstreams import (
+    AuthRequired,
+    Status,
+    Target,
+    egress_guarded,
+    expansion_policy,
+    one_line,
+)
 
 if TYPE_CHECKING:
     from hub.settings import ServerConfig
@@ -206,6 +213,7 @@ class Upstream:
             hub.config.system,
             expansion_policy(hub, self.config),
             lost=self.lost,
+            guard_egress=egress_guarded(hub, self.config),
         )
         try:
             with anyio.CancelScope() as scope:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
-from hub import envexpand
+from hub import egress, envexpand
 from hub.errors import BadRequest, UpstreamError
 from hub.settings import ServerConfig, SystemConfig
 
@@ -71,6 +71,13 @@ class Target:
     """Which hub environment variables ``${VAR}`` may read for this config."""
     lost: Callable[[str], None] = lambda reason: None
     """Call when the transport knows the connection is gone (e.g. the process exited)."""
+    guard_egress: bool = False
+    """True when the config's owner may not reach internal addresses (``hub.egress``)."""
+
+    def http_options(self, **transport: Any) -> dict[str, Any]:
+        """Keyword arguments for every ``httpx2.AsyncClient`` this upstream's transport makes
+        (``transport`` holds options of the connection layer, such as ``verify``)."""
+        return egress.client_options(self.guard_egress, **transport)
 
     def expand(self, value: Any) -> Any:
         """``${VAR}`` expansion of a config value under this target's policy."""
@@ -111,14 +118,24 @@ def one_line(exc: BaseException) -> str:
     return f"{name}: {text}" if text and name not in text else text or name
 
 
+def admin_owned(hub: Hub, config: ServerConfig) -> bool:
+    """Owner None (MCPHub's default, ``admin``) or a user who is an admin."""
+    if config.owner is None:
+        return True
+    user = hub.config.users.get(config.owner)
+    return user is not None and user.is_admin
+
+
 def expansion_policy(hub: Hub, config: ServerConfig) -> Callable[[str], bool]:
-    """Admin-owned configs (owner None or an admin) expand the allowed names; others nothing."""
-    owner = config.owner
-    if owner is not None:
-        user = hub.config.users.get(owner)
-        if user is None or not user.is_admin:
-            return envexpand.deny_all
+    """Admin-owned configs expand the allowed names; others nothing."""
+    if not admin_owned(hub, config):
+        return envexpand.deny_all
     return envexpand.allow_list_policy(hub.config.system.env_expansion.allow)
+
+
+def egress_guarded(hub: Hub, config: ServerConfig) -> bool:
+    """Configs of normal users may not dial internal addresses unless an admin allowed it."""
+    return not admin_owned(hub, config) and not hub.config.system.egress.allow_internal
 
 
 RESTART_IGNORES = frozenset({"description", "tools", "prompts", "resources", "options"})

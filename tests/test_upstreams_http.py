@@ -247,6 +247,10 @@ async def test_bearer_upstream_needs_its_header(
     url = upstreams["bearer"].url
     auth = {"Authorization": "Bearer ${HUBTEST_TOKEN}"}
     await hub.config.put_user(User(username="bob", password="x"), create=True)
+    # The upstream is on loopback: let users' configs reach it (hub.egress refuses otherwise).
+    system = hub.config.system
+    egress = system.egress.model_copy(update={"allow_internal": True})
+    await hub.config.put_system(system.model_copy(update={"egress": egress}))
     await hub.config.put_server("none", ServerConfig(type="streamable-http", url=url), create=True)
     await hub.config.put_server(
         "admin", ServerConfig(type="streamable-http", url=url, headers=auth), create=True

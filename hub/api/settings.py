@@ -19,6 +19,7 @@ from hub.auth import Policy
 from hub.errors import BadRequest
 from hub.redact import mask_export, mask_server, mask_system, restore
 from hub.settings import (
+    EgressConfig,
     EnvExpansionConfig,
     InstallConfig,
     McpRouterConfig,
@@ -52,6 +53,7 @@ class SystemConfigPatch(BaseModel):
     oauthServer: OAuthServerConfig | None = None
     envExpansion: EnvExpansionConfig | None = None
     upstreams: UpstreamConfig | None = None
+    egress: EgressConfig | None = None
 
 
 class SettingsData(BaseModel):

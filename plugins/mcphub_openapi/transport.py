@@ -46,7 +46,7 @@ class OpenAPITransport:
         section = self.validate(config.model_copy(update={"openapi": expanded}))
         headers = {str(k): str(v) for k, v in target.expand(config.headers or {}).items()}
         timeout = config.call_options.timeout / 1000
-        async with httpx2.AsyncClient(timeout=timeout, trust_env=True) as client:
+        async with httpx2.AsyncClient(timeout=timeout, **target.http_options()) as client:
             service = await OpenAPIService.load(
                 section,
                 headers=headers,
