@@ -76,7 +76,7 @@ async def test_connect_list_and_call_over_both_transports(
     for name in ("sse", "shttp"):
         await wait_status(hub, name, Status.CONNECTED)
         state = hub.upstreams.state(name)
-        assert len(state.tools) == 25, name
+        assert len(state.tools) == 26, name
         assert {p["name"] for p in state.prompts} == {"greet", "simple"}
         assert len(state.resources) == 2 and len(state.resource_templates) == 1
         result = await hub.upstreams.call_tool(name, "add", {"a": 2, "b": 3})

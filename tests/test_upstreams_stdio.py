@@ -69,10 +69,10 @@ async def test_stdio_everything(
     assert hub.upstreams.state("ev").status in (Status.CONNECTING, Status.DISCONNECTED)
     await wait_status(hub, "ev", Status.CONNECTED)
 
-    # Cached lists: every page (25 tools in pages of 10), in wire form.
+    # Cached lists: every page (26 tools in pages of 10), in wire form.
     state = hub.upstreams.state("ev")
     names = [t["name"] for t in state.tools]
-    assert len(names) == 25 and "filler_14" in names and "echo" in names
+    assert len(names) == 26 and "filler_14" in names and "echo" in names
     echo = next(t for t in state.tools if t["name"] == "echo")
     assert echo["inputSchema"]["required"] == ["text"]
     assert echo["annotations"] == {"readOnlyHint": True}

@@ -65,6 +65,7 @@ class Everything:
         self._add("sample", _obj({"prompt": s, "max_tokens": n}, ["prompt"]), self.sample)
         self._add("image", _obj(), self.image)
         self._add("touch", _obj({"uri": s}, ["uri"]), self.touch)
+        self._add("log", _obj({"levels": {"type": "array", "items": s}}), self.log)
         for i in range(15):
             self._add(f"filler_{i:02d}", _obj(), self.named)
         for i in range(extra_tools):
@@ -156,6 +157,18 @@ class Everything:
         await ctx.session.send_resource_updated(str(a["uri"]))
         return _text(f"touched {a['uri']}")
 
+    async def log(self, ctx: Ctx, a: Args) -> t.CallToolResult:
+        """One ``notifications/message`` per level asked for (default: debug, info, error)."""
+        levels = list(a.get("levels") or ["debug", "info", "error"])
+        # Logging is deprecated at 2026-07-28; this upstream speaks 2025 on purpose.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
+            for level in levels:
+                await ctx.session.send_log_message(
+                    level, f"{level} line", logger="everything", related_request_id=ctx.request_id
+                )
+        return _text(f"logged {len(levels)}")
+
     async def named(self, ctx: Ctx, a: Args) -> t.CallToolResult:
         """Filler / generated / dynamic tools: answer with their own name."""
         return _text(f"{ctx.params.get('name') if ctx.params else '?'} ok")
@@ -245,9 +258,11 @@ class Everything:
         )
 
     async def subscribe(self, ctx: Ctx, params: t.SubscribeRequestParams) -> t.EmptyResult:
+        record_event(f"subscribe {params.uri}")
         return t.EmptyResult()
 
     async def unsubscribe(self, ctx: Ctx, params: t.UnsubscribeRequestParams) -> t.EmptyResult:
+        record_event(f"unsubscribe {params.uri}")
         return t.EmptyResult()
 
     async def complete(self, ctx: Ctx, params: t.CompleteRequestParams) -> t.CompleteResult:
