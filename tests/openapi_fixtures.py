@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests.upstreams_fixtures import spawn_listening, stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
 PETSTORE = ROOT / "tests" / "fixtures" / "petstore-3.0.json"
 
@@ -30,28 +32,15 @@ class RestApi:
         return f"{self.origin}/openapi.json"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(10)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+        stop_process(self.proc)
 
 
 def start_rest_api(*args: str) -> RestApi:
-    """Start ``tests.upstreams.rest_api`` on a free port and wait for ``LISTENING``."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.upstreams.rest_api", "--port", "0", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+    """Start ``tests.upstreams.rest_api`` on a free port."""
+    proc, port = spawn_listening(
+        [sys.executable, "-m", "tests.upstreams.rest_api", "--port", "0", *args]
     )
-    assert proc.stdout is not None
-    line = proc.stdout.readline().decode()
-    if not line.startswith("LISTENING"):
-        proc.kill()
-        proc.wait(10)
-        raise RuntimeError(f"rest_api did not start: {line!r}")
-    return RestApi(proc, int(line.split()[1]))
+    return RestApi(proc, port)
 
 
 @pytest.fixture(scope="module")

@@ -46,22 +46,17 @@ class HttpUpstream:
         return self.events.read_text().splitlines() if self.events.exists() else []
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(10)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+        stop_process(self.proc)
 
 
-def start_http(
-    module: str, transport: str, events: Path, *args: str, port: int = 0
-) -> HttpUpstream:
-    """Start ``python -m module`` and wait for its ``LISTENING <port>`` line."""
-    env = {**os.environ, "UPSTREAM_EVENTS_FILE": str(events)}
+def spawn_listening(
+    argv: list[str], env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start a test server from the repository root and wait for its ``LISTENING <port>``."""
     proc = subprocess.Popen(
-        [PY, "-m", module, "--transport", transport, "--port", str(port), *args],
+        argv,
         cwd=ROOT,
-        env=env,
+        env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
@@ -70,8 +65,27 @@ def start_http(
     if not line.startswith("LISTENING"):
         proc.kill()
         proc.wait(10)
-        raise RuntimeError(f"{module} did not start: {line!r}")
-    return HttpUpstream(proc, int(line.split()[1]), transport, events)
+        raise RuntimeError(f"{argv} did not start: {line!r}")
+    return proc, int(line.split()[1])
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(10)
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+def start_http(
+    module: str, transport: str, events: Path, *args: str, port: int = 0
+) -> HttpUpstream:
+    """Start ``python -m module`` serving ``transport`` on 127.0.0.1."""
+    proc, bound = spawn_listening(
+        [PY, "-m", module, "--transport", transport, "--port", str(port), *args],
+        {"UPSTREAM_EVENTS_FILE": str(events)},
+    )
+    return HttpUpstream(proc, bound, transport, events)
 
 
 async def wait_for(
