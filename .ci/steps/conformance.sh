@@ -52,9 +52,11 @@ tmp=$(mktemp -d)
 out=${CONFORMANCE_OUT:-$tmp/results}
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do
-    kill "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
+  # The hub first (it closes its upstreams), then the HTTP fixture.
+  local i
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
   done
   rm -rf "$tmp"
 }
