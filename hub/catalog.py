@@ -65,6 +65,9 @@ class View:
     schemas: dict[str, Any] = field(default_factory=dict)
     wire: dict[tuple[str, str, str | None], dict[str, Any]] = field(default_factory=dict)
     """Pre-serialised list results keyed by (method, protocol version, cursor)."""
+    encoded: dict[int, tuple[list[dict[str, Any]], bytes]] = field(default_factory=dict)
+    """The JSON of each cached list result, keyed by ``id`` of its item list (kept alive
+    here), so a reply carrying that very list is spliced rather than re-encoded."""
 
     def tool(self, name: str) -> tuple[str, str] | None:
         """(server, upstream tool name) of a listed tool, or None."""

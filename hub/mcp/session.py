@@ -45,12 +45,22 @@ Message = dict[str, Any]
 Sink = Callable[[Message], Any]
 
 
-def frame(msg: Message) -> bytes:
+def frame(msg: Message | bytes) -> bytes:
     return b"event: message\r\ndata: " + dumps(msg) + b"\r\n\r\n"
 
 
 def dumps(msg: Any) -> bytes:
+    """Compact UTF-8 JSON; ``bytes`` are taken as JSON already encoded."""
+    if isinstance(msg, bytes):
+        return msg
     return json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def response(rid: Any, result: Any, encoded: bytes | None = None) -> Message | bytes:
+    """A JSON-RPC response, spliced around the result's ``encoded`` JSON when given."""
+    if encoded is None:
+        return {"jsonrpc": "2.0", "id": rid, "result": result}
+    return b'{"jsonrpc":"2.0","id":' + dumps(rid) + b',"result":' + encoded + b"}"
 
 
 def notification(method: str, params: Mapping[str, Any] | None) -> Message:

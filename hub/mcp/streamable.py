@@ -26,8 +26,9 @@ from hub.app import Hub
 from hub.auth import Policy, Principal
 from hub.mcp.endpoint import McpEndpoint, endpoint_of
 from hub.mcp.gate import GateError, Route, authenticate, check_origin, resolve
+from hub.mcp.kernel import encoded_list
 from hub.mcp.modern import error_message, serve_modern
-from hub.mcp.session import HubSession, Message, PostCtx, dumps, frame
+from hub.mcp.session import HubSession, Message, PostCtx, dumps, frame, response
 from hub.settings import parse_size
 
 log = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ class McpHandler(McpBaseHandler):
                 self.set_header("Mcp-Session-Id", self.session.id)
         await self.write_frame(frame(msg))
 
-    def reply(self, msg: Message, status: int = 200) -> None:
+    def reply(self, msg: Message | bytes, status: int = 200) -> None:
         if self.gone or self._finished:
             return
         if self.sse:
@@ -275,7 +276,9 @@ class McpHandler(McpBaseHandler):
             session.inflight[rid] = scope
             try:
                 result = await session.runner.on_request(ctx, method, params)
-                out: Message = {"jsonrpc": "2.0", "id": rid, "result": result}
+                out: Message | bytes = response(
+                    rid, result, encoded_list(info.view, method, result)
+                )
             except Exception as exc:  # noqa: BLE001 - JSON-RPC boundary: any failure is an error reply
                 out = exception_message(rid, exc)
             finally:
