@@ -21,6 +21,7 @@ import httpx2
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hub.calls import current_downstream
+from hub.lean_http import LeanTransport
 from hub.settings import ServerConfig
 from hub.upstreams import AuthRequired, Target, one_line
 
@@ -89,7 +90,8 @@ def shared_ssl_context() -> ssl.SSLContext:
 
 
 def make_client(target: Target, spec: HttpConfig) -> tuple[httpx2.AsyncClient, Probe]:
-    """The upstream's client: expanded headers, passthrough hook, 401 probe, env proxies."""
+    """The upstream's client: expanded headers, passthrough hook, 401 probe, env proxies,
+    and the lean keep-alive transport (``hub.lean_http``) unless the egress guard applies."""
     probe = Probe()
     names = list(dict.fromkeys(spec.passthrough_headers))
 
@@ -110,12 +112,10 @@ def make_client(target: Target, spec: HttpConfig) -> tuple[httpx2.AsyncClient, P
     if names:
         hooks["request"] = [passthrough]
     headers = {str(k): str(v) for k, v in target.expand(spec.headers).items()}
-    client = httpx2.AsyncClient(
-        headers=headers,
-        timeout=TIMEOUT,
-        event_hooks=hooks,
-        **target.http_options(verify=shared_ssl_context()),
-    )
+    options = target.http_options(verify=shared_ssl_context())
+    if "transport" not in options:  # the egress guard brings its own
+        options["transport"] = LeanTransport(shared_ssl_context())
+    client = httpx2.AsyncClient(headers=headers, timeout=TIMEOUT, event_hooks=hooks, **options)
     return client, probe
 
 

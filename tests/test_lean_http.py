@@ -1,0 +1,175 @@
+"""The lean upstream HTTP transport against a raw HTTP/1.1 server on 127.0.0.1: framing,
+keep-alive reuse, servers that close, streamed bodies and timeouts."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator, Callable
+
+import httpx2
+import pytest
+
+from hub.lean_http import LeanTransport
+
+
+class RawServer:
+    """Answers each request with ``respond(path, body, writer)``; counts connections."""
+
+    def __init__(self, respond: Callable[..., object]) -> None:
+        self.respond = respond
+        self.connections = 0
+        self.requests: list[tuple[bytes, bytes]] = []
+        self.server: asyncio.Server | None = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.split(b"\r\n")
+                path = lines[0].split(b" ")[1]
+                length = 0
+                for line in lines[1:]:
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                body = await reader.readexactly(length)
+                self.requests.append((path, head))
+                result = self.respond(path, body, writer)
+                if asyncio.iscoroutine(result):
+                    await result
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass  # client gone, or the test's loop ends while a handler waits
+        finally:
+            writer.close()
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[..., object]]:
+    servers: list[RawServer] = []
+
+    async def start(respond: Callable[..., object]) -> RawServer:
+        raw = RawServer(respond)
+        raw.server = await asyncio.start_server(raw._serve, "127.0.0.1", 0)
+        servers.append(raw)
+        return raw
+
+    yield start
+    for raw in servers:
+        assert raw.server is not None
+        raw.server.close()
+
+
+def client(timeout: float = 5.0) -> httpx2.AsyncClient:
+    transport = LeanTransport(ssl.create_default_context())
+    return httpx2.AsyncClient(transport=transport, timeout=timeout)
+
+
+def fixed(body: bytes, extra: bytes = b"") -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n%s"
+        % (
+            len(body),
+            extra,
+            body,
+        )
+    )
+
+
+async def test_keep_alive_reuses_one_connection(serve: Callable[..., object]) -> None:
+    raw = await serve(lambda path, body, w: w.write(fixed(b'{"echo":' + body + b"}")))  # type: ignore[misc]
+    async with client() as http:
+        for i in range(5):
+            r = await http.post(raw.url + "/mcp?x=1", json={"n": i}, headers={"X-Test": "yes"})
+            assert r.status_code == 200 and r.json() == {"echo": {"n": i}}
+    assert raw.connections == 1
+    path, head = raw.requests[0]
+    assert path == b"/mcp?x=1"
+    assert b"X-Test: yes" in head or b"x-test: yes" in head
+
+
+async def test_chunked_and_close_delimited_bodies(serve: Callable[..., object]) -> None:
+    def respond(path: bytes, body: bytes, w: asyncio.StreamWriter) -> None:
+        if path == b"/chunked":
+            w.write(
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                b"5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: 1\r\n\r\n"
+            )
+        else:
+            w.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil close")
+            w.close()
+
+    raw = await serve(respond)
+    async with client() as http:
+        r = await http.get(raw.url + "/chunked")
+        assert r.text == "hello, world"
+        r = await http.get(raw.url + "/chunked")  # same connection after a chunked body
+        assert r.text == "hello, world"
+        assert raw.connections == 1
+        r = await http.get(raw.url + "/close")
+        assert r.text == "until close"
+        r = await http.get(raw.url + "/chunked")  # a fresh connection after the close
+        assert r.text == "hello, world"
+    assert raw.connections == 2
+
+
+async def test_no_body_statuses_and_server_closing_idle_connections(
+    serve: Callable[..., object],
+) -> None:
+    def respond(path: bytes, body: bytes, w: asyncio.StreamWriter) -> None:
+        if path == b"/gone":
+            w.write(fixed(b"{}"))
+            w.close()  # closes the keep-alive connection once answered
+        else:
+            w.write(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+
+    raw = await serve(respond)
+    async with client() as http:
+        assert (await http.post(raw.url + "/gone", json={})).json() == {}
+        await asyncio.sleep(0.05)  # the close reaches the idle connection
+        r = await http.post(raw.url + "/n", json={})
+        assert r.status_code == 202 and r.content == b""
+    assert raw.connections == 2
+
+
+async def test_streamed_body_arrives_in_parts(serve: Callable[..., object]) -> None:
+    release = asyncio.Event()
+
+    async def respond(path: bytes, body: bytes, w: asyncio.StreamWriter) -> None:
+        w.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n")
+        w.write(b"Transfer-Encoding: chunked\r\n\r\n")
+        event = b"data: one\n\n"
+        w.write(b"%x\r\n%s\r\n" % (len(event), event))
+        await w.drain()
+        await release.wait()
+        event = b"data: two\n\n"
+        w.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(event), event))
+
+    raw = await serve(respond)
+    async with client() as http, http.stream("POST", raw.url + "/sse", json={}) as r:
+        parts = r.aiter_bytes()
+        assert await anext(parts) == b"data: one\n\n"
+        release.set()
+        assert await anext(parts) == b"data: two\n\n"
+
+
+async def test_timeouts_and_refused_connections(serve: Callable[..., object]) -> None:
+    async def silent(path: bytes, body: bytes, w: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(10)
+
+    raw = await serve(silent)
+    url = raw.url
+    async with client(timeout=0.2) as http:
+        with pytest.raises(httpx2.ReadTimeout):
+            await http.post(url + "/slow", json={})
+        assert raw.server is not None
+        raw.server.close()
+        await raw.server.wait_closed()
+        with pytest.raises(httpx2.ConnectError):
+            await http.post(url + "/slow", json={})
