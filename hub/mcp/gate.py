@@ -21,7 +21,8 @@ from hub.catalog import Scope
 if TYPE_CHECKING:
     from hub.app import Hub
 
-LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "ip6-localhost"})
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "ip6-localhost", "127.0.0.1", "::1"})
+"""Loopback hosts answered without parsing an address (the common Host headers first)."""
 
 
 @dataclass(frozen=True)
