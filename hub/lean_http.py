@@ -148,13 +148,16 @@ class LeanTransport(httpx2.AsyncBaseTransport):
         conn.idle_since = time.monotonic()
         idle.append(conn)
 
-    async def _connection(self, origin: Origin, limit: float | None) -> _Conn:
-        idle = self._idle.get(origin)
+    async def _connection(
+        self, origin: Origin, limit: float | None, fresh: bool = False
+    ) -> tuple[_Conn, bool]:
+        """A pooled connection (``True``: reused) or a new one."""
+        idle = None if fresh else self._idle.get(origin)
         now = time.monotonic()
         while idle:
             conn = idle.pop()
             if conn.usable() and now - conn.idle_since < IDLE_TIMEOUT:
-                return conn
+                return conn, True
             conn.close()
         scheme, host, port = origin
         secure = scheme == "https"
@@ -169,7 +172,7 @@ class LeanTransport(httpx2.AsyncBaseTransport):
                 )
         except OSError as exc:
             raise httpx2.ConnectError(f"cannot connect to {host}:{port}: {exc}") from exc
-        return _Conn(reader, writer)
+        return _Conn(reader, writer), False
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         url = request.url
@@ -185,15 +188,20 @@ class LeanTransport(httpx2.AsyncBaseTransport):
         if body and "content-length" not in request.headers:
             head.append(b"Content-Length: %d\r\n" % len(body))
         head.append(b"\r\n")
-        conn = await self._connection(origin, timeouts.get("connect"))
+        message = b"".join(head) + body
+        conn, reused = await self._connection(origin, timeouts.get("connect"))
         try:
-            conn.writer.write(b"".join(head) + body)
-            with _deadline(timeouts.get("write"), httpx2.WriteTimeout):
-                await conn.writer.drain()
-            with _deadline(timeouts.get("read"), httpx2.ReadTimeout):
-                status, reason, headers = await self._head(conn.reader)
-                while 100 <= status < 200:  # interim responses carry no body
-                    status, reason, headers = await self._head(conn.reader)
+            try:
+                status, reason, headers = await self._exchange(conn, message, timeouts)
+            except (asyncio.IncompleteReadError, ConnectionError) as exc:
+                # A pooled connection the server closed while it idled fails before any
+                # answer byte; the server never saw the request, so send it once more on a
+                # new connection. Anything else is the server's failure to report.
+                if not reused or (isinstance(exc, asyncio.IncompleteReadError) and exc.partial):
+                    raise
+                conn.close()
+                conn, _ = await self._connection(origin, timeouts.get("connect"), fresh=True)
+                status, reason, headers = await self._exchange(conn, message, timeouts)
             length, chunked, reusable = _framing(request.method, status, headers)
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError) as exc:
             conn.close()
@@ -211,6 +219,19 @@ class LeanTransport(httpx2.AsyncBaseTransport):
             stream=stream,
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
         )
+
+    async def _exchange(
+        self, conn: _Conn, message: bytes, timeouts: dict[str, float | None]
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        """Send the request and read the final response head."""
+        conn.writer.write(message)
+        with _deadline(timeouts.get("write"), httpx2.WriteTimeout):
+            await conn.writer.drain()
+        with _deadline(timeouts.get("read"), httpx2.ReadTimeout):
+            status, reason, headers = await self._head(conn.reader)
+            while 100 <= status < 200:  # interim responses carry no body
+                status, reason, headers = await self._head(conn.reader)
+        return status, reason, headers
 
     @staticmethod
     async def _head(reader: asyncio.StreamReader) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:

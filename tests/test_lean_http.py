@@ -173,3 +173,35 @@ async def test_timeouts_and_refused_connections(serve: Callable[..., object]) ->
         await raw.server.wait_closed()
         with pytest.raises(httpx2.ConnectError):
             await http.post(url + "/slow", json={})
+
+
+async def test_a_pooled_connection_closed_by_the_server_is_replaced_once(
+    serve: Callable[..., object],
+) -> None:
+    dropped: list[bytes] = []
+
+    def respond(path: bytes, body: bytes, w: asyncio.StreamWriter) -> None:
+        if path == b"/drop" and not dropped:
+            dropped.append(body)
+            raise ConnectionError("the server gave up on this idle connection")
+        w.write(fixed(b'{"ok": true}'))
+
+    raw = await serve(respond)
+    async with client() as http:
+        assert (await http.post(raw.url + "/first", json={})).status_code == 200
+        r = await http.post(raw.url + "/drop", json={"n": 1})
+        assert r.json() == {"ok": True}
+    assert len(dropped) == 1
+    assert [p for p, _ in raw.requests] == [b"/first", b"/drop", b"/drop"]
+    assert raw.connections == 2
+
+
+async def test_a_new_connection_that_fails_is_not_retried(serve: Callable[..., object]) -> None:
+    def respond(path: bytes, body: bytes, w: asyncio.StreamWriter) -> None:
+        raise ConnectionError("never answers")
+
+    raw = await serve(respond)
+    async with client() as http:
+        with pytest.raises(httpx2.RemoteProtocolError):
+            await http.post(raw.url + "/x", json={})
+    assert raw.connections == 1
