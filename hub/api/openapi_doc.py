@@ -16,9 +16,6 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 log = logging.getLogger(__name__)
 
 PRIMITIVE = frozenset({"number", "integer", "boolean"})
@@ -56,6 +53,10 @@ def uses_get(schema: dict[str, Any]) -> bool:
 def _valid(schema: Any) -> bool:
     if not isinstance(schema, dict):
         return False
+    # jsonschema costs ~4 MB resident; only hubs that serve the OpenAPI document pay it.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError:

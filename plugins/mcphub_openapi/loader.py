@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx2
-import yaml
 
 MAX_SPEC_BYTES = 20 * 1024 * 1024
 FETCH_TIMEOUT = 30.0
@@ -64,6 +63,8 @@ def parse(body: bytes, content_type: str = "", where: str = "the spec") -> Any:
         except ValueError as exc:
             if "json" in content_type:
                 raise SpecError(f"{where} is not valid JSON: {exc}") from None
+    import yaml  # only YAML specs need it
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
