@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import ssl
+import urllib.request
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -89,9 +90,21 @@ def shared_ssl_context() -> ssl.SSLContext:
     return httpx2.create_ssl_context(trust_env=True)
 
 
-def make_client(target: Target, spec: HttpConfig) -> tuple[httpx2.AsyncClient, Probe]:
+def env_proxy_applies(url: str) -> bool:
+    """Whether a proxy variable names a proxy for ``url``'s scheme (``NO_PROXY`` aside).
+
+    httpx2 honours ``HTTP(S)_PROXY``/``ALL_PROXY``/``NO_PROXY`` only for clients built
+    without a transport of their own, so such upstreams keep httpx2's default transport and
+    its proxy logic; the others get the lean one.
+    """
+    proxies = urllib.request.getproxies_environment()
+    return bool(proxies.get(urlsplit(url).scheme) or proxies.get("all"))
+
+
+def make_client(target: Target, spec: HttpConfig, url: str) -> tuple[httpx2.AsyncClient, Probe]:
     """The upstream's client: expanded headers, passthrough hook, 401 probe, env proxies,
-    and the lean keep-alive transport (``hub.lean_http``) unless the egress guard applies."""
+    and the lean keep-alive transport (``hub.lean_http``) unless the egress guard applies
+    or a proxy must make the connection."""
     probe = Probe()
     names = list(dict.fromkeys(spec.passthrough_headers))
 
@@ -113,7 +126,7 @@ def make_client(target: Target, spec: HttpConfig) -> tuple[httpx2.AsyncClient, P
         hooks["request"] = [passthrough]
     headers = {str(k): str(v) for k, v in target.expand(spec.headers).items()}
     options = target.http_options(verify=shared_ssl_context())
-    if "transport" not in options:  # the egress guard brings its own
+    if "transport" not in options and not env_proxy_applies(url):
         options["transport"] = LeanTransport(shared_ssl_context())
     client = httpx2.AsyncClient(headers=headers, timeout=TIMEOUT, event_hooks=hooks, **options)
     return client, probe

@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2
 import pytest
@@ -314,3 +315,99 @@ async def test_restarted_upstream_is_found_again(hub_server: HubServer, tmp_path
         assert hub.upstreams.state("plain").status is Status.CONNECTED
     finally:
         upstream.stop()
+
+
+class ForwardProxy:
+    """A plain-HTTP forward proxy on 127.0.0.1 that records the absolute URIs it relays.
+
+    One request per client connection: the head is rewritten to origin form with
+    ``Connection: close`` and the upstream's answer is piped back until it closes, so
+    event streams pass through as they arrive.
+    """
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.server: asyncio.Server | None = None
+        self.relays: set[asyncio.Task[Any]] = set()
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.relays.add(task)
+        up_writer: asyncio.StreamWriter | None = None
+        try:
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+            method, target, version = head[0].split(" ")
+            self.seen.append(f"{method} {target}")
+            parts = urlsplit(target)
+            fields = [
+                h for h in head[1:] if h and not h.lower().startswith(("connection:", "proxy-"))
+            ]
+            length = next(
+                (int(h.split(":")[1]) for h in fields if h.lower().startswith("content-length:")), 0
+            )
+            body = await reader.readexactly(length)
+            up_reader, up_writer = await asyncio.open_connection(parts.hostname, parts.port)
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            request = "\r\n".join(
+                [f"{method} {path} {version}", *fields, "Connection: close", "", ""]
+            )
+            up_writer.write(request.encode("latin-1") + body)
+            while chunk := await up_reader.read(65536):
+                writer.write(chunk)
+                await writer.drain()
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            pass
+        finally:
+            self.relays.discard(task)
+            for stream in (up_writer, writer):
+                if stream is not None:
+                    stream.close()
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+        for task in list(self.relays):
+            task.cancel()
+        await asyncio.gather(*self.relays, return_exceptions=True)
+        if self.server is not None:
+            await self.server.wait_closed()
+
+
+async def test_http_upstreams_honour_http_proxy_and_no_proxy(
+    hub_server: HubServer, upstreams: dict[str, HttpUpstream], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = hub_server.hub
+    proxy = ForwardProxy()
+    proxy_url = await proxy.start()
+    try:
+        for var in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(var, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy_url)
+        monkeypatch.setenv("http_proxy", proxy_url)
+        url = upstreams["shttp"].url
+        await hub.config.put_server(
+            "proxied", ServerConfig(type="streamable-http", url=url), create=True
+        )
+        await wait_status(hub, "proxied", Status.CONNECTED)
+        result = await hub.upstreams.call_tool("proxied", "add", {"a": 4, "b": 5})
+        assert result["structuredContent"] == {"result": 9}
+        assert f"POST {url}" in proxy.seen  # the proxy made the connection, absolute-form
+
+        relayed = len(proxy.seen)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        monkeypatch.setenv("no_proxy", "127.0.0.1")
+        await hub.config.put_server(
+            "direct", ServerConfig(type="sse", url=upstreams["sse"].url), create=True
+        )
+        await wait_status(hub, "direct", Status.CONNECTED)
+        result = await hub.upstreams.call_tool("direct", "add", {"a": 1, "b": 1})
+        assert result["structuredContent"] == {"result": 2}
+        assert not any(upstreams["sse"].url.split("/sse")[0] in s for s in proxy.seen[relayed:])
+    finally:
+        await hub.config.delete_server("proxied")  # its event stream ends before the proxy
+        await proxy.stop()

@@ -35,7 +35,7 @@ class SseTransport:
     async def open(self, target: Target) -> AsyncIterator[Any]:
         spec = self.validate(target.config)
         url = expanded_url(target, spec)
-        client, probe = make_client(target, spec)
+        client, probe = make_client(target, spec, url)
 
         def factory(**_: Any) -> httpx2.AsyncClient:
             # sse_client enters and closes the client itself; ours carries headers and hooks.

@@ -27,7 +27,7 @@ class StreamableHttpTransport:
     async def open(self, target: Target) -> AsyncIterator[Any]:
         spec = self.validate(target.config)
         url = expanded_url(target, spec)
-        client, probe = make_client(target, spec)
+        client, probe = make_client(target, spec, url)
         async with (
             auth_errors(probe),
             client,
