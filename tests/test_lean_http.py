@@ -4,11 +4,18 @@ keep-alive reuse, servers that close, streamed bodies and timeouts."""
 from __future__ import annotations
 
 import asyncio
+import datetime
+import ipaddress
 import ssl
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import httpx2
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from hub.lean_http import LeanTransport
 
@@ -205,3 +212,57 @@ async def test_a_new_connection_that_fails_is_not_retried(serve: Callable[..., o
         with pytest.raises(httpx2.RemoteProtocolError):
             await http.post(raw.url + "/x", json={})
     assert raw.connections == 1
+
+
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (as an IP SAN) and its key, written as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+async def test_https_verifies_the_certificate_and_keeps_the_connection(tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert, key)
+    raw = RawServer(lambda path, body, w: w.write(fixed(b'{"tls":' + body + b"}")))
+    raw.server = await asyncio.start_server(raw._serve, "127.0.0.1", 0, ssl=server_ctx)
+    url = raw.url.replace("http://", "https://")
+    try:
+        trusting = ssl.create_default_context(cafile=str(cert))
+        async with httpx2.AsyncClient(transport=LeanTransport(trusting), timeout=5) as http:
+            for i in range(3):
+                r = await http.post(url + "/mcp", json={"n": i})
+                assert r.status_code == 200 and r.json() == {"tls": {"n": i}}
+        assert raw.connections == 1  # keep-alive over TLS too
+
+        async with client() as http:  # the system CAs do not know this certificate
+            with pytest.raises(httpx2.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                await http.post(url + "/mcp", json={})
+    finally:
+        raw.server.close()
