@@ -138,6 +138,14 @@ def expanded_url(target: Target, spec: HttpConfig) -> str:
     return url
 
 
+def prepare(kind: str, target: Target) -> tuple[str, httpx2.AsyncClient, Probe]:
+    """What an HTTP transport's ``open`` starts from: the expanded URL and its client."""
+    spec = validate_http(kind, target.config)
+    url = expanded_url(target, spec)
+    client, probe = make_client(target, spec, url)
+    return url, client, probe
+
+
 @contextlib.asynccontextmanager
 async def auth_errors(probe: Probe) -> AsyncIterator[None]:
     """Turn any failure after an HTTP 401 into ``AuthRequired``."""

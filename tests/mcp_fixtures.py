@@ -26,6 +26,14 @@ from hub.app import Hub, HubOptions
 ROOT = Path(__file__).resolve().parent.parent
 ACCEPT = "application/json, text/event-stream"
 
+MODERN = "2026-07-28"
+ENVELOPE = {
+    "io.modelcontextprotocol/protocolVersion": MODERN,
+    "io.modelcontextprotocol/clientCapabilities": {},
+    "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "1"},
+}
+"""The per-request ``_meta`` a 2026-07-28 client sends with every message."""
+
 
 @dataclass
 class UpstreamProc:

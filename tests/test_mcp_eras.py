@@ -17,6 +17,8 @@ from hub.server import HubServer
 from hub.settings import ItemOverride
 from tests.mcp_fixtures import (  # noqa: F401 - fixtures
     ACCEPT,
+    ENVELOPE,
+    MODERN,
     everything_fixture,
     hang_fixture,
     http_server,
@@ -26,13 +28,6 @@ from tests.mcp_fixtures import (  # noqa: F401 - fixtures
     wait_connected,
     wait_for,
 )
-
-MODERN = "2026-07-28"
-ENVELOPE = {
-    "io.modelcontextprotocol/protocolVersion": MODERN,
-    "io.modelcontextprotocol/clientCapabilities": {},
-    "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "1"},
-}
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 from hub.server import HubServer
 from tests.mcp_fixtures import (  # noqa: F401 - fixtures
     ACCEPT,
+    ENVELOPE,
+    MODERN,
     everything_fixture,
     http_server,
     hub_options_fixture,
@@ -25,12 +27,6 @@ from tests.mcp_fixtures import (  # noqa: F401 - fixtures
     wait_connected,
     wait_for,
 )
-
-MODERN = "2026-07-28"
-ENVELOPE = {
-    "io.modelcontextprotocol/protocolVersion": MODERN,
-    "io.modelcontextprotocol/clientCapabilities": {},
-}
 
 
 @pytest.fixture

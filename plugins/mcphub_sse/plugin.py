@@ -12,14 +12,7 @@ from mcp.client.sse import sse_client
 from hub import hookimpl
 from hub.plugins import Registry
 from hub.settings import ServerConfig
-from hub.upstream_http import (
-    TIMEOUT,
-    HttpConfig,
-    auth_errors,
-    expanded_url,
-    make_client,
-    validate_http,
-)
+from hub.upstream_http import TIMEOUT, HttpConfig, auth_errors, prepare, validate_http
 from hub.upstreams import Target
 
 KIND = "sse"
@@ -33,9 +26,7 @@ class SseTransport:
 
     @contextlib.asynccontextmanager
     async def open(self, target: Target) -> AsyncIterator[Any]:
-        spec = self.validate(target.config)
-        url = expanded_url(target, spec)
-        client, probe = make_client(target, spec, url)
+        url, client, probe = prepare(KIND, target)
 
         def factory(**_: Any) -> httpx2.AsyncClient:
             # sse_client enters and closes the client itself; ours carries headers and hooks.

@@ -11,7 +11,7 @@ from mcp.client.streamable_http import streamable_http_client
 from hub import hookimpl
 from hub.plugins import Registry
 from hub.settings import ServerConfig
-from hub.upstream_http import HttpConfig, auth_errors, expanded_url, make_client, validate_http
+from hub.upstream_http import HttpConfig, auth_errors, prepare, validate_http
 from hub.upstreams import Target
 
 KIND = "streamable-http"
@@ -25,9 +25,7 @@ class StreamableHttpTransport:
 
     @contextlib.asynccontextmanager
     async def open(self, target: Target) -> AsyncIterator[Any]:
-        spec = self.validate(target.config)
-        url = expanded_url(target, spec)
-        client, probe = make_client(target, spec, url)
+        url, client, probe = prepare(KIND, target)
         async with (
             auth_errors(probe),
             client,
