@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import logging
@@ -16,8 +17,9 @@ import tornado.httputil
 import tornado.web
 
 from hub import __version__, logs
-from hub.auth import Policy, Principal, hash_password, load_jwt_secret
+from hub.auth import MAX_PASSWORD_BYTES, Policy, Principal, hash_password, load_jwt_secret
 from hub.config import LiveConfig
+from hub.errors import StartupError
 from hub.events import EventBus
 from hub.plugins import Plugins, Registry
 from hub.settings import McpSettings, User
@@ -25,6 +27,9 @@ from hub.store import Store
 from hub.upstreams import UpstreamManager
 
 log = logging.getLogger(__name__)
+
+_HASH_PENDING = "!pending"
+"""The first admin's password hash until bcrypt has made the real one; matches no password."""
 
 HANDLER_MODULES = (
     "hub.api.health",
@@ -79,6 +84,7 @@ class Hub:
         self.transports: Registry[Any] = Registry("transport")
         self.authenticators: Registry[Any] = Registry("authenticator")
         self.generated_admin_password: str | None = None
+        self._admin_created: asyncio.Task[None] | None = None
         self.started = False
 
     @property
@@ -106,7 +112,7 @@ class Hub:
         storage = self.plugins.storage()
         factory = storage.get(opts.store)
         if factory is None:
-            raise RuntimeError(f"no storage backend {opts.store!r}; have {sorted(storage)}")
+            raise StartupError(f"no storage backend {opts.store!r}; have {sorted(storage)}")
         self._store = factory(opts.store_url, opts.data_dir)
         await self._store.open()
         self._config = LiveConfig(self._store, self.bus)
@@ -127,6 +133,8 @@ class Hub:
         self.started = True
 
     async def stop(self) -> None:
+        if self._admin_created is not None:
+            await asyncio.gather(self._admin_created, return_exceptions=True)
         if not self.started:
             if self._store is not None:
                 await self._store.close()
@@ -149,6 +157,10 @@ class Hub:
         log.info("Imported %s (%d servers)", path, len(cfg.servers))
 
     async def _ensure_admin(self) -> None:
+        """With no user at all, create ``admin``. The user is stored at once, with a hash no
+        password matches, and a generated password is printed, all before the hub listens;
+        the bcrypt hash (about 0.25 s of CPU, in a thread) is filled in while the hub starts
+        listening, and authentication waits for it (``admin_ready``)."""
         if self.config.users:
             return
         password = self.options.admin_password
@@ -162,13 +174,32 @@ class Hub:
                 file=sys.stderr,
                 flush=True,
             )
-        user = User(username="admin", password=await hash_password(password), is_admin=True)
-        await self.config.put_user(user, create=True)
+        if len(password.encode()) > MAX_PASSWORD_BYTES:
+            raise StartupError(f"ADMIN_PASSWORD must be at most {MAX_PASSWORD_BYTES} bytes")
+        pending = User(username="admin", password=_HASH_PENDING, is_admin=True)
+        await self.config.put_user(pending, create=True)
+        self._admin_created = asyncio.create_task(self._hash_admin_password(password))
+
+    async def _hash_admin_password(self, password: str) -> None:
+        hashed = await hash_password(password)
+        user = self.config.users.get("admin")
+        if user is None or user.password != _HASH_PENDING:
+            return  # replaced meanwhile (an import through the API): that one stands
+        try:
+            await self.config.put_user(user.model_copy(update={"password": hashed}))
+        except Exception:
+            log.exception("Could not store the first admin's password")
+
+    async def admin_ready(self) -> None:
+        """Return once the first-start admin (if any) is settled."""
+        if self._admin_created is not None and not self._admin_created.done():
+            await asyncio.wait([self._admin_created])
 
     # ------------------------------------------------------------------ auth
 
     async def authenticate(self, request: tornado.httputil.HTTPServerRequest) -> Principal | None:
         """Ask each authenticator in turn, then the ``principal_from_request`` hook."""
+        await self.admin_ready()  # the first admin may be a token's subject
         for authenticator in self.authenticators.values():
             principal = await authenticator.authenticate(self, request)
             if principal is not None:

@@ -22,6 +22,9 @@ from hub.errors import BadRequest
 BCRYPT_ROUNDS = 12
 TOKEN_LIFETIME_S = 24 * 3600
 
+MAX_PASSWORD_BYTES = 72
+"""bcrypt reads no further, so a longer password would be silently truncated."""
+
 
 class Policy(enum.Enum):
     """What a route requires of its caller. Every route declares one."""
@@ -73,8 +76,8 @@ _STRENGTH = (
 def password_problems(password: str) -> list[str]:
     """What a new password lacks; empty when it is strong enough."""
     problems = [text for pattern, text in _STRENGTH if not pattern.search(password)]
-    if len(password.encode()) > 72:
-        problems.append("at most 72 bytes")
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        problems.append(f"at most {MAX_PASSWORD_BYTES} bytes")
     return problems
 
 
@@ -94,8 +97,8 @@ def _check_sync(password: str, hashed: str) -> bool:
 
 async def hash_password(password: str) -> str:
     """bcrypt, so imported MCPHub hashes and ours verify the same way; off the event loop."""
-    if len(password.encode()) > 72:
-        raise BadRequest("Password must be at most 72 bytes")
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise BadRequest(f"Password must be at most {MAX_PASSWORD_BYTES} bytes")
     return await asyncio.to_thread(_hash_sync, password)
 
 

@@ -147,7 +147,13 @@ def main(argv: list[str] | None = None) -> int:
         from hub.logs import setup_logging
 
         setup_logging(args.log_level)
-        asyncio.run(_serve(args))
+        from hub.errors import StartupError
+
+        try:
+            asyncio.run(_serve(args))
+        except StartupError as exc:
+            print(f"mcphub: {exc}", file=sys.stderr)
+            return 1
         return 0
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     if args.command == "plugins":

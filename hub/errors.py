@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 
+class StartupError(Exception):
+    """The hub cannot start with this configuration; ``mcphub serve`` prints it in one line."""
+
+
 class HubError(Exception):
     """An error the caller should see, with its HTTP status."""
 

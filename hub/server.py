@@ -35,7 +35,11 @@ class HubServer:
 
     async def start(self) -> None:
         opts = self.hub.options
-        await self.hub.start()
+        try:
+            await self.hub.start()
+        except BaseException:
+            await self.hub.stop()  # close what was opened, so the process can exit
+            raise
         self.sockets = tornado.netutil.bind_sockets(opts.port, opts.host)
         self.http = tornado.httpserver.HTTPServer(
             make_app(self.hub),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx2
@@ -30,6 +33,20 @@ async def test_serve_with_admin_password(tmp_path: Path) -> None:
         assert await hub.stop(signal.SIGTERM) == 0
     assert (tmp_path / "data" / "mcphub.db").exists()
     assert "Serve-pass-1!" not in hub.stderr
+
+
+def test_an_unusable_admin_password_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "ADMIN_PASSWORD": "Long-1!" * 12}  # 84 bytes: bcrypt reads 72
+    done = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "serve", "--port", "0", "--data-dir", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == "mcphub: ADMIN_PASSWORD must be at most 72 bytes"
 
 
 async def test_generated_admin_password_is_printed_once(tmp_path: Path) -> None:

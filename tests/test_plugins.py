@@ -15,6 +15,7 @@ import tornado.httputil
 from hub import hookimpl
 from hub.app import Hub, HubOptions
 from hub.auth import Principal
+from hub.errors import StartupError
 from hub.plugins import Plugins, Registry
 from hub.server import HubServer
 from hub.testing import HubClient
@@ -57,7 +58,7 @@ async def test_a_hub_without_its_store_plugin_refuses_to_start(
 ) -> None:
     monkeypatch.setenv("MCPHUB_DISABLE_PLUGINS", "sqlite")
     hub = Hub(HubOptions(data_dir=tmp_path, admin_password="Xx-pass-12!"))
-    with pytest.raises(RuntimeError, match="no storage backend 'sqlite'"):
+    with pytest.raises(StartupError, match="no storage backend 'sqlite'"):
         await hub.start()
 
 

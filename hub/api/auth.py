@@ -30,6 +30,7 @@ class LoginHandler(RateLimitedMixin, APIHandler):
         if wait is not None:
             raise too_many(wait)
         body = self.body_as(LoginBody)
+        await self.hub.admin_ready()
         user = self.hub.config.users.get(body.username)
         # The same answer, after the same work, for an unknown user and a wrong password.
         if not await check_password(body.password, user.password if user else None) or not user:
