@@ -7,6 +7,7 @@ file, not a pipe, so reading its log costs the load generator nothing.
 from __future__ import annotations
 
 import asyncio
+import compileall
 import json
 import os
 import re
@@ -19,6 +20,19 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def compile_hub() -> None:
+    """Write the hub's bytecode, as ``pip install`` of a wheel does.
+
+    An editable install leaves ``hub/`` and ``plugins/`` uncompiled, and with
+    ``PYTHONDONTWRITEBYTECODE`` set every hub start would compile them again (0.15 s here),
+    which no installed hub pays.
+    """
+    for folder in ("hub", "plugins"):
+        compileall.compile_dir(ROOT / folder, quiet=1, force=False)
+
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 

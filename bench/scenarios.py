@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.loadgen import HttpError, RPCError, Session, Stats, get_json, list_all, run_load
-from bench.procs import Hub, NotAvailable, Upstream, cpu_seconds, http_server, stdio_server
+from bench.procs import (
+    Hub,
+    NotAvailable,
+    Upstream,
+    compile_hub,
+    cpu_seconds,
+    http_server,
+    stdio_server,
+)
 
 log = logging.getLogger(__name__)
 
@@ -303,12 +311,15 @@ async def s4_catalogue(report: Report) -> None:
             ScaleRow(f"S4 {n}x{t}", "hub spawn → listening (imports)", f"{startup:.2f} s")
         )
         report.scale.append(
+            ScaleRow(f"S4 {n}x{t}", f"listening → {n} upstreams connected", f"{connected:.2f} s")
+        )
+        report.scale.append(
             ScaleRow(
                 f"S4 {n}x{t}",
-                f"listening → {n} upstreams connected",
-                f"{connected:.2f} s",
+                f"hub spawn → {n} upstreams connected",
+                f"{startup + connected:.2f} s",
                 "≤ 1.5 s",
-                connected <= 1.5,
+                startup + connected <= 1.5,
             )
         )
         session = await mcp_session(hub)
@@ -360,12 +371,12 @@ async def s6_stdio(report: Report) -> None:
             body = await health(hub)
             worst = max(worst, time.monotonic() - t0)
             if first is None:
-                first = time.monotonic() - hub.listening
+                first = time.monotonic() - hub.spawned
             connected = body.get("servers", {}).get("connected", 0)
             if connected >= n:
                 break
             await asyncio.sleep(0.05)
-        total = time.monotonic() - hub.listening
+        total = time.monotonic() - hub.spawned
         scenario = f"S6 {n} stdio"
         report.scale.append(
             ScaleRow(
@@ -377,6 +388,13 @@ async def s6_stdio(report: Report) -> None:
             ScaleRow(
                 scenario,
                 "listening → first /health answer",
+                f"{(answered - (hub.listening - hub.spawned)) * 1000:.0f} ms",
+            )
+        )
+        report.scale.append(
+            ScaleRow(
+                scenario,
+                "hub spawn → first /health answer",
                 f"{answered * 1000:.0f} ms",
                 "≤ 1 s",
                 answered <= 1.0,
@@ -389,7 +407,7 @@ async def s6_stdio(report: Report) -> None:
             raise NotAvailable(f"upstream manager not available yet: {connected}/{n} connected")
         report.scale.append(
             ScaleRow(
-                scenario, f"listening → {n} connected", f"{total:.2f} s", "≤ 15 s", total <= 15
+                scenario, f"hub spawn → {n} connected", f"{total:.2f} s", "≤ 15 s", total <= 15
             )
         )
         report.scale.append(ScaleRow(scenario, "hub RSS", f"{hub.rss_kb() / 1024:.1f} MiB"))
@@ -400,6 +418,7 @@ async def s6_stdio(report: Report) -> None:
 async def run_all(p: Params, only: set[str] | None = None) -> Report:
     report = Report(p)
     want = (lambda s: True) if not only else (lambda s: s in only)
+    compile_hub()
     upstream = await Upstream().start()
     sse_upstream = await Upstream(sse=True).start()
     try:

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
+import subprocess
+import threading
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -70,48 +73,105 @@ def child_env(target: Target, environ: Mapping[str, str] | None = None) -> dict[
     return env
 
 
-class _Protocol(asyncio.subprocess.SubprocessStreamProtocol):
-    """Stream protocol that also says when the child exited.
+class Child:
+    """A spawned child: its pipes as asyncio streams and an event set when it has exited.
 
-    ``Process.wait()`` waits for the pipes to close as well, which a grandchild holding
-    them delays forever; the exit itself is what marks the connection lost.
+    ``exited`` tracks the process itself, not its pipes, which a grandchild may hold open
+    long after the child is gone.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__(limit=LINE_LIMIT, loop=loop)
+    def __init__(self, popen: subprocess.Popen[bytes], loop: asyncio.AbstractEventLoop) -> None:
+        self.popen = popen
+        self.pid = popen.pid
         self.exited = asyncio.Event()
+        self._loop = loop
+        self._transports: list[asyncio.BaseTransport] = []
+        self._pidfd = -1
+        self.stdin: asyncio.StreamWriter
+        self.stdout = asyncio.StreamReader(limit=LINE_LIMIT, loop=loop)
+        self.stderr = asyncio.StreamReader(limit=LINE_LIMIT, loop=loop)
 
-    def process_exited(self) -> None:
-        super().process_exited()
-        self.exited.set()
+    @property
+    def returncode(self) -> int | None:
+        return self.popen.returncode
+
+    async def connect(self) -> None:
+        loop, popen = self._loop, self.popen
+        assert popen.stdin and popen.stdout and popen.stderr
+        for reader, pipe in ((self.stdout, popen.stdout), (self.stderr, popen.stderr)):
+            transport, _ = await loop.connect_read_pipe(
+                functools.partial(asyncio.StreamReaderProtocol, reader, loop=loop), pipe
+            )
+            self._transports.append(transport)
+        w_transport, w_protocol = await loop.connect_write_pipe(
+            functools.partial(asyncio.streams.FlowControlMixin, loop=loop), popen.stdin
+        )
+        self._transports.append(w_transport)
+        self.stdin = asyncio.StreamWriter(w_transport, w_protocol, None, loop)
+        self._watch_exit()
+
+    def _watch_exit(self) -> None:
+        try:
+            self._pidfd = os.pidfd_open(self.pid)
+        except (AttributeError, OSError):  # not Linux >= 5.3: a thread waits instead
+            threading.Thread(target=self._wait_in_thread, daemon=True).start()
+            return
+        self._loop.add_reader(self._pidfd, self._reap)
+        self._reap()  # it may be gone already
+
+    def _reap(self) -> None:
+        if self.popen.poll() is not None and not self.exited.is_set():
+            self._stop_watching()
+            self.exited.set()
+
+    def _wait_in_thread(self) -> None:
+        self.popen.wait()
+        with contextlib.suppress(RuntimeError):  # the loop closed first
+            self._loop.call_soon_threadsafe(self.exited.set)
+
+    def _stop_watching(self) -> None:
+        if self._pidfd >= 0:
+            self._loop.remove_reader(self._pidfd)
+            os.close(self._pidfd)
+            self._pidfd = -1
+
+    def close(self) -> None:
+        self._stop_watching()
+        for transport in self._transports:
+            transport.close()
 
 
-async def _spawn(
-    argv: list[str], env: dict[str, str], cwd: str | None
-) -> tuple[asyncio.subprocess.Process, _Protocol, asyncio.SubprocessTransport]:
+async def spawn(argv: list[str], env: dict[str, str], cwd: str | None) -> Child:
+    """Start the child in its own session, off the event loop.
+
+    ``fork``/``exec`` blocks the calling thread until the new program is loaded (10 ms for
+    a Python child on a small VM); asyncio's own ``subprocess_exec`` does it on the loop, so
+    100 stdio servers starting at once would stall every other request for a second.
+    """
     loop = asyncio.get_running_loop()
-    protocol: _Protocol | None = None
-
-    def factory() -> _Protocol:
-        nonlocal protocol
-        protocol = _Protocol(loop)
-        return protocol
-
     try:
-        transport, _ = await loop.subprocess_exec(
-            factory,
-            *argv,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+        popen = await asyncio.to_thread(
+            subprocess.Popen,
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             env=env,
             cwd=cwd or None,
             start_new_session=True,
         )
     except OSError as exc:
         raise OSError(f"cannot start {argv[0]!r}: {exc.strerror or exc}") from None
-    assert protocol is not None
-    return asyncio.subprocess.Process(transport, protocol, loop), protocol, transport
+    child = Child(popen, loop)
+    try:
+        await child.connect()
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(popen.pid, signal.SIGKILL)
+        await asyncio.to_thread(popen.wait)
+        child.close()
+        raise
+    return child
 
 
 def _group_alive(pgid: int) -> bool:
@@ -145,7 +205,7 @@ def _has_running_member(pgid: int) -> bool:
     return False
 
 
-async def end_group(proc: asyncio.subprocess.Process, exited: asyncio.Event) -> None:
+async def end_group(proc: Child, exited: asyncio.Event) -> None:
     """Close stdin, wait a little, then SIGTERM and finally SIGKILL the whole group."""
     pgid = proc.pid
     if proc.stdin is not None:
@@ -174,7 +234,7 @@ async def open_stdio(
 ) -> AsyncIterator[tuple[Any, Any]]:
     """Spawn the child and yield the SDK's ``(read, write)`` message streams."""
     with anyio.CancelScope(shield=True):  # a spawned child must always reach the finally
-        proc, protocol, transport = await _spawn(argv, env, cwd)
+        proc = await spawn(argv, env, cwd)
     name = target.name
     log.info("Upstream %s started pid %d", name, proc.pid)
     read_send, read_recv = anyio.create_memory_object_stream[SessionMessage | Exception](16)
@@ -217,8 +277,8 @@ async def open_stdio(
             if not closing:
                 # Name the cause: stdout ends a moment before the exit is reported.
                 with anyio.CancelScope(shield=True), anyio.move_on_after(0.5):
-                    await protocol.exited.wait()
-                target.lost(exited() if protocol.exited.is_set() else "stdout closed")
+                    await proc.exited.wait()
+                target.lost(exited() if proc.exited.is_set() else "stdout closed")
             read_send.close()
 
     async def read_stderr() -> None:
@@ -244,7 +304,7 @@ async def open_stdio(
                 read_send.close()
 
     async def watch_exit() -> None:
-        await protocol.exited.wait()
+        await proc.exited.wait()
         if closing:
             return
         target.lost(exited())
@@ -265,15 +325,15 @@ async def open_stdio(
                 closing = True
                 with anyio.CancelScope(shield=True):
                     write_send.close()
-                    await end_group(proc, protocol.exited)
+                    await end_group(proc, proc.exited)
                     ended = True
                 tg.cancel_scope.cancel()
     finally:
         closing = True
         if not ended:
             with anyio.CancelScope(shield=True):
-                await end_group(proc, protocol.exited)
-        transport.close()
+                await end_group(proc, proc.exited)
+        proc.close()
         for stream in (read_send, read_recv, write_send, write_recv):
             stream.close()
         log.info("Upstream %s pid %d ended (code %s)", name, proc.pid, proc.returncode)
