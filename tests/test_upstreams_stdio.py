@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import os
+import sys
 import uuid
 
 import pytest
 from mcp.shared.exceptions import MCPError
+from mcphub_stdio.process import spawn
 from upstreams_fixtures import (
     PY,
     ROOT,
@@ -236,3 +240,21 @@ async def test_a_failing_child_says_why(hub_server: HubServer) -> None:
     state = hub.upstreams.state("bad")
     assert state.status is not Status.CONNECTED
     assert state.error.startswith("process exited with code 1")
+
+
+@pytest.mark.parametrize("pidfd", [True, False], ids=["pidfd", "waiting-thread"])
+async def test_spawned_child_pipes_and_exit_are_seen(
+    pidfd: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not pidfd:
+        monkeypatch.delattr(os, "pidfd_open", raising=False)
+    echo = "import sys; line = sys.stdin.readline(); print(line.upper(), end=''); sys.exit(3)"
+    child = await spawn([sys.executable, "-c", echo], {"PATH": os.environ["PATH"]}, None)
+    try:
+        child.stdin.write(b"hello\n")
+        await child.stdin.drain()
+        assert await asyncio.wait_for(child.stdout.readline(), 10) == b"HELLO\n"
+        await asyncio.wait_for(child.exited.wait(), 10)
+        assert child.returncode == 3
+    finally:
+        child.close()
