@@ -13,6 +13,7 @@ import logging
 import os
 import platform
 import sys
+import time
 from pathlib import Path
 
 from bench.scenarios import LoadRow, Params, Report, run_all
@@ -26,7 +27,23 @@ def machine() -> str:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    return f"{os.cpu_count()} cores ({model or platform.processor()}), Python {platform.python_version()}"
+    return (
+        f"{os.cpu_count()} cores ({model or platform.processor()}), "
+        f"Python {platform.python_version()}, CPU speed now: {cpu_reference_ms():.0f} ms for "
+        "10M Python loop iterations (shared machines drift: scale by this)"
+    )
+
+
+def cpu_reference_ms() -> float:
+    """A fixed pure-Python workload, best of three, to compare runs on a drifting machine."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
 
 
 def verdict(met: bool | None) -> str:
