@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcp.shared.uri_template import InvalidUriTemplate, UriTemplate
 
+from hub.builtins import BUILTIN, prompt_item, resource_item
 from hub.settings import GroupServer, ItemOverride, Selection
 from hub.upstreams import Status
 
@@ -27,7 +28,9 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 500
 """Items per ``*/list`` page; clients follow ``nextCursor`` beyond it."""
 
-INVALIDATING = frozenset({"servers", "upstream", "groups", "system", "keys", "imported"})
+INVALIDATING = frozenset(
+    {"servers", "upstream", "groups", "system", "keys", "imported", "builtins"}
+)
 """Bus event kinds after which a view may differ."""
 
 KINDS = ("tools", "prompts", "resources", "resource_templates")
@@ -192,6 +195,15 @@ class Catalog:
         group = config.groups.get(scope.group) if scope.group else None
         members: dict[str, GroupServer] = {s.name: s for s in group.servers} if group else {}
         view = View(self.version)
+        # The hub's own prompts and resources come first and win a name clash, as in MCPHub.
+        for prompt in config.prompts.values():
+            if prompt.enabled and prompt.name not in view.prompt_index:
+                view.prompts.append(prompt_item(prompt))
+                view.prompt_index[prompt.name] = (BUILTIN, prompt.id)
+        for resource in config.resources.values():
+            if resource.enabled and resource.uri not in view.resource_index:
+                view.resources.append(resource_item(resource))
+                view.resource_index[resource.uri] = BUILTIN
         for server in scope.servers:
             cfg = config.servers.get(server)
             state = self.hub.upstreams.state(server)

@@ -21,7 +21,7 @@ from mcp.server.models import InitializationOptions
 from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from hub import __version__
+from hub import __version__, builtins
 from hub.calls import ToolCall, current_downstream
 from hub.catalog import LIST_KEYS, View
 from hub.errors import HubError, NotFound, UpstreamError
@@ -234,10 +234,17 @@ async def get_prompt(ctx: Ctx, params: t.GetPromptRequestParams) -> dict[str, An
     if target is None:
         raise MCPError(t.INVALID_PARAMS, f"Unknown prompt: {params.name}")
     server, name = target
+    arguments = dict(params.arguments or {})
+    if server == builtins.BUILTIN:
+        prompt = info.hub.config.prompts.get(name)
+        if prompt is None:
+            raise MCPError(t.INVALID_PARAMS, f"Unknown prompt: {params.name}")
+        missing = builtins.missing_arguments(prompt, arguments)
+        if missing:
+            raise MCPError(t.INVALID_PARAMS, f"Missing required arguments: {', '.join(missing)}")
+        return _complete(ctx, builtins.render_prompt(prompt, arguments))
     try:
-        result = await _upstream(
-            info, "get_prompt", server, name=name, arguments=dict(params.arguments or {})
-        )
+        result = await _upstream(info, "get_prompt", server, name=name, arguments=arguments)
     except UpstreamError as exc:
         raise MCPError(t.INTERNAL_ERROR, exc.message) from None
     return _complete(ctx, result)
@@ -256,6 +263,11 @@ async def read_resource(ctx: Ctx, params: t.ReadResourceRequestParams) -> dict[s
     server = info.view.resource_owner(uri)
     if server is None:
         raise _not_found(ctx, uri)
+    if server == builtins.BUILTIN:
+        resource = next((r for r in info.hub.config.resources.values() if r.uri == uri), None)
+        if resource is None:
+            raise _not_found(ctx, uri)
+        return _complete(ctx, builtins.read_resource(resource))
     try:
         result = await _upstream(info, "read_resource", server, uri=uri)
     except UpstreamError as exc:
@@ -270,7 +282,8 @@ async def subscribe(ctx: Ctx, params: t.SubscribeRequestParams) -> dict[str, Any
     if server is None:
         raise _not_found(ctx, uri)
     try:
-        await _upstream(info, "subscribe_resource", server, uri=uri)
+        if server != builtins.BUILTIN:  # a built-in changes only through the hub's config
+            await _upstream(info, "subscribe_resource", server, uri=uri)
     except UpstreamError as exc:
         raise MCPError(t.INTERNAL_ERROR, exc.message) from None
     if info.session is not None:
@@ -286,7 +299,7 @@ async def unsubscribe(ctx: Ctx, params: t.UnsubscribeRequestParams) -> dict[str,
     if info.session is not None:
         info.session.subscriptions.discard(uri)
     server = info.view.resource_owner(uri)
-    if server is None or info.subscribed(server, uri):
+    if server is None or server == builtins.BUILTIN or info.subscribed(server, uri):
         return {}
     try:
         await _upstream(info, "unsubscribe_resource", server, uri=uri)
@@ -305,12 +318,16 @@ async def complete(ctx: Ctx, params: t.CompleteRequestParams) -> dict[str, Any]:
         server, ref["name"] = target
     else:
         uri = str(ref.get("uri"))
-        server_or_none = info.view.resource_owner(uri) or next(
-            (s for s, tpl in info.view.template_owners if str(tpl) == uri), None
-        )
+        server_or_none = info.view.resource_owner(uri)
+        if server_or_none is None:
+            server_or_none = next(
+                (s for s, tpl in info.view.template_owners if str(tpl) == uri), None
+            )
         if server_or_none is None:
             raise _not_found(ctx, uri)
         server = server_or_none
+    if server == builtins.BUILTIN:  # built-in arguments offer no completions
+        return {"completion": {"values": [], "total": 0, "hasMore": False}}
     context = (
         params.context.model_dump(by_alias=True, exclude_none=True) if params.context else None
     )
