@@ -45,6 +45,7 @@ HANDLER_MODULES = (
     "hub.api.templates",
     "hub.api.plugins",
     "hub.api.openapi_out",
+    "hub.api.builtins",
     "hub.mcp.routes",
 )
 """Core route tables, each module ending in ``default_handlers``; the fallback 404 is last."""

@@ -127,6 +127,28 @@ class LiveConfig:
         self.bus.publish("keys", id=key_id)
         return removed
 
+    async def put_prompt(self, prompt: BuiltinPrompt, *, create: bool = False) -> None:
+        await self.store.put("prompts", prompt.id, prompt.wire(), create=create)
+        self.prompts[prompt.id] = prompt
+        self.bus.publish("builtins", kind_of="prompt", id=prompt.id)
+
+    async def delete_prompt(self, prompt_id: str) -> bool:
+        removed = await self.store.delete("prompts", prompt_id)
+        self.prompts.pop(prompt_id, None)
+        self.bus.publish("builtins", kind_of="prompt", id=prompt_id)
+        return removed
+
+    async def put_resource(self, resource: BuiltinResource, *, create: bool = False) -> None:
+        await self.store.put("resources", resource.id, resource.wire(), create=create)
+        self.resources[resource.id] = resource
+        self.bus.publish("builtins", kind_of="resource", id=resource.id)
+
+    async def delete_resource(self, resource_id: str) -> bool:
+        removed = await self.store.delete("resources", resource_id)
+        self.resources.pop(resource_id, None)
+        self.bus.publish("builtins", kind_of="resource", id=resource_id)
+        return removed
+
     async def put_system(self, system: SystemConfig) -> None:
         await self.store.put("system", "config", system.wire())
         self.system = system

@@ -12,10 +12,14 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import mcp_types as t
 import pytest
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
 
 from hub.auth import issue_token
 from hub.server import HubServer
@@ -117,3 +121,45 @@ async def wait_until(check: Any, within: float = 10.0) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("condition not met in time")
+
+
+# ---------------------------------------------------------------------- an open MCP session
+
+
+@pytest.fixture(name="ev")
+async def ev_fixture(api: HubClient, everything_http: str) -> HubClient:
+    """The admin client, with server ``ev`` connected and MCP open without a bearer."""
+    r = await api.put("/api/system-config", json={"routing": {"enableBearerAuth": False}})
+    assert r.status_code == 200, r.text
+    cfg = {"type": "streamable-http", "url": everything_http}
+    assert (await api.post("/api/servers", json={"name": "ev", "config": cfg})).status_code == 200
+    await wait_server(api, "ev", "connected")
+    return api
+
+
+@asynccontextmanager
+async def mcp(hub: HubServer, changed: dict[str, asyncio.Event]) -> AsyncIterator[ClientSession]:
+    kinds = {
+        t.ToolListChangedNotification: "tools",
+        t.PromptListChangedNotification: "prompts",
+        t.ResourceListChangedNotification: "resources",
+    }
+
+    async def on_message(message: Any) -> None:
+        kind = kinds.get(type(message))
+        if kind:
+            changed[kind].set()
+
+    async with (
+        streamable_http_client(f"http://{hub.address}/mcp") as (r, w),
+        ClientSession(r, w, message_handler=on_message) as session,
+    ):
+        await session.initialize()
+        await asyncio.sleep(0.2)  # the SDK client opens its GET stream in the background
+        yield session
+
+
+async def changed_now(changed: dict[str, asyncio.Event], kind: str) -> None:
+    async with asyncio.timeout(5):
+        await changed[kind].wait()
+    changed[kind].clear()

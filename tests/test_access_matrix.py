@@ -95,6 +95,18 @@ OTHER: dict[str, list[tuple[str, str, Any, str]]] = {
         ("PUT",    "/api/system-config",                      {},                             "401  403  403  in   403  401  401"),
         ("GET",    "/api/mcp-settings/export",                None,                           "401  403  403  ok   403  401  401"),
     ],
+    "hub.api.builtins": [
+        ("GET",    "/api/prompts",                            None,                           "401  ok   ok   ok   ok   401  401"),
+        ("POST",   "/api/prompts",                            {"name": "{uniq}", "template": "t"}, "401 403 403 ok ok  401  401"),
+        ("GET",    "/api/prompts/none",                       None,                           "401  404  404  404  404  401  401"),
+        ("PUT",    "/api/prompts/none",                       {"template": "t"},              "401  403  403  404  404  401  401"),
+        ("DELETE", "/api/prompts/none",                       None,                           "401  403  403  404  404  401  401"),
+        ("GET",    "/api/resources",                          None,                           "401  ok   ok   ok   ok   401  401"),
+        ("POST",   "/api/resources",                          {"uri": "hub://{uniq}", "content": "c"}, "401 403 403 ok ok 401 401"),
+        ("PUT",    "/api/resources/none",                     {"content": "c"},               "401  403  403  404  404  401  401"),
+        ("DELETE", "/api/resources/none",                     None,                           "401  403  403  404  404  401  401"),
+        ("POST",   "/api/resources/read",                     {"uri": "hub://none"},          "401  404  404  404  404  401  401"),
+    ],
     "hub.api.logs": [
         ("GET",    "/api/logs",                               None,                           "401  403  403  ok   in   401  401"),
     ],

@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import urllib.parse
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-import mcp_types as t
 import pytest
-from mcp.client.session import ClientSession
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from hub.server import HubServer
@@ -20,48 +15,12 @@ from hub.testing import HubClient
 from tests.api_fixtures import (  # noqa: F401 - fixtures
     alice_fixture,
     api_fixture,
+    changed_now,
+    ev_fixture,
     everything_http_fixture,
+    mcp,
     wait_server,
 )
-
-
-@pytest.fixture
-async def ev(api: HubClient, everything_http: str) -> HubClient:
-    """The admin client, with server ``ev`` connected and MCP open without a bearer."""
-    r = await api.put("/api/system-config", json={"routing": {"enableBearerAuth": False}})
-    assert r.status_code == 200, r.text
-    cfg = {"type": "streamable-http", "url": everything_http}
-    assert (await api.post("/api/servers", json={"name": "ev", "config": cfg})).status_code == 200
-    await wait_server(api, "ev", "connected")
-    return api
-
-
-@asynccontextmanager
-async def mcp(hub: HubServer, changed: dict[str, asyncio.Event]) -> AsyncIterator[ClientSession]:
-    kinds = {
-        t.ToolListChangedNotification: "tools",
-        t.PromptListChangedNotification: "prompts",
-        t.ResourceListChangedNotification: "resources",
-    }
-
-    async def on_message(message: Any) -> None:
-        kind = kinds.get(type(message))
-        if kind:
-            changed[kind].set()
-
-    async with (
-        streamable_http_client(f"http://{hub.address}/mcp") as (r, w),
-        ClientSession(r, w, message_handler=on_message) as session,
-    ):
-        await session.initialize()
-        await asyncio.sleep(0.2)  # the SDK client opens its GET stream in the background
-        yield session
-
-
-async def changed_now(changed: dict[str, asyncio.Event], kind: str) -> None:
-    async with asyncio.timeout(5):
-        await changed[kind].wait()
-    changed[kind].clear()
 
 
 def tool(summary: dict[str, Any], name: str) -> dict[str, Any]:
