@@ -21,7 +21,7 @@ from hub.access import visible_servers
 from hub.api.base import APIHandler
 from hub.api.docs import Op
 from hub.auth import Policy
-from hub.errors import BadRequest, Conflict, Forbidden, HubError, NotFound, UpstreamError
+from hub.errors import BadRequest, Conflict, HubError, NotFound, UpstreamError
 from hub.settings import BuiltinPrompt, BuiltinResource
 from hub.upstreams import Status
 
@@ -80,13 +80,9 @@ class ReadBody(Body):
 
 
 class BuiltinsBase(APIHandler):
-    """Reads for any authenticated caller; writes for admins (checked per method)."""
+    """Reads for any authenticated caller; writes (every other method) for admins."""
 
-    policy = Policy.AUTHENTICATED
-
-    def require_admin(self) -> None:
-        if not self.caller.is_admin:
-            raise Forbidden("Admin privileges required")
+    policy = {"GET": Policy.AUTHENTICATED}
 
     def prompt_or_404(self, prompt_id: str) -> BuiltinPrompt:
         prompt = self.hub.config.prompts.get(prompt_id)
@@ -130,7 +126,6 @@ class PromptsHandler(BuiltinsBase):
         self.reply([p.wire() for p in self.hub.config.prompts.values()])
 
     async def post(self) -> None:
-        self.require_admin()
         body = self.body_as(NewPrompt)
         self.check_prompt_name(body.name)
         prompt = BuiltinPrompt(
@@ -158,7 +153,6 @@ class PromptHandler(BuiltinsBase):
         self.reply(self.prompt_or_404(prompt_id).wire())
 
     async def put(self, prompt_id: str) -> None:
-        self.require_admin()
         prompt = self.prompt_or_404(prompt_id)
         body = self.body_as(PromptUpdate)
         update = body.model_dump(exclude_none=True)
@@ -174,7 +168,6 @@ class PromptHandler(BuiltinsBase):
         self.reply(prompt.wire(), "Prompt updated")
 
     async def delete(self, prompt_id: str) -> None:
-        self.require_admin()
         self.prompt_or_404(prompt_id)
         await self.hub.config.delete_prompt(prompt_id)
         log.info("Built-in prompt %s deleted", prompt_id)
@@ -193,7 +186,6 @@ class ResourcesHandler(BuiltinsBase):
         self.reply([r.wire() for r in self.hub.config.resources.values()])
 
     async def post(self) -> None:
-        self.require_admin()
         body = self.body_as(NewResource)
         self.check_resource_uri(body.uri)
         resource = BuiltinResource(id=str(uuid.uuid4()), **body.model_dump())
@@ -213,7 +205,6 @@ class ResourceHandler(BuiltinsBase):
         self.reply(self.resource_or_404(resource_id).wire())
 
     async def put(self, resource_id: str) -> None:
-        self.require_admin()
         resource = self.resource_or_404(resource_id)
         body = self.body_as(ResourceUpdate)
         update = body.model_dump(exclude_none=True)
@@ -227,7 +218,6 @@ class ResourceHandler(BuiltinsBase):
         self.reply(resource.wire(), "Resource updated")
 
     async def delete(self, resource_id: str) -> None:
-        self.require_admin()
         self.resource_or_404(resource_id)
         await self.hub.config.delete_resource(resource_id)
         log.info("Built-in resource %s deleted", resource_id)
@@ -235,6 +225,7 @@ class ResourceHandler(BuiltinsBase):
 
 
 class ReadHandler(BuiltinsBase):
+    policy = {"POST": Policy.AUTHENTICATED}
     docs = {
         "POST": Op(
             "Read a resource: an enabled built-in first, else the first connected server the "
