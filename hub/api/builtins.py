@@ -80,9 +80,14 @@ class ReadBody(Body):
 
 
 class BuiltinsBase(APIHandler):
-    """Reads for any authenticated caller; writes (every other method) for admins."""
+    """Reads for any authenticated caller; writes for admins."""
 
-    policy = {"GET": Policy.AUTHENTICATED}
+    policy = {
+        "GET": Policy.AUTHENTICATED,
+        "POST": Policy.ADMIN,
+        "PUT": Policy.ADMIN,
+        "DELETE": Policy.ADMIN,
+    }
 
     def prompt_or_404(self, prompt_id: str) -> BuiltinPrompt:
         prompt = self.hub.config.prompts.get(prompt_id)
