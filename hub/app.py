@@ -200,7 +200,8 @@ class Hub:
 
     async def authenticate(self, request: tornado.httputil.HTTPServerRequest) -> Principal | None:
         """Ask each authenticator in turn, then the ``principal_from_request`` hook."""
-        await self.admin_ready()  # the first admin may be a token's subject
+        if self._admin_created is not None and not self._admin_created.done():
+            await self.admin_ready()  # the first admin may be a token's subject
         for authenticator in self.authenticators.values():
             principal = await authenticator.authenticate(self, request)
             if principal is not None:

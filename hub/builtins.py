@@ -8,6 +8,7 @@ template into one user message, a resource returns its stored text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from hub.settings import BuiltinPrompt, BuiltinResource
@@ -16,6 +17,11 @@ BUILTIN = ""
 """The owner recorded in a catalog view for a built-in item (no upstream server has it)."""
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+
+
+def enabled_resource(resources: Iterable[BuiltinResource], uri: str) -> BuiltinResource | None:
+    """The enabled built-in resource at ``uri``: what an MCP read or the read API serves."""
+    return next((r for r in resources if r.uri == uri and r.enabled), None)
 
 
 def prompt_item(prompt: BuiltinPrompt) -> dict[str, Any]:

@@ -243,7 +243,7 @@ class ReadHandler(BuiltinsBase):
     async def post(self) -> None:
         uri = self.body_as(ReadBody).uri
         live = self.hub.config
-        resource = next((r for r in live.resources.values() if r.uri == uri and r.enabled), None)
+        resource = builtins.enabled_resource(live.resources.values(), uri)
         if resource is not None:
             self.reply(builtins.read_resource(resource))
             return

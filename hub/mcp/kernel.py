@@ -264,7 +264,7 @@ async def read_resource(ctx: Ctx, params: t.ReadResourceRequestParams) -> dict[s
     if server is None:
         raise _not_found(ctx, uri)
     if server == builtins.BUILTIN:
-        resource = next((r for r in info.hub.config.resources.values() if r.uri == uri), None)
+        resource = builtins.enabled_resource(info.hub.config.resources.values(), uri)
         if resource is None:
             raise _not_found(ctx, uri)
         return _complete(ctx, builtins.read_resource(resource))

@@ -205,14 +205,13 @@ def _has_running_member(pgid: int) -> bool:
     return False
 
 
-async def end_group(proc: Child, exited: asyncio.Event) -> None:
+async def end_group(proc: Child) -> None:
     """Close stdin, wait a little, then SIGTERM and finally SIGKILL the whole group."""
     pgid = proc.pid
-    if proc.stdin is not None:
-        with contextlib.suppress(Exception):
-            proc.stdin.close()
+    with contextlib.suppress(Exception):
+        proc.stdin.close()
     with anyio.move_on_after(EOF_GRACE):
-        await exited.wait()
+        await proc.exited.wait()
     try:
         os.killpg(pgid, signal.SIGTERM)
     except ProcessLookupError:
@@ -225,7 +224,7 @@ async def end_group(proc: Child, exited: asyncio.Event) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signal.SIGKILL)
     with anyio.move_on_after(TERM_GRACE):
-        await exited.wait()
+        await proc.exited.wait()
 
 
 @contextlib.asynccontextmanager
@@ -251,7 +250,6 @@ async def open_stdio(
         return f"process exited with code {code}{said}"
 
     async def read_stdout() -> None:
-        assert proc.stdout is not None
         try:
             while line := await proc.stdout.readline():
                 line = line.strip()
@@ -283,7 +281,6 @@ async def open_stdio(
 
     async def read_stderr() -> None:
         nonlocal last_stderr
-        assert proc.stderr is not None
         with contextlib.suppress(ValueError, OSError):
             while line := await proc.stderr.readline():
                 text = line.decode(errors="replace").rstrip()
@@ -292,7 +289,6 @@ async def open_stdio(
                     child_log.info("%s", text[:STDERR_LINE_MAX], extra={"source": name})
 
     async def write_stdin() -> None:
-        assert proc.stdin is not None
         try:
             async for message in write_recv:
                 data = message.message.model_dump_json(by_alias=True, exclude_unset=True)
@@ -325,14 +321,14 @@ async def open_stdio(
                 closing = True
                 with anyio.CancelScope(shield=True):
                     write_send.close()
-                    await end_group(proc, proc.exited)
+                    await end_group(proc)
                     ended = True
                 tg.cancel_scope.cancel()
     finally:
         closing = True
         if not ended:
             with anyio.CancelScope(shield=True):
-                await end_group(proc, proc.exited)
+                await end_group(proc)
         proc.close()
         for stream in (read_send, read_recv, write_send, write_recv):
             stream.close()
