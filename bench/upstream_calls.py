@@ -20,8 +20,8 @@ from pathlib import Path
 from mcp import ClientSession, StdioServerParameters, stdio_client
 
 from hub.app import Hub, HubOptions
-from hub.settings import ServerConfig
-from hub.upstreams import Status
+from hub.config.models import ServerConfig
+from hub.upstream.state import Status
 
 TINY = str(Path(__file__).resolve().parent / "tiny_stdio.py")
 
@@ -62,7 +62,7 @@ async def run(n: int) -> None:
     for label, i in (("sequential", 0), ("20 concurrent", 1)):
         print(
             f"{label:14} SDK ClientSession.call_tool {sdk[i]:7.0f}/s   "
-            f"hub.upstreams.call_tool {via[i]:7.0f}/s   ratio {via[i] / sdk[i]:.2f}"
+            f"hub.upstream.manager.call_tool {via[i]:7.0f}/s   ratio {via[i] / sdk[i]:.2f}"
         )
 
 

@@ -3,55 +3,39 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import logging
-import os
 import secrets
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tornado.httputil
-import tornado.web
 
 from hub import __version__, logs
-from hub.auth import MAX_PASSWORD_BYTES, Policy, Principal, hash_password, load_jwt_secret
-from hub.config import LiveConfig
+from hub.auth.passwords import MAX_PASSWORD_BYTES, hash_password
+from hub.auth.principal import Principal
+from hub.auth.rate_limits import RateLimits
+from hub.auth.tokens import load_jwt_secret
+from hub.config.events import EventBus
+from hub.config.live import LiveConfig
+from hub.config.models import McpSettings, User
+from hub.config.store import Store
 from hub.errors import StartupError
-from hub.events import EventBus
-from hub.plugins import Plugins, Registry
-from hub.settings import McpSettings, User
-from hub.store import Store
-from hub.upstreams import UpstreamManager
+from hub.mcp.catalog import Catalog
+from hub.mcp.endpoint import McpEndpoint
+from hub.plugins import Plugins
+from hub.registry import Registry
+from hub.upstream.manager import UpstreamManager
+
+if TYPE_CHECKING:
+    import tornado.web
 
 log = logging.getLogger(__name__)
 
 _HASH_PENDING = "!pending"
 """The first admin's password hash until bcrypt has made the real one; matches no password."""
-
-HANDLER_MODULES = (
-    "hub.api.health",
-    "hub.api.auth",
-    "hub.api.servers",
-    "hub.api.items",
-    "hub.api.settings",
-    "hub.api.logs",
-    "hub.api.docs",
-    "hub.api.users",
-    "hub.api.keys",
-    "hub.api.groups",
-    "hub.api.templates",
-    "hub.api.plugins",
-    "hub.api.openapi_out",
-    "hub.api.builtins",
-    "hub.mcp.routes",
-)
-"""Core route tables, each module ending in ``default_handlers``; the fallback 404 is last."""
-
-ROOT_ROUTES = ("/health", "/oauth/", "/.well-known/")
-"""Routes MCPHub serves at the root even when ``BASE_PATH`` is set."""
 
 
 @dataclass
@@ -87,6 +71,16 @@ class Hub:
         self.generated_admin_password: str | None = None
         self._admin_created: asyncio.Task[None] | None = None
         self.started = False
+        self.rate_limits = RateLimits()
+        """Per-route rate limiters (login, password changes, templates), by name."""
+        self.server_lock = asyncio.Lock()
+        """Held around every read-modify-write of server configs, so no edit is lost."""
+        self.documents: dict[Any, Any] = {}
+        """Generated OpenAPI documents (the API's own, the tool server's), by cache key."""
+        self.routes: list[tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]] = []
+        """The route table, set when the HTTP application is built (``hub.server``)."""
+        self._catalog: Catalog | None = None
+        self._mcp: McpEndpoint | None = None
 
     @property
     def store(self) -> Store:
@@ -99,6 +93,20 @@ class Hub:
         if self._config is None:
             raise RuntimeError("hub is not started")
         return self._config
+
+    @property
+    def catalog(self) -> Catalog:
+        """The namespaced, filtered view of every upstream's tools, prompts and resources."""
+        if self._catalog is None:
+            raise RuntimeError("hub is not started")
+        return self._catalog
+
+    @property
+    def mcp(self) -> McpEndpoint:
+        """The downstream MCP endpoint: sessions, listen streams, change fan-out."""
+        if self._mcp is None:
+            raise RuntimeError("hub is not started")
+        return self._mcp
 
     @property
     def base_path(self) -> str:
@@ -129,6 +137,8 @@ class Hub:
         self.jwt_secret = load_jwt_secret(opts.data_dir, opts.jwt_secret)
         self.transports = self.plugins.transports()
         self.authenticators = self.plugins.authenticators()
+        self._catalog = Catalog(self)
+        self._mcp = McpEndpoint(self)
         await self.plugins.startup(self)
         await self.upstreams.start()
         self.started = True
@@ -142,7 +152,11 @@ class Hub:
             return
         self.started = False
         await self.plugins.shutdown(self)
+        if self._mcp is not None:
+            self._mcp.close()
         await self.upstreams.stop()
+        if self._catalog is not None:
+            self._catalog.close()
         await self.store.close()
 
     async def _first_start_import(self) -> None:
@@ -207,63 +221,3 @@ class Hub:
             if principal is not None:
                 return principal  # type: ignore[no-any-return]
         return await self.plugins.principal_from_request(self, request)
-
-
-# ---------------------------------------------------------------------- application
-
-
-def _module_routes(name: str) -> list[Any]:
-    return list(importlib.import_module(name).default_handlers)
-
-
-def collect_routes(hub: Hub) -> list[tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]]:
-    """Core and plugin routes, prefixed with BASE_PATH where MCPHub prefixes them."""
-    raw: list[tuple[str, Any, dict[str, Any]]] = []
-    for module in HANDLER_MODULES:
-        for route in _module_routes(module):
-            pattern, handler, *rest = route
-            raw.append((pattern, handler, rest[0] if rest else {}))
-    raw.extend(hub.plugins.routes(hub))
-    from hub.api.base import NotFoundHandler
-
-    raw.append((r"/api/.*", NotFoundHandler, {}))
-    routes = []
-    for pattern, handler, kwargs in raw:
-        if not isinstance(getattr(handler, "policy", None), Policy | dict):
-            raise TypeError(f"route {pattern} ({handler.__name__}) declares no policy")
-        at_root = pattern.startswith(ROOT_ROUTES)
-        prefixed = pattern if at_root else hub.base_path + pattern
-        routes.append((prefixed, handler, {"hub": hub, **kwargs}))
-    return routes
-
-
-def make_app(hub: Hub) -> tornado.web.Application:
-    from hub.api.base import NotFoundHandler
-
-    return tornado.web.Application(
-        collect_routes(hub),
-        default_handler_class=NotFoundHandler,
-        default_handler_args={"hub": hub},
-        compress_response=False,
-        xheaders=os.environ.get("TRUST_PROXY", "").lower() == "true",
-        log_function=_log_request,
-    )
-
-
-access_log = logging.getLogger("hub.access")
-
-
-def _log_request(handler: tornado.web.RequestHandler) -> None:
-    status = handler.get_status()
-    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
-    if access_log.isEnabledFor(level):
-        request = handler.request
-        # The path only: query strings may carry ?token=.
-        access_log.log(
-            level,
-            "%d %s %s %.1fms",
-            status,
-            request.method,
-            request.path,
-            1000.0 * request.request_time(),
-        )

@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{info.name}\t{info.version or '-'}\t{', '.join(info.hooks)}")
         return 0
     if args.command == "import":
-        from hub.settings import McpSettings
+        from hub.config.models import McpSettings
 
         settings = McpSettings.model_validate(json.loads(args.file.read_text()))
 

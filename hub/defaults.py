@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING
 
 import tornado.httputil
 
-from hub.auth import Principal, decode_token, hash_key
+from hub.auth.principal import Principal
+from hub.auth.tokens import decode_token, hash_key
 from hub.hookspecs import hookimpl
-from hub.plugins import Registry
 
 if TYPE_CHECKING:
     from hub.app import Hub
+    from hub.registry import Registry
 
 
 def bearer_from(request: tornado.httputil.HTTPServerRequest, header: str) -> str | None:

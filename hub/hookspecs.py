@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     import tornado.web
 
     from hub.app import Hub
-    from hub.auth import Principal
-    from hub.calls import ToolCall
+    from hub.auth.principal import Principal
+    from hub.upstream.calls import ToolCall
 
 NAME = "mcphub"
 """Project name of the markers and of the entry-point group that plugins register under."""
@@ -41,7 +41,7 @@ def register_transports(register: Register) -> None:
     """Add upstream transports (``stdio``, ``sse``, ``streamable-http``, ``openapi`` …).
 
     Called once at hub start. Call ``register(kind, transport)`` for each transport,
-    where ``transport`` follows ``hub.upstreams.Transport``: it validates its own section of
+    where ``transport`` follows ``hub.upstream.transport.Transport``: it validates its own section of
     a server config and opens connections. Return nothing.
 
     .. versionadded:: 0.1
@@ -53,7 +53,7 @@ def register_storage(register: Register) -> None:
     """Add storage backends.
 
     Called once at hub start. Call ``register(name, factory)`` where
-    ``factory(url: str, data_dir: pathlib.Path) -> hub.store.Store``. The backend is
+    ``factory(url: str, data_dir: pathlib.Path) -> hub.config.store.Store``. The backend is
     chosen by the ``MCPHUB_STORE`` setting (default ``sqlite``). Return nothing.
 
     .. versionadded:: 0.1
@@ -102,7 +102,7 @@ def register_routes(hub: Hub) -> list[tuple[str, type[tornado.web.RequestHandler
 
     Called once while the application is built. Return a list of
     ``(pattern, handler_class, init_kwargs)`` tuples; patterns are relative to ``BASE_PATH``.
-    Every handler class must declare a ``policy`` (see ``hub.auth.Policy``) or the hub
+    Every handler class must declare a ``policy`` (see ``hub.auth.principal.Policy``) or the hub
     refuses to start. Return None or an empty list to add nothing.
 
     .. versionadded:: 0.1

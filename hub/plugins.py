@@ -13,62 +13,27 @@ import inspect
 import logging
 import os
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from hub import hookspecs
+from hub.registry import Registry
 
 if TYPE_CHECKING:
     import tornado.httputil
 
     from hub.app import Hub
-    from hub.auth import Principal
-    from hub.calls import ToolCall
+    from hub.auth.principal import Principal
+    from hub.upstream.calls import ToolCall
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 OWN_DISTRIBUTION = "mcphub-py"
 ESSENTIAL = "hub.defaults"
 """The core's own default hookimpls: always registered, never blockable."""
-
-
-class Registry(Generic[T]):
-    """Named things added by ``register_*`` hooks; a second registration of a name is an error."""
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self._items: dict[str, T] = {}
-
-    def __call__(self, name: str, item: T) -> None:
-        if name in self._items:
-            raise ValueError(f"duplicate {self.kind} {name!r}")
-        self._items[name] = item
-
-    def __getitem__(self, name: str) -> T:
-        return self._items[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._items
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get(self, name: str) -> T | None:
-        return self._items.get(name)
-
-    def values(self) -> list[T]:
-        return list(self._items.values())
-
-    def items(self) -> list[tuple[str, T]]:
-        return list(self._items.items())
 
 
 @dataclass

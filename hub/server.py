@@ -1,16 +1,101 @@
-"""A Hub behind a Tornado HTTP server: what ``mcphub serve`` and the test kit run."""
+"""A Hub behind a Tornado HTTP server: the route table, the Tornado application, and the
+listening server that ``mcphub serve`` and the test kit run."""
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
 import socket
+from typing import Any
 
 import tornado.httpserver
 import tornado.netutil
+import tornado.web
 
-from hub.app import Hub, HubOptions, make_app
+from hub.api.base import NotFoundHandler
+from hub.app import Hub, HubOptions
+from hub.auth.principal import Policy
 
 log = logging.getLogger(__name__)
+
+HANDLER_MODULES = (
+    "hub.api.health",
+    "hub.api.auth",
+    "hub.api.servers",
+    "hub.api.items",
+    "hub.api.settings",
+    "hub.api.logs",
+    "hub.api.api_spec",
+    "hub.api.users",
+    "hub.api.keys",
+    "hub.api.groups",
+    "hub.api.templates",
+    "hub.api.plugins",
+    "hub.api.tool_server",
+    "hub.api.builtins",
+    "hub.mcp.routes",
+)
+"""Core route tables, each module ending in ``default_handlers``; the fallback 404 is last."""
+
+ROOT_ROUTES = ("/health", "/oauth/", "/.well-known/")
+"""Routes MCPHub serves at the root even when ``BASE_PATH`` is set."""
+
+
+def _module_routes(name: str) -> list[Any]:
+    return list(importlib.import_module(name).default_handlers)
+
+
+def collect_routes(hub: Hub) -> list[tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]]:
+    """Core and plugin routes, prefixed with BASE_PATH where MCPHub prefixes them."""
+    raw: list[tuple[str, Any, dict[str, Any]]] = []
+    for module in HANDLER_MODULES:
+        for route in _module_routes(module):
+            pattern, handler, *rest = route
+            raw.append((pattern, handler, rest[0] if rest else {}))
+    raw.extend(hub.plugins.routes(hub))
+    raw.append((r"/api/.*", NotFoundHandler, {}))
+    routes = []
+    for pattern, handler, kwargs in raw:
+        if not isinstance(getattr(handler, "policy", None), Policy | dict):
+            raise TypeError(f"route {pattern} ({handler.__name__}) declares no policy")
+        at_root = pattern.startswith(ROOT_ROUTES)
+        prefixed = pattern if at_root else hub.base_path + pattern
+        routes.append((prefixed, handler, {"hub": hub, **kwargs}))
+    return routes
+
+
+def make_app(hub: Hub) -> tornado.web.Application:
+    """The Tornado application serving ``hub``; its route table is kept as ``hub.routes``."""
+    hub.routes = collect_routes(hub)
+    return tornado.web.Application(
+        hub.routes,
+        default_handler_class=NotFoundHandler,
+        default_handler_args={"hub": hub},
+        compress_response=False,
+        xheaders=os.environ.get("TRUST_PROXY", "").lower() == "true",
+        log_function=_log_request,
+    )
+
+
+access_log = logging.getLogger("hub.access")
+
+
+def _log_request(handler: tornado.web.RequestHandler) -> None:
+    status = handler.get_status()
+    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    if access_log.isEnabledFor(level):
+        request = handler.request
+        # The path only: query strings may carry ?token=.
+        access_log.log(
+            level,
+            "%d %s %s %.1fms",
+            status,
+            request.method,
+            request.path,
+            1000.0 * request.request_time(),
+        )
+
 
 MAX_BODY = 64 * 1024 * 1024
 """Tornado's own ceiling; the per-route limit (``routing.jsonBodyLimit``) is checked later."""

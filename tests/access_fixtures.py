@@ -16,11 +16,11 @@ from typing import Any
 import httpx2
 import pytest
 
-from hub import auth as hub_auth
 from hub import logs
-from hub.auth import issue_token
+from hub.auth import passwords as hub_auth
+from hub.auth.tokens import issue_token
+from hub.config.models import BearerKey, Group, GroupServer, ServerConfig, User
 from hub.server import HubServer
-from hub.settings import BearerKey, Group, GroupServer, ServerConfig, User
 
 ROLES = ("anon", "A", "B", "admin", "key", "gkey", "skey")
 """Column order of every matrix: anonymous, user A, user B, admin, all-access key,

@@ -21,9 +21,9 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from hub.auth import issue_token
+from hub.auth.tokens import issue_token
+from hub.config.models import User
 from hub.server import HubServer
-from hub.settings import User
 from hub.testing import HubClient
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import pytest
 from access_fixtures import fast_bcrypt_fixture  # noqa: F401
 
 import hub.api.auth
-from hub.ratelimit import Limit, RateLimiter
+from hub.auth.rate_limits import Limit, RateLimiter
 from hub.server import HubServer
 from hub.testing import HubClient
 

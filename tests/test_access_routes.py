@@ -7,8 +7,8 @@ import re
 
 import tornado.web
 
-from hub.app import collect_routes
-from hub.auth import Policy
+from hub.server import collect_routes
+from hub.auth.principal import Policy
 from hub.server import HubServer
 from hub.testing import HubClient
 

@@ -1,6 +1,6 @@
 """What an MCP session may reach: the route's servers cut by the caller's ownership or key scope.
 
-Pure decisions from hub.access on an in-memory config; the MCP endpoint tests drive the same
+Pure decisions from hub.auth.access on an in-memory config; the MCP endpoint tests drive the same
 functions over HTTP.
 """
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from hub.access import can_see_group, can_see_server, mcp_servers_in_scope
-from hub.auth import Principal
-from hub.settings import Group, GroupServer, ServerConfig
+from hub.auth.access import can_see_group, can_see_server, mcp_servers_in_scope
+from hub.auth.principal import Principal
+from hub.config.models import Group, GroupServer, ServerConfig
 
 
 def live() -> Any:

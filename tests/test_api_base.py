@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from hub.auth import hash_password, issue_token
+from hub.auth.passwords import hash_password
+from hub.auth.tokens import issue_token
+from hub.config.models import User
 from hub.server import HubServer
-from hub.settings import User
 from hub.testing import HubClient
 
 

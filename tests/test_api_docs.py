@@ -9,11 +9,17 @@ from typing import Any
 import tornado.web
 from openapi_spec_validator import validate
 
-from hub.api.docs import _path
+from hub.api.api_spec import _path
 from hub.testing import HubClient
 from tests.api_fixtures import alice_fixture, api_fixture  # noqa: F401 - fixtures
 
-MODULES = ("hub.api.servers", "hub.api.items", "hub.api.settings", "hub.api.logs", "hub.api.docs")
+MODULES = (
+    "hub.api.servers",
+    "hub.api.items",
+    "hub.api.settings",
+    "hub.api.logs",
+    "hub.api.api_spec",
+)
 METHODS = ("get", "post", "put", "delete", "patch")
 
 

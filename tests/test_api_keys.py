@@ -8,7 +8,7 @@ from pathlib import Path
 from access_fixtures import fast_bcrypt_fixture  # noqa: F401
 
 from hub.app import Hub, HubOptions
-from hub.auth import hash_key
+from hub.auth.tokens import hash_key
 from hub.server import HubServer
 from hub.testing import HubClient
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import uuid
 
+from hub.config.models import BearerKey, Group, GroupServer
 from hub.server import HubServer
-from hub.settings import BearerKey, Group, GroupServer
 from hub.testing import HubClient
 from tests.api_fixtures import (  # noqa: F401 - fixtures
     alice_fixture,

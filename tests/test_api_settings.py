@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from hub.app import Hub, HubOptions
+from hub.config.models import BearerKey, Group, GroupServer, McpSettings
 from hub.server import HubServer
-from hub.settings import BearerKey, Group, GroupServer, McpSettings
 from hub.testing import HubClient
 from tests.api_fixtures import alice_fixture, api_fixture  # noqa: F401 - fixtures
 

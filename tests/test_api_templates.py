@@ -13,9 +13,9 @@ from access_fixtures import Cast, cast_fixture, fast_bcrypt_fixture  # noqa: F40
 
 import hub.api.templates
 from hub.app import Hub, HubOptions
-from hub.ratelimit import Limit
+from hub.auth.rate_limits import Limit
+from hub.config.models import ServerConfig
 from hub.server import HubServer
-from hub.settings import ServerConfig
 from hub.testing import HubClient
 
 SECRETS = [f"sekret{i}xyz" for i in range(10)]

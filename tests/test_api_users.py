@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from access_fixtures import fast_bcrypt_fixture  # noqa: F401
 
+from hub.config.models import ServerConfig
 from hub.server import HubServer
-from hub.settings import ServerConfig
 from hub.testing import HubClient
 
 STRONG = "Str0ng!pass"

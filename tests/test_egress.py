@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from hub.auth import hash_password
-from hub.egress import is_internal
+from hub.auth.passwords import hash_password
+from hub.config.models import ServerConfig, User
 from hub.server import HubServer
-from hub.settings import ServerConfig, User
-from hub.upstreams import Status
+from hub.upstream.egress import is_internal
+from hub.upstream.state import Status
 from tests.upstreams_fixtures import HttpUpstream, start_http, wait_status
 
 REFUSED = [

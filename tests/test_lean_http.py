@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from hub.lean_http import LeanTransport
+from hub.upstream.lean_http import LeanTransport
 
 
 class RawServer:

@@ -13,8 +13,8 @@ from mcp import Client
 from mcp.client.session import ClientSession
 from mcp.client.sse import sse_client
 
+from hub.config.models import ItemOverride
 from hub.server import HubServer
-from hub.settings import ItemOverride
 from tests.mcp_fixtures import (  # noqa: F401 - fixtures
     ACCEPT,
     ENVELOPE,
@@ -78,7 +78,7 @@ async def test_2026_sampling_becomes_input_required_and_resumes(hub: HubServer) 
         assert isinstance(result.content[0], t.TextContent)
         assert result.content[0].text == "from the 2026 client"
     assert asked == ["question"]
-    assert not hub.hub.__dict__["mcp_endpoint"].bridge.calls
+    assert not hub.hub.mcp.bridge.calls
 
 
 async def test_raw_discover_headers_and_errors(hub: HubServer) -> None:
@@ -180,7 +180,7 @@ async def test_legacy_sse_client(hub: HubServer) -> None:
         read = await s.read_resource("test://static/data.json")
         assert isinstance(read.contents[0], t.TextResourceContents)
         assert json.loads(read.contents[0].text) == {"answer": 42}
-    await wait_for(lambda: len(hub.hub.__dict__["mcp_endpoint"].sessions) == 0)
+    await wait_for(lambda: len(hub.hub.mcp.sessions) == 0)
 
 
 async def test_legacy_sse_message_errors(hub: HubServer) -> None:

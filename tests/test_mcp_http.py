@@ -10,8 +10,8 @@ import httpx2
 import pytest
 
 from hub import hookimpl
-from hub.calls import ToolCall
 from hub.server import HubServer
+from hub.upstream.calls import ToolCall
 from tests.mcp_fixtures import (  # noqa: F401 - fixtures
     RawMcp,
     everything_fixture,
@@ -219,7 +219,7 @@ async def test_body_limit_session_cap_and_idle_reaping(
     big = {"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"pad": "x" * 1_100_000}}
     assert (await client.post(big)).status_code == 413
 
-    sessions = hub_server.hub.__dict__["mcp_endpoint"].sessions
+    sessions = hub_server.hub.mcp.sessions
     sessions.max_sessions = len(sessions)
     full = await RawMcp(http, "/mcp", bearer(ALL_KEY)).initialize()
     assert full.status_code == 503

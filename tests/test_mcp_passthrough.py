@@ -170,4 +170,4 @@ async def test_2026_bridge_checks_capabilities_reasks_and_rotates_state(hub: Hub
             sampling, inputResponses={question: answer}, requestState=again["requestState"]
         )
         assert reply(done)["result"]["content"][0]["text"] == "A!"
-    await wait_for(lambda: not hub.hub.__dict__["mcp_endpoint"].bridge.calls)
+    await wait_for(lambda: not hub.hub.mcp.bridge.calls)

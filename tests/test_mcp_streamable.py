@@ -12,8 +12,8 @@ from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
+from hub.config.models import ItemOverride
 from hub.server import HubServer
-from hub.settings import ItemOverride
 from tests.mcp_fixtures import (  # noqa: F401 - fixtures
     everything_fixture,
     hang_fixture,

@@ -10,7 +10,7 @@ import pytest
 from openapi_fixtures import RestApi, start_rest_api
 from openapi_spec_validator import validate
 
-from hub.api.openapi_doc import document
+from hub.api.tool_server_spec import document
 from hub.server import HubServer
 from hub.testing import HubClient
 from tests.mcp_fixtures import hub_options_fixture, wait_connected  # noqa: F401

@@ -14,7 +14,7 @@ from mcp.client.streamable_http import streamable_http_client
 from openapi_fixtures import RestApi, petstore, start_rest_api
 
 from hub.server import HubServer
-from hub.upstreams import Status
+from hub.upstream.state import Status
 from tests.mcp_fixtures import hub_options_fixture, wait_connected, wait_for  # noqa: F401
 
 BAD = {

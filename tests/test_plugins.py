@@ -14,7 +14,7 @@ import tornado.httputil
 
 from hub import hookimpl
 from hub.app import Hub, HubOptions
-from hub.auth import Principal
+from hub.auth.principal import Principal
 from hub.errors import StartupError
 from hub.plugins import Plugins, Registry
 from hub.server import HubServer

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hub.auth import hash_key
+from hub.auth.tokens import hash_key
 from hub.server import HubServer
 from hub.testing import HubClient
 
@@ -89,7 +89,7 @@ def test_export_of_an_export_is_identical(exported: dict[str, Any], tmp_path: Pa
 async def test_imported_users_log_in_with_their_mcphub_passwords(
     hub_server: HubServer, hub_client: HubClient
 ) -> None:
-    from hub.settings import McpSettings
+    from hub.config.models import McpSettings
 
     live = hub_server.hub.config
     await live.import_settings(McpSettings.model_validate_json(FIXTURE.read_text()))
@@ -107,7 +107,7 @@ async def test_imported_users_log_in_with_their_mcphub_passwords(
 async def test_imported_keys_keep_working_and_scoped_keys_stay_out_of_the_api(
     hub_server: HubServer, hub_client: HubClient
 ) -> None:
-    from hub.settings import McpSettings
+    from hub.config.models import McpSettings
 
     await hub_server.hub.config.import_settings(
         McpSettings.model_validate_json(FIXTURE.read_text())

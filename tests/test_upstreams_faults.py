@@ -24,10 +24,10 @@ from upstreams_fixtures import (
 )
 
 from hub.app import Hub, HubOptions
+from hub.config.models import CallOptions, ServerConfig
 from hub.errors import UpstreamError
 from hub.server import HubServer
-from hub.settings import CallOptions, ServerConfig
-from hub.upstreams import Status
+from hub.upstream.state import Status
 
 
 def tiny(marker: str) -> ServerConfig:

@@ -24,11 +24,11 @@ from upstreams_fixtures import (
     wait_status,
 )
 
-from hub.calls import current_downstream
+from hub.config.models import CallOptions, ServerConfig, User
 from hub.errors import UpstreamError
 from hub.server import HubServer
-from hub.settings import CallOptions, ServerConfig, User
-from hub.upstreams import Status
+from hub.upstream.calls import current_downstream
+from hub.upstream.state import Status
 
 TOKEN = "s3cret-upstream-token"
 EVERYTHING = "tests.upstreams.everything"
@@ -248,7 +248,7 @@ async def test_bearer_upstream_needs_its_header(
     url = upstreams["bearer"].url
     auth = {"Authorization": "Bearer ${HUBTEST_TOKEN}"}
     await hub.config.put_user(User(username="bob", password="x"), create=True)
-    # The upstream is on loopback: let users' configs reach it (hub.egress refuses otherwise).
+    # The upstream is on loopback: let users' configs reach it (hub.upstream.egress refuses otherwise).
     system = hub.config.system
     egress = system.egress.model_copy(update={"allow_internal": True})
     await hub.config.put_system(system.model_copy(update={"egress": egress}))

@@ -23,11 +23,11 @@ from upstreams_fixtures import (
 )
 
 from hub import logs
-from hub.calls import current_downstream
+from hub.config.models import McpSettings, ServerConfig, User
 from hub.errors import UpstreamError
 from hub.server import HubServer
-from hub.settings import McpSettings, ServerConfig, User
-from hub.upstreams import Status
+from hub.upstream.calls import current_downstream
+from hub.upstream.state import Status
 
 SECRETS = {
     "JWT_SECRET": "jwt-secret-value",

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.app import Hub
-from hub.upstreams import Status
+from hub.upstream.state import Status
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -163,7 +163,7 @@ def child_pid(marker: str) -> int:
 
 @dataclass
 class FakeDownstream:
-    """A downstream caller as the MCP endpoint provides it (``hub.calls.Downstream``)."""
+    """A downstream caller as the MCP endpoint provides it (``hub.upstream.calls.Downstream``)."""
 
     headers: Mapping[str, str] = field(default_factory=dict)
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)

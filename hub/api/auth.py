@@ -5,9 +5,11 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from hub.api.base import APIHandler
-from hub.auth import Policy, check_password, hash_password, issue_token, needs_rehash
+from hub.auth.passwords import check_password, hash_password, needs_rehash
+from hub.auth.principal import Policy
+from hub.auth.rate_limits import Limit, RateLimitedMixin, limiter_for, too_many
+from hub.auth.tokens import issue_token
 from hub.errors import Unauthorized
-from hub.ratelimit import Limit, RateLimitedMixin, limiter_for, too_many
 
 LOGIN_FAILURES = Limit(10, 60.0)
 """Failed password checks allowed per client IP per minute; then 429 with Retry-After."""

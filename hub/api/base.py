@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import tornado.web
 from pydantic import BaseModel, ValidationError
 
-from hub.app import Hub
-from hub.auth import Policy, Principal
+from hub.auth.principal import Policy, Principal
+from hub.config.models import parse_size
 from hub.errors import (
     BadRequest,
     Forbidden,
@@ -20,7 +20,9 @@ from hub.errors import (
     Unauthorized,
     error_body,
 )
-from hub.settings import parse_size
+
+if TYPE_CHECKING:
+    from hub.app import Hub
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)

@@ -1,7 +1,7 @@
 """Built-in prompts and resources: ``/api/prompts[/:id]``, ``/api/resources[/:id]`` and
 ``POST /api/resources/read``.
 
-They are the hub's own items (``hub.builtins``), shown to every MCP session, so only admins
+They are the hub's own items (``hub.mcp.builtin_items``), shown to every MCP session, so only admins
 change them (MCPHub lets any logged-in user do it; a user's text would then reach every
 other user's agent). Any authenticated caller may read them.
 """
@@ -16,14 +16,14 @@ from mcp.shared.exceptions import MCPError
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from hub import builtins
-from hub.access import visible_servers
+from hub.api.api_spec import Op
 from hub.api.base import APIHandler
-from hub.api.docs import Op
-from hub.auth import Policy
+from hub.auth.access import visible_servers
+from hub.auth.principal import Policy
+from hub.config.models import BuiltinPrompt, BuiltinResource
 from hub.errors import BadRequest, Conflict, HubError, NotFound, UpstreamError
-from hub.settings import BuiltinPrompt, BuiltinResource
-from hub.upstreams import Status
+from hub.mcp import builtin_items
+from hub.upstream.state import Status
 
 log = logging.getLogger(__name__)
 
@@ -243,9 +243,9 @@ class ReadHandler(BuiltinsBase):
     async def post(self) -> None:
         uri = self.body_as(ReadBody).uri
         live = self.hub.config
-        resource = builtins.enabled_resource(live.resources.values(), uri)
+        resource = builtin_items.enabled_resource(live.resources.values(), uri)
         if resource is not None:
-            self.reply(builtins.read_resource(resource))
+            self.reply(builtin_items.read_resource(resource))
             return
         for name in visible_servers(live, self.caller):
             state = self.hub.upstreams.state(name)

@@ -16,21 +16,21 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from hub.access import (
+from hub.api.api_spec import Op
+from hub.api.base import APIHandler, validation_message
+from hub.auth.access import (
     check_group_name,
     check_servers_visible,
     group_for,
     owner_for,
     visible_groups,
 )
-from hub.api.base import APIHandler, validation_message
-from hub.api.docs import Op
-from hub.auth import Policy
+from hub.auth.principal import Policy
+from hub.config.models import Group, GroupServer, Selection
 from hub.errors import BadRequest, HubError, NotFound
-from hub.settings import Group, GroupServer, Selection
 
 if TYPE_CHECKING:
-    from hub.config import LiveConfig
+    from hub.config.live import LiveConfig
 
 log = logging.getLogger(__name__)
 

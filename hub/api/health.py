@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from hub.api.base import APIHandler
-from hub.auth import Policy
-from hub.upstreams import Status
+from hub.auth.principal import Policy
+from hub.upstream.state import Status
 
 
 class HealthHandler(APIHandler):

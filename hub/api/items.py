@@ -8,18 +8,20 @@ change is written like any config change and the bus tells the catalog and MCP s
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, StrictBool, StrictStr
 
-from hub.access import server_for
+from hub.api.api_spec import Op
 from hub.api.base import APIHandler
-from hub.api.docs import Op
-from hub.api.servercfg import server_lock
-from hub.app import Hub
-from hub.auth import Policy
+from hub.auth.access import server_for
+from hub.auth.principal import Policy
+from hub.config.models import ItemOverride, ServerConfig
 from hub.errors import NotFound
-from hub.settings import ItemOverride, ServerConfig
+from hub.services.servers import server_lock
+
+if TYPE_CHECKING:
+    from hub.app import Hub
 
 LABELS = {"tools": "Tool", "prompts": "Prompt", "resources": "Resource"}
 

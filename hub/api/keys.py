@@ -13,12 +13,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from hub.access import find_group, owner_for, require_user_admin
+from hub.api.api_spec import Op
 from hub.api.base import APIHandler
-from hub.api.docs import Op
-from hub.auth import Policy, hash_key, new_key_token
+from hub.auth.access import find_group, owner_for, require_user_admin
+from hub.auth.principal import Policy
+from hub.auth.tokens import hash_key, new_key_token
+from hub.config.models import AccessType, BearerKey
 from hub.errors import BadRequest, Conflict, NotFound
-from hub.settings import AccessType, BearerKey
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from pydantic import BaseModel
 from tornado.iostream import StreamClosedError
 
 from hub import logs
+from hub.api.api_spec import Message, Op
 from hub.api.base import APIHandler
-from hub.api.docs import Message, Op
-from hub.auth import Policy
+from hub.auth.principal import Policy
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub.api.base import APIHandler
-from hub.auth import Policy
+from hub.auth.principal import Policy
 
 
 class PluginsHandler(APIHandler):

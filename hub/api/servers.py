@@ -11,26 +11,23 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool, ValidationError
 
-from hub.access import check_config_write, find_group, owner_for, server_for, visible_servers
+from hub.api.api_spec import Message, Op, Param
 from hub.api.base import APIHandler, pagination, validation_message
-from hub.api.docs import Message, Op, Param
-from hub.api.servercfg import (
-    ServerName,
+from hub.auth.access import check_config_write, find_group, owner_for, server_for, visible_servers
+from hub.auth.principal import Policy, Principal
+from hub.config.live import LiveConfig
+from hub.config.models import ServerConfig
+from hub.config.redaction import contains_mask, restore
+from hub.config.store import Conflict as StoreConflict
+from hub.errors import BadRequest, Conflict
+from hub.services.servers import (
     maybe_await,
-    normalise,
-    parse_config,
     rename_overrides,
     retarget_references,
-    same_target,
     server_lock,
     summary,
 )
-from hub.auth import Policy, Principal
-from hub.config import LiveConfig
-from hub.errors import BadRequest, Conflict
-from hub.redact import contains_mask, restore
-from hub.settings import ServerConfig
-from hub.store import Conflict as StoreConflict
+from hub.upstream.config_check import ServerName, normalise, parse_config, same_target
 
 log = logging.getLogger(__name__)
 

@@ -11,14 +11,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hub.access import require_user, server_for
+from hub.api.api_spec import Op, Param
 from hub.api.base import APIHandler, validation_message
-from hub.api.docs import Op, Param
-from hub.api.servercfg import rename_separator, server_lock
-from hub.auth import Policy
-from hub.errors import BadRequest
-from hub.redact import mask_export, mask_server, mask_system, restore
-from hub.settings import (
+from hub.auth.access import require_user, server_for
+from hub.auth.principal import Policy
+from hub.config.models import (
     EgressConfig,
     EnvExpansionConfig,
     InstallConfig,
@@ -31,6 +28,9 @@ from hub.settings import (
     UpstreamConfig,
     parse_size,
 )
+from hub.config.redaction import mask_export, mask_server, mask_system, restore
+from hub.errors import BadRequest
+from hub.services.servers import rename_separator, server_lock
 
 log = logging.getLogger(__name__)
 

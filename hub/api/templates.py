@@ -3,7 +3,7 @@
 
 Everyone logged in may use them, limited to what they own: an export holds only servers
 and groups the caller may see, and an import creates things owned by the caller, through
-the same stdio rule as every other write path (``hub.templates``).
+the same stdio rule as every other write path (``hub.config.templates``).
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import logging
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from hub.access import group_for, visible_groups, visible_servers
+from hub.api.api_spec import Op
 from hub.api.base import APIHandler, validation_message
-from hub.api.docs import Op
-from hub.auth import Policy
+from hub.auth.access import group_for, visible_groups, visible_servers
+from hub.auth.principal import Policy
+from hub.auth.rate_limits import Limit, RateLimitedMixin
+from hub.config.templates import VERSION, TemplateDoc, build_template, import_template
 from hub.errors import BadRequest
-from hub.ratelimit import Limit, RateLimitedMixin
-from hub.templates import VERSION, TemplateDoc, build_template, import_template
 
 log = logging.getLogger(__name__)
 

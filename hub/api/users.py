@@ -12,14 +12,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from hub.access import owns_anything, require_user, require_user_admin
 from hub.api import auth as auth_api
+from hub.api.api_spec import Op
 from hub.api.base import APIHandler
-from hub.api.docs import Op
-from hub.auth import Policy, check_password, hash_password, issue_token, password_problems
+from hub.auth.access import owns_anything, require_user, require_user_admin
+from hub.auth.passwords import check_password, hash_password, password_problems
+from hub.auth.principal import Policy
+from hub.auth.rate_limits import RateLimitedMixin, limiter_for, too_many
+from hub.auth.tokens import issue_token
+from hub.config.models import User
 from hub.errors import BadRequest, Conflict, NotFound, Unauthorized
-from hub.ratelimit import RateLimitedMixin, limiter_for, too_many
-from hub.settings import User
 
 log = logging.getLogger(__name__)
 

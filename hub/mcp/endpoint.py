@@ -24,12 +24,12 @@ from mcp.shared.subscriptions import (
     event_to_notification,
 )
 
-from hub.auth import Principal
-from hub.catalog import Catalog, Scope, View, catalog_of
-from hub.mcp.gate import Route, principal_key, scope_for
-from hub.mcp.kernel import CallInfo, build_server
-from hub.mcp.mrtr import Bridge
-from hub.mcp.session import HubSession, Sessions, notification
+from hub.auth.principal import Principal
+from hub.mcp.catalog import Catalog, Scope, View
+from hub.mcp.input_required import Bridge
+from hub.mcp.method_handlers import CallInfo, build_server
+from hub.mcp.route_access import Route, principal_key, scope_for
+from hub.mcp.sessions import HubSession, Sessions, notification
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -73,7 +73,7 @@ class ListenStream:
 class McpEndpoint:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
-        self.catalog: Catalog = catalog_of(hub)
+        self.catalog: Catalog = hub.catalog
         self.server, self.options = build_server(self.listen)
         self.sessions = Sessions()
         self.listeners: set[ListenStream] = set()
@@ -249,12 +249,3 @@ class McpEndpoint:
         finally:
             self.listeners.discard(stream)
         return t.SubscriptionsListenResult(_meta=meta)
-
-
-def endpoint_of(hub: Hub) -> McpEndpoint:
-    """The hub's endpoint, created on first use."""
-    endpoint: McpEndpoint | None = hub.__dict__.get("mcp_endpoint")
-    if endpoint is None:
-        endpoint = McpEndpoint(hub)
-        hub.__dict__["mcp_endpoint"] = endpoint
-    return endpoint

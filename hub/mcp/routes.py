@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hub.mcp.sse import MessagesHandler, SseHandler
-from hub.mcp.streamable import McpHandler
+from hub.mcp.legacy_sse import MessagesHandler, SseHandler
+from hub.mcp.streamable_http import McpHandler
 
 USER = r"/(?!api/)([^/]+)"
 """A user-name segment; never ``api`` so the REST API keeps its paths."""

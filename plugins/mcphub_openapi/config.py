@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from hub.settings import Model, ServerConfig
+from hub.plugin_api import Model, ServerConfig
 
 
 class ApiKeySecurity(Model):

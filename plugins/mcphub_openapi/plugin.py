@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from hub import hookimpl
-from hub.plugins import Registry
+from hub.plugin_api import Registry, hookimpl
 from mcphub_openapi.transport import OpenAPITransport
 
 

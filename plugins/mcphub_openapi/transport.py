@@ -19,9 +19,7 @@ import mcp.types as t
 from mcp.server import Server, ServerRequestContext
 from mcp.shared.memory import create_client_server_memory_streams
 
-from hub.calls import current_downstream
-from hub.settings import ServerConfig
-from hub.upstreams import Target, one_line
+from hub.plugin_api import ServerConfig, Target, current_downstream, one_line
 from mcphub_openapi.config import OpenAPIConfig, openapi_config
 from mcphub_openapi.service import OpenAPIService
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hub import hookimpl
-from hub.plugins import Registry
+from hub.plugin_api import Registry, hookimpl
 from mcphub_sqlite.store import SQLiteStore
 
 

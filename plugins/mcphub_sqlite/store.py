@@ -17,7 +17,8 @@ from typing import Any
 
 import aiosqlite
 
-from hub.store import Conflict, Store, StoreError
+from hub.plugin_api import Store, StoreError
+from hub.plugin_api import StoreConflict as Conflict
 
 # aiosqlite logs every statement with its parameters at DEBUG. Documents hold password and
 # key hashes and the log buffer is served over HTTP, so that logger never goes below INFO.

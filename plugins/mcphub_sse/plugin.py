@@ -9,11 +9,8 @@ from typing import Any
 import httpx2
 from mcp.client.sse import sse_client
 
-from hub import hookimpl
-from hub.plugins import Registry
-from hub.settings import ServerConfig
-from hub.upstream_http import TIMEOUT, HttpConfig, auth_errors, prepare, validate_http
-from hub.upstreams import Target
+from hub.plugin_api import Registry, ServerConfig, Target, hookimpl
+from hub.upstream.http_client import TIMEOUT, HttpConfig, auth_errors, prepare, validate_http
 
 KIND = "sse"
 

@@ -8,10 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hub import hookimpl
-from hub.plugins import Registry
-from hub.settings import ServerConfig
-from hub.upstreams import Target, one_line
+from hub.plugin_api import Registry, ServerConfig, Target, hookimpl, one_line
 from mcphub_stdio.process import child_env, open_stdio
 
 

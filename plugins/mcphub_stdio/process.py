@@ -25,8 +25,7 @@ import anyio
 import mcp.types as t
 from mcp.shared.message import SessionMessage
 
-from hub.envexpand import is_hub_secret
-from hub.upstreams import Target
+from hub.plugin_api import Target, is_hub_secret
 
 log = logging.getLogger(__name__)
 child_log = logging.getLogger("hub.upstream.stderr")

@@ -8,11 +8,8 @@ from typing import Any
 
 from mcp.client.streamable_http import streamable_http_client
 
-from hub import hookimpl
-from hub.plugins import Registry
-from hub.settings import ServerConfig
-from hub.upstream_http import HttpConfig, auth_errors, prepare, validate_http
-from hub.upstreams import Target
+from hub.plugin_api import Registry, ServerConfig, Target, hookimpl
+from hub.upstream.http_client import HttpConfig, auth_errors, prepare, validate_http
 
 KIND = "streamable-http"
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub import hookimpl
-from hub.api.base import APIHandler
-from hub.auth import Policy
+from hub.plugin_api import APIHandler, Policy, hookimpl
 
 calls_seen = 0
 

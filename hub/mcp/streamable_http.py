@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import mcp_types as t
@@ -22,14 +22,16 @@ from mcp.shared.jsonrpc_dispatcher import handler_exception_to_error_data
 from mcp_types import PROTOCOL_VERSION_META_KEY
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
-from hub.app import Hub
-from hub.auth import Policy, Principal
-from hub.mcp.endpoint import McpEndpoint, endpoint_of
-from hub.mcp.gate import GateError, Route, authenticate, check_origin, resolve
-from hub.mcp.kernel import encoded_list
-from hub.mcp.modern import error_message, serve_modern
-from hub.mcp.session import HubSession, Message, PostCtx, dumps, frame, response
-from hub.settings import parse_size
+from hub.auth.principal import Policy, Principal
+from hub.config.models import parse_size
+from hub.mcp.endpoint import McpEndpoint
+from hub.mcp.method_handlers import encoded_list
+from hub.mcp.route_access import GateError, Route, authenticate, check_origin, resolve
+from hub.mcp.sessions import HubSession, Message, PostCtx, dumps, frame, response
+from hub.mcp.stateless_2026 import error_message, serve_modern
+
+if TYPE_CHECKING:
+    from hub.app import Hub
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ class McpBaseHandler(tornado.web.RequestHandler):
     def initialize(self, hub: Hub, user_scoped: bool = False) -> None:
         self.hub = hub
         self.user_scoped = user_scoped
-        self.endpoint: McpEndpoint = endpoint_of(hub)
+        self.endpoint: McpEndpoint = hub.mcp
         self.principal: Principal | None = None
         self.route = Route()
         self.gone = False

@@ -14,10 +14,10 @@ from typing import Any
 import anyio
 import mcp_types as t
 
-from hub.mcp.gate import GateError, authenticate, check_origin, principal_key
-from hub.mcp.modern import error_message
-from hub.mcp.session import HubSession, Message, PostCtx
-from hub.mcp.streamable import SMART_DISABLED, McpBaseHandler, exception_message
+from hub.mcp.route_access import GateError, authenticate, check_origin, principal_key
+from hub.mcp.sessions import HubSession, Message, PostCtx
+from hub.mcp.stateless_2026 import error_message
+from hub.mcp.streamable_http import SMART_DISABLED, McpBaseHandler, exception_message
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ the running hub against it in CI.
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -17,7 +16,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from hub.api.base import APIHandler
-from hub.auth import Policy
+from hub.auth.principal import Policy
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -90,10 +89,8 @@ def _path(pattern: str) -> tuple[str, list[str]]:
 
 def build(hub: Hub) -> dict[str, Any]:
     """The OpenAPI 3.1 document of every route that declares ``docs``."""
-    from hub.app import collect_routes
-
     entries = []
-    for pattern, handler, _ in collect_routes(hub):
+    for pattern, handler, _ in hub.routes:
         for method, op in (getattr(handler, "docs", None) or {}).items():
             entries.append((pattern, handler, method.lower(), op))
     wanted: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = [
@@ -187,9 +184,6 @@ def _operation(
     return out
 
 
-_cache: weakref.WeakKeyDictionary[Hub, dict[str, Any]] = weakref.WeakKeyDictionary()
-
-
 class OpenAPIHandler(APIHandler):
     """``GET /api/docs/openapi.json``: the document, built once per hub (routes are fixed)."""
 
@@ -197,9 +191,9 @@ class OpenAPIHandler(APIHandler):
     docs = {"GET": Op("This document: the hub's management API as OpenAPI 3.1")}
 
     async def get(self) -> None:
-        doc = _cache.get(self.hub)
+        doc = self.hub.documents.get("api")
         if doc is None:
-            doc = _cache[self.hub] = build(self.hub)
+            doc = self.hub.documents["api"] = build(self.hub)
         self.send_json(doc)
 
 

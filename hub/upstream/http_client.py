@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 import httpx2
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from hub.calls import current_downstream
-from hub.lean_http import LeanTransport
-from hub.settings import ServerConfig
-from hub.upstreams import AuthRequired, Target, one_line
+from hub.config.models import ServerConfig
+from hub.upstream.calls import current_downstream
+from hub.upstream.lean_http import LeanTransport
+from hub.upstream.transport import AuthRequired, Target, one_line
 
 TIMEOUT = httpx2.Timeout(30.0, read=300.0)
 """Connect/write 30 s; reads wait up to 5 min because event streams stay open."""
@@ -103,7 +103,7 @@ def env_proxy_applies(url: str) -> bool:
 
 def make_client(target: Target, spec: HttpConfig, url: str) -> tuple[httpx2.AsyncClient, Probe]:
     """The upstream's client: expanded headers, passthrough hook, 401 probe, env proxies,
-    and the lean keep-alive transport (``hub.lean_http``) unless the egress guard applies
+    and the lean keep-alive transport (``hub.upstream.lean_http``) unless the egress guard applies
     or a proxy must make the connection."""
     probe = Probe()
     names = list(dict.fromkeys(spec.passthrough_headers))

@@ -18,10 +18,10 @@ from mcp.client.session import ClientRequestContext
 from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError
 
-from hub.calls import Downstream, current_downstream
+from hub.upstream.calls import Downstream, current_downstream
 
 if TYPE_CHECKING:
-    from hub.upstream_session import Upstream
+    from hub.upstream.session import Upstream
 
 log = logging.getLogger(__name__)
 child_log = logging.getLogger("hub.upstream")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hub.access import (
+from hub.auth.access import (
     can_see_server,
     check_group_name,
     check_imported_config,
@@ -26,13 +26,13 @@ from hub.access import (
     is_privileged,
     owner_for,
 )
-from hub.auth import Principal
+from hub.auth.principal import Principal
+from hub.config.models import Group, GroupServer, ServerConfig
+from hub.config.store import Conflict as StoreConflict
 from hub.errors import HubError
-from hub.settings import Group, GroupServer, ServerConfig
-from hub.store import Conflict as StoreConflict
 
 if TYPE_CHECKING:
-    from hub.config import LiveConfig
+    from hub.config.live import LiveConfig
 
 VERSION = "1.0"
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Z_][A-Z0-9_]*)")

@@ -30,13 +30,13 @@ from mcp.shared.inbound import (
 from mcp_types import SERVER_INFO_META_KEY
 from mcp_types.methods import INPUT_REQUIRED_METHODS
 
-from hub.mcp.gate import principal_key
-from hub.mcp.kernel import tool_schema
-from hub.mcp.mrtr import Suspended
-from hub.mcp.session import Message, PostCtx
+from hub.mcp.input_required import Suspended
+from hub.mcp.method_handlers import tool_schema
+from hub.mcp.route_access import principal_key
+from hub.mcp.sessions import Message, PostCtx
 
 if TYPE_CHECKING:
-    from hub.mcp.streamable import McpHandler
+    from hub.mcp.streamable_http import McpHandler
 
 
 def error_message(rid: Any, code: int, message: str, data: Any = None) -> Message:

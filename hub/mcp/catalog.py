@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from mcp.shared.uri_template import InvalidUriTemplate, UriTemplate
 
-from hub.builtins import BUILTIN, prompt_item, resource_item
-from hub.settings import GroupServer, ItemOverride, Selection
-from hub.upstreams import Status
+from hub.config.models import GroupServer, ItemOverride, Selection
+from hub.mcp.builtin_items import BUILTIN, prompt_item, resource_item
+from hub.upstream.state import Status
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -266,12 +266,3 @@ class Catalog:
                 view.resource_templates.append(item)
                 view.template_owners.append((server, compiled))
         return view
-
-
-def catalog_of(hub: Hub) -> Catalog:
-    """The hub's catalog, created on first use (it only needs the bus and the config)."""
-    catalog: Catalog | None = hub.__dict__.get("catalog")
-    if catalog is None:
-        catalog = Catalog(hub)
-        hub.__dict__["catalog"] = catalog
-    return catalog

@@ -1,7 +1,7 @@
 """The storage interface. Backends (SQLite by default, PostgreSQL for scale-out) are plugins.
 
 The store keeps JSON documents in named collections, each keyed by a string. The typed view
-(pydantic models, validation, invariants) lives above it in ``hub.config``; a backend only
+(pydantic models, validation, invariants) lives above it in ``hub.config.live``; a backend only
 has to be durable and atomic. Every write is committed before the call returns, so an
 acknowledged write survives a crash of the process.
 """

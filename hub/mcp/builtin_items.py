@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from hub.settings import BuiltinPrompt, BuiltinResource
+from hub.config.models import BuiltinPrompt, BuiltinResource
 
 BUILTIN = ""
 """The owner recorded in a catalog view for a built-in item (no upstream server has it)."""

@@ -29,7 +29,7 @@ from mcp.shared.message import ServerMessageMetadata
 from mcp.shared.transport_context import TransportContext
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from hub.catalog import Scope, View
+from hub.mcp.catalog import Scope, View
 
 if TYPE_CHECKING:
     from mcp.server import Server
@@ -251,7 +251,7 @@ class PostCtx:
             params["message"] = message
         await self.notify("notifications/progress", params)
 
-    # hub.calls.Downstream ---------------------------------------------------------
+    # hub.upstream.calls.Downstream ---------------------------------------------------------
 
     async def log(self, params: dict[str, Any]) -> None:
         """Relay an upstream's log line if this caller wants its level.

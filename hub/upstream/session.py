@@ -25,22 +25,17 @@ from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError
 
 from hub import __version__
-from hub.calls import current_downstream
 from hub.errors import UpstreamError
-from hub.upstream_lists import CHANGED, LISTS, WIRE, RawRequest, list_all, list_pages
-from hub.upstream_relay import Relay
-from hub.upstreams import (
-    AuthRequired,
-    Status,
-    Target,
-    egress_guarded,
-    expansion_policy,
-    one_line,
-)
+from hub.upstream.calls import current_downstream
+from hub.upstream.lists import CHANGED, LISTS, WIRE, RawRequest, list_all, list_pages
+from hub.upstream.policy import egress_guarded, expansion_policy
+from hub.upstream.relay import Relay
+from hub.upstream.state import Status
+from hub.upstream.transport import AuthRequired, Target, one_line
 
 if TYPE_CHECKING:
-    from hub.settings import ServerConfig
-    from hub.upstreams import UpstreamManager
+    from hub.config.models import ServerConfig
+    from hub.upstream.manager import UpstreamManager
 
 log = logging.getLogger(__name__)
 

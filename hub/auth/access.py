@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hub.auth import Principal
+from hub.auth.principal import Principal
+from hub.config.models import Group, ServerConfig
 from hub.errors import BadRequest, Conflict, Forbidden, NotFound
-from hub.settings import Group, ServerConfig
 
 if TYPE_CHECKING:
-    from hub.config import LiveConfig
+    from hub.config.live import LiveConfig
 
 
 def is_privileged(config: ServerConfig) -> bool:

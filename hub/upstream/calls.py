@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from hub.auth import Principal
+    from hub.auth.principal import Principal
 
 
 @dataclass

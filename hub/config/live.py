@@ -10,9 +10,9 @@ import time
 import uuid
 from typing import Any
 
-from hub.auth import hash_key, mask_token
-from hub.events import EventBus
-from hub.settings import (
+from hub.auth.tokens import hash_key, mask_token
+from hub.config.events import EventBus
+from hub.config.models import (
     BearerKey,
     BuiltinPrompt,
     BuiltinResource,
@@ -22,7 +22,7 @@ from hub.settings import (
     SystemConfig,
     User,
 )
-from hub.store import Store
+from hub.config.store import Store
 
 
 class LiveConfig:

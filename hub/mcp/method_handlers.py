@@ -21,17 +21,18 @@ from mcp.server.models import InitializationOptions
 from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from hub import __version__, builtins
-from hub.calls import ToolCall, current_downstream
-from hub.catalog import LIST_KEYS, View
+from hub import __version__
 from hub.errors import HubError, NotFound, UpstreamError
-from hub.mcp.session import dumps
+from hub.mcp import builtin_items
+from hub.mcp.catalog import LIST_KEYS, View
+from hub.mcp.sessions import dumps
+from hub.upstream.calls import ToolCall, current_downstream
 
 if TYPE_CHECKING:
     from hub.app import Hub
-    from hub.auth import Principal
-    from hub.calls import Downstream
-    from hub.mcp.session import HubSession
+    from hub.auth.principal import Principal
+    from hub.mcp.sessions import HubSession
+    from hub.upstream.calls import Downstream
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +188,7 @@ async def invoke_tool(
 ) -> dict[str, Any]:
     """One tools/call checked against the caller's view, with the hooks around it.
 
-    The MCP endpoint and the REST bridge (``hub.api.openapi_out``) both call through here, so
+    The MCP endpoint and the REST bridge (``hub.api.tool_server``) both call through here, so
     scope, toggles and ownership are enforced once. Raises ``UnknownTool`` for a name outside
     the view and the ``HubError`` of a refusing ``before_tool_call`` hook.
     """
@@ -235,14 +236,14 @@ async def get_prompt(ctx: Ctx, params: t.GetPromptRequestParams) -> dict[str, An
         raise MCPError(t.INVALID_PARAMS, f"Unknown prompt: {params.name}")
     server, name = target
     arguments = dict(params.arguments or {})
-    if server == builtins.BUILTIN:
+    if server == builtin_items.BUILTIN:
         prompt = info.hub.config.prompts.get(name)
         if prompt is None:
             raise MCPError(t.INVALID_PARAMS, f"Unknown prompt: {params.name}")
-        missing = builtins.missing_arguments(prompt, arguments)
+        missing = builtin_items.missing_arguments(prompt, arguments)
         if missing:
             raise MCPError(t.INVALID_PARAMS, f"Missing required arguments: {', '.join(missing)}")
-        return _complete(ctx, builtins.render_prompt(prompt, arguments))
+        return _complete(ctx, builtin_items.render_prompt(prompt, arguments))
     try:
         result = await _upstream(info, "get_prompt", server, name=name, arguments=arguments)
     except UpstreamError as exc:
@@ -263,11 +264,11 @@ async def read_resource(ctx: Ctx, params: t.ReadResourceRequestParams) -> dict[s
     server = info.view.resource_owner(uri)
     if server is None:
         raise _not_found(ctx, uri)
-    if server == builtins.BUILTIN:
-        resource = builtins.enabled_resource(info.hub.config.resources.values(), uri)
+    if server == builtin_items.BUILTIN:
+        resource = builtin_items.enabled_resource(info.hub.config.resources.values(), uri)
         if resource is None:
             raise _not_found(ctx, uri)
-        return _complete(ctx, builtins.read_resource(resource))
+        return _complete(ctx, builtin_items.read_resource(resource))
     try:
         result = await _upstream(info, "read_resource", server, uri=uri)
     except UpstreamError as exc:
@@ -282,7 +283,7 @@ async def subscribe(ctx: Ctx, params: t.SubscribeRequestParams) -> dict[str, Any
     if server is None:
         raise _not_found(ctx, uri)
     try:
-        if server != builtins.BUILTIN:  # a built-in changes only through the hub's config
+        if server != builtin_items.BUILTIN:  # a built-in changes only through the hub's config
             await _upstream(info, "subscribe_resource", server, uri=uri)
     except UpstreamError as exc:
         raise MCPError(t.INTERNAL_ERROR, exc.message) from None
@@ -299,7 +300,7 @@ async def unsubscribe(ctx: Ctx, params: t.UnsubscribeRequestParams) -> dict[str,
     if info.session is not None:
         info.session.subscriptions.discard(uri)
     server = info.view.resource_owner(uri)
-    if server is None or server == builtins.BUILTIN or info.subscribed(server, uri):
+    if server is None or server == builtin_items.BUILTIN or info.subscribed(server, uri):
         return {}
     try:
         await _upstream(info, "unsubscribe_resource", server, uri=uri)
@@ -326,7 +327,7 @@ async def complete(ctx: Ctx, params: t.CompleteRequestParams) -> dict[str, Any]:
         if server_or_none is None:
             raise _not_found(ctx, uri)
         server = server_or_none
-    if server == builtins.BUILTIN:  # built-in arguments offer no completions
+    if server == builtin_items.BUILTIN:  # built-in arguments offer no completions
         return {"completion": {"values": [], "total": 0, "hasMore": False}}
     context = (
         params.context.model_dump(by_alias=True, exclude_none=True) if params.context else None

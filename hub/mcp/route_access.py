@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 import tornado.httputil
 
-from hub.access import can_see_group, can_see_server, mcp_servers_in_scope
-from hub.auth import Principal
-from hub.catalog import Scope
+from hub.auth.access import can_see_group, can_see_server, mcp_servers_in_scope
+from hub.auth.principal import Principal
+from hub.mcp.catalog import Scope
 
 if TYPE_CHECKING:
     from hub.app import Hub

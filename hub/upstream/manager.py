@@ -1,141 +1,32 @@
 """Upstream connections: the Transport contract plugins implement, and the manager.
 
 The manager owns the life of every upstream: connect (bounded parallelism at start),
-status, cached lists, reconnect with backoff, close. One ``Upstream`` (``hub.upstream_session``)
+status, cached lists, reconnect with backoff, close. One ``Upstream`` (``hub.upstream.session``)
 per enabled server holds the task that owns the SDK session; the manager keeps them in step
-with ``hub.config`` by listening to the bus, and routes calls to them with a dict lookup.
+with ``hub.config.live`` by listening to the bus, and routes calls to them with a dict lookup.
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from hub import egress, envexpand
+from hub.config.models import ServerConfig, SystemConfig
 from hub.errors import BadRequest, UpstreamError
-from hub.settings import ServerConfig, SystemConfig
+from hub.upstream.state import Status, UpstreamState
+from hub.upstream.transport import one_line
 
 if TYPE_CHECKING:
     from hub.app import Hub
-    from hub.events import Event
-    from hub.upstream_session import Upstream
+    from hub.config.events import Event
+    from hub.upstream.session import Upstream
 
 log = logging.getLogger(__name__)
-
-
-class Status(enum.StrEnum):
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    DISCONNECTED = "disconnected"
-    OAUTH_REQUIRED = "oauth_required"
-
-
-@dataclass
-class UpstreamState:
-    """What the rest of the hub reads about one upstream; replaced, never mutated in place.
-
-    The lists survive a disconnect (the catalog shows only connected upstreams anyway), so a
-    brief outage does not make every downstream session re-list twice.
-    """
-
-    name: str
-    status: Status = Status.DISCONNECTED
-    error: str | None = None
-    tools: list[dict[str, Any]] = field(default_factory=list)
-    prompts: list[dict[str, Any]] = field(default_factory=list)
-    resources: list[dict[str, Any]] = field(default_factory=list)
-    resource_templates: list[dict[str, Any]] = field(default_factory=list)
-    server_info: dict[str, Any] | None = None
-    capabilities: dict[str, Any] | None = None
-    instructions: str | None = None
-
-
-# ---------------------------------------------------------------------- transport contract
-
-
-@dataclass(frozen=True)
-class Target:
-    """Everything a transport needs to open one upstream; expansion policy already chosen."""
-
-    name: str
-    config: ServerConfig
-    system: SystemConfig
-    allowed: Callable[[str], bool]
-    """Which hub environment variables ``${VAR}`` may read for this config."""
-    lost: Callable[[str], None] = lambda reason: None
-    """Call when the transport knows the connection is gone (e.g. the process exited)."""
-    guard_egress: bool = False
-    """True when the config's owner may not reach internal addresses (``hub.egress``)."""
-
-    def http_options(self, **transport: Any) -> dict[str, Any]:
-        """Keyword arguments for every ``httpx2.AsyncClient`` this upstream's transport makes
-        (``transport`` holds options of the connection layer, such as ``verify``)."""
-        return egress.client_options(self.guard_egress, **transport)
-
-    def expand(self, value: Any) -> Any:
-        """``${VAR}`` expansion of a config value under this target's policy."""
-        return envexpand.expand(value, self.allowed)
-
-
-class Transport(Protocol):
-    """What a ``register_transports`` plugin registers under a kind (``stdio``, ``sse`` …).
-
-    ``validate`` checks the transport's own fields of a config with its own pydantic model and
-    raises ``ValueError`` with a one-line message. ``open`` returns an async context manager
-    yielding either the ``(read_stream, write_stream)`` pair of an MCP connection (the manager
-    runs the ``ClientSession`` over it) or an already initialized ``ClientSession``; leaving
-    it must release everything (for a process: the whole process group). It is entered and
-    left by the same task. The transport may raise ``AuthRequired`` when the upstream
-    demands credentials the hub does not have.
-    """
-
-    def validate(self, config: ServerConfig) -> Any: ...
-
-    def open(self, target: Target) -> AbstractAsyncContextManager[Any]: ...
-
-
-class AuthRequired(Exception):
-    """The upstream answered 401: status becomes ``oauth_required``."""
-
-
-def one_line(exc: BaseException) -> str:
-    """A readable one-line description of an error (no traceback), groups unwrapped."""
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        exc = exc.exceptions[0]
-    if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err.get("loc", ())) or "config"
-        return f"{loc}: {err.get('msg', 'invalid')}"
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    name = type(exc).__name__
-    return f"{name}: {text}" if text and name not in text else text or name
-
-
-def admin_owned(hub: Hub, config: ServerConfig) -> bool:
-    """Owner None (MCPHub's default, ``admin``) or a user who is an admin."""
-    if config.owner is None:
-        return True
-    user = hub.config.users.get(config.owner)
-    return user is not None and user.is_admin
-
-
-def expansion_policy(hub: Hub, config: ServerConfig) -> Callable[[str], bool]:
-    """Admin-owned configs expand the allowed names; others nothing."""
-    if not admin_owned(hub, config):
-        return envexpand.deny_all
-    return envexpand.allow_list_policy(hub.config.system.env_expansion.allow)
-
-
-def egress_guarded(hub: Hub, config: ServerConfig) -> bool:
-    """Configs of normal users may not dial internal addresses unless an admin allowed it."""
-    return not admin_owned(hub, config) and not hub.config.system.egress.allow_internal
 
 
 RESTART_IGNORES = frozenset({"description", "tools", "prompts", "resources", "options"})
@@ -150,7 +41,7 @@ def connection_key(config: ServerConfig) -> dict[str, Any]:
 
 
 class UpstreamManager:
-    """Keeps one upstream per enabled server config, in step with ``hub.config``.
+    """Keeps one upstream per enabled server config, in step with ``hub.config.live``.
 
     Contract for the rest of the hub:
     - it subscribes to ``servers`` events on the bus (and ``imported``/``system``) and
@@ -168,7 +59,7 @@ class UpstreamManager:
       not connected, fails or times out (``options.timeout``, reset on progress,
       ``options.maxTotalTimeout``; the upstream then gets ``notifications/cancelled``), and
       an ``mcp.shared.exceptions.MCPError`` for a JSON-RPC error the upstream returned;
-    - the downstream caller is found through ``hub.calls.current_downstream`` (a ContextVar)
+    - the downstream caller is found through ``hub.upstream.calls.current_downstream`` (a ContextVar)
       for progress, server->client requests (sampling, elicitation, roots) and passthrough
       headers;
     - ``validate(config)`` raises ``BadRequest`` with the transport's one-line complaint.
@@ -338,7 +229,7 @@ class UpstreamManager:
                 current.config = config
                 return
             self._retire(name)
-        from hub.upstream_session import Upstream
+        from hub.upstream.session import Upstream
 
         upstream = Upstream(self, name, config)
         self.upstreams[name] = upstream

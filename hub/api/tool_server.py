@@ -22,16 +22,16 @@ import mcp.types as t
 from mcp.shared.exceptions import MCPError
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.api.api_spec import Op, Param
 from hub.api.base import APIHandler
-from hub.api.docs import Op, Param
-from hub.api.openapi_doc import document
-from hub.auth import Policy
-from hub.catalog import Scope, View, catalog_of
+from hub.api.tool_server_spec import document
+from hub.auth.principal import Policy
+from hub.config.models import parse_size
 from hub.errors import BadRequest, NotFound, PayloadTooLarge, Unauthorized
-from hub.mcp.gate import GateError, Route, resolve, scope_for
-from hub.mcp.kernel import CallInfo, UnknownTool, invoke_tool
-from hub.settings import parse_size
-from hub.upstreams import Status
+from hub.mcp.catalog import Scope, View
+from hub.mcp.method_handlers import CallInfo, UnknownTool, invoke_tool
+from hub.mcp.route_access import GateError, Route, resolve, scope_for
+from hub.upstream.state import Status
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ class ToolsHandler(APIHandler):
 
     def scoped(self, route: Route) -> tuple[Scope, View]:
         scope = scope_for(self.hub, route, self.principal)
-        return scope, catalog_of(self.hub).view(scope)
+        return scope, self.hub.catalog.view(scope)
 
     def exposed(self, view: View, server: str, tool: str) -> str:
         """The view's name for the upstream tool ``tool`` of ``server``."""
@@ -289,7 +289,7 @@ class DocHandler(ToolsHandler):
             query.get("description"),
             query.get("version"),
         )
-        cache: dict[Any, Any] = self.hub.__dict__.setdefault("openapi_docs", {})
+        cache = self.hub.documents.setdefault("tools", {})
         doc = cache.get(key)
         if doc is None:
             tools = self.listed(scope, view, include_disabled)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import collections
 import math
 import time
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -80,16 +79,23 @@ class RateLimiter:
         self._hits.pop(key, None)
 
 
-_limiters: weakref.WeakKeyDictionary[Hub, dict[str, RateLimiter]] = weakref.WeakKeyDictionary()
+class RateLimits:
+    """The hub's limiters by name; a limiter is made on first use and remade if its limit
+    changed."""
+
+    def __init__(self) -> None:
+        self._limiters: dict[str, RateLimiter] = {}
+
+    def get(self, name: str, limit: Limit) -> RateLimiter:
+        found = self._limiters.get(name)
+        if found is None or found.limit != limit:
+            found = self._limiters[name] = RateLimiter(limit)
+        return found
 
 
 def limiter_for(hub: Hub, name: str, limit: Limit) -> RateLimiter:
     """The hub's limiter called ``name``, made with ``limit`` on first use."""
-    per_hub = _limiters.setdefault(hub, {})
-    found = per_hub.get(name)
-    if found is None or found.limit != limit:
-        found = per_hub[name] = RateLimiter(limit)
-    return found
+    return hub.rate_limits.get(name, limit)
 
 
 def too_many(wait: float) -> TooManyRequests:

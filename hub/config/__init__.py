@@ -1,0 +1,1 @@
+"""Configuration: pydantic models, the live config, the store interface, change events."""

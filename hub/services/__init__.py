@@ -1,0 +1,1 @@
+"""Domain operations taking the hub and the calling principal; handlers call these."""

@@ -1,0 +1,1 @@
+"""Upstream MCP servers: the manager, one session owner per server, relays and lists."""
