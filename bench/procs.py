@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def compile_hub() -> None:
+def compile_hub(root: Path = ROOT) -> None:
     """Write the hub's bytecode, as ``pip install`` of a wheel does.
 
     An editable install leaves ``hub/`` and ``plugins/`` uncompiled, and with
@@ -30,7 +30,13 @@ def compile_hub() -> None:
     which no installed hub pays.
     """
     for folder in ("hub", "plugins"):
-        compileall.compile_dir(ROOT / folder, quiet=1, force=False)
+        compileall.compile_dir(root / folder, quiet=1, force=False)
+
+
+def hub_python(root: Path) -> str:
+    """The interpreter of the checkout at ``root``: its own ``.venv`` if it has one."""
+    venv = root / ".venv" / "bin" / "python"
+    return str(venv) if root != ROOT and venv.exists() else sys.executable
 
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -125,7 +131,14 @@ def http_server(url: str) -> dict[str, Any]:
 class Hub:
     """A real ``python -m hub.cli serve --port 0`` with its own data dir and settings."""
 
-    def __init__(self, servers: dict[str, dict[str, Any]], log_level: str = "WARNING") -> None:
+    def __init__(
+        self,
+        servers: dict[str, dict[str, Any]],
+        log_level: str = "WARNING",
+        root: Path | None = None,
+    ) -> None:
+        self.root = root or ROOT
+        """The checkout the hub runs from: this one, or another commit's (``bench.compare``)."""
         self.dir = Path(tempfile.mkdtemp(prefix="mcphub-bench-"))
         self.servers = servers
         self.log_level = log_level
@@ -151,7 +164,7 @@ class Hub:
         with self.log_path.open("wb") as log:
             self.spawned = time.monotonic()
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable,
+                hub_python(self.root),
                 "-m",
                 "hub.cli",
                 "serve",
@@ -159,7 +172,7 @@ class Hub:
                 "0",
                 "--data-dir",
                 str(self.dir / "data"),
-                cwd=ROOT,
+                cwd=self.root,
                 env=env,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=log,

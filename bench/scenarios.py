@@ -13,10 +13,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bench.loadgen import HttpError, RPCError, Session, Stats, get_json, list_all, run_load
 from bench.procs import (
+    ROOT,
     Hub,
     NotAvailable,
     Upstream,
@@ -41,6 +43,8 @@ class Params:
     sessions: int = 500
     stdio_servers: int = 100
     hub_log_level: str = "WARNING"
+    hub_root: Path | None = None
+    """Run the hubs from this checkout instead of this one (``bench.compare``)."""
 
     @classmethod
     def make(cls, quick: bool, **overrides: Any) -> Params:
@@ -194,6 +198,7 @@ async def hub_scenarios(report: Report, upstream: Upstream, sse_upstream: Upstre
             "stdio": stdio_server(),
         },
         p.hub_log_level,
+        p.hub_root,
     ).start()
     try:
         try:
@@ -303,7 +308,7 @@ async def s4_catalogue(report: Report) -> None:
     hub = None
     try:
         hub = await Hub(
-            {f"u{i}": http_server(upstream.url(i)) for i in range(n)}, p.hub_log_level
+            {f"u{i}": http_server(upstream.url(i)) for i in range(n)}, p.hub_log_level, p.hub_root
         ).start()
         startup = hub.listening - hub.spawned
         connected = await wait_connected(hub, n, 30)
@@ -418,7 +423,7 @@ async def s6_stdio(report: Report) -> None:
 async def run_all(p: Params, only: set[str] | None = None) -> Report:
     report = Report(p)
     want = (lambda s: True) if not only else (lambda s: s in only)
-    compile_hub()
+    compile_hub(p.hub_root or ROOT)
     upstream = await Upstream().start()
     sse_upstream = await Upstream(sse=True).start()
     try:

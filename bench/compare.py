@@ -1,0 +1,88 @@
+"""``python -m bench.compare OLD_CHECKOUT``: this checkout's hub against another commit's, in one run.
+
+Both hubs face the same bench upstreams on the same machine in the same minutes: rounds
+alternate old, new, old, new … (S2 and S3 load, S4 ``tools/list``), and the table shows the
+median of each side and the new/old ratio. The other checkout needs its own ``.venv`` with
+the hub installed (``git worktree add /tmp/old COMMIT && python3 -m venv /tmp/old/.venv &&
+/tmp/old/.venv/bin/pip install -e /tmp/old``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from bench.scenarios import Params, Report, run_all
+
+Figures = dict[str, list[float]]
+
+
+def figures(report: Report) -> dict[str, float]:
+    """The compared figures of one run: req/s and hub CPU per request, tools/list p50."""
+    out: dict[str, float] = {}
+    for row in report.load:
+        if row.stats is None or row.scenario.startswith("S1"):
+            continue
+        key = f"{row.scenario} {row.path} C={row.concurrency}"
+        out[f"{key} req/s"] = row.stats.rps
+        if row.server_cpu_ms is not None:
+            out[f"{key} hub CPU ms/req"] = row.server_cpu_ms
+    for scale in report.scale:
+        if scale.measure.startswith("tools/list p50"):
+            out[f"{scale.scenario} {scale.measure} ms"] = float(scale.value.split()[0])
+    return out
+
+
+def render(old: Figures, new: Figures, old_name: str) -> str:
+    lines = [
+        f"| Figure | old ({old_name}) | new (this checkout) | new / old |",
+        "|---|--:|--:|--:|",
+    ]
+    for key in old:
+        if key not in new:
+            continue
+        a, b = statistics.median(old[key]), statistics.median(new[key])
+        ratio = b / a if a else float("nan")
+        lines.append(f"| {key} | {a:.3f} | {b:.3f} | {ratio:.3f} |")
+    return "\n".join(lines)
+
+
+async def compare(old_root: Path, rounds: int, params: Params) -> tuple[Figures, Figures, int]:
+    old: Figures = defaultdict(list)
+    new: Figures = defaultdict(list)
+    errors = 0
+    for _ in range(rounds):
+        for root, into in ((old_root, old), (None, new)):
+            params.hub_root = root
+            report = await run_all(params, {"S2", "S3", "S4"})
+            errors += len(report.errors)
+            for key, value in figures(report).items():
+                into[key].append(value)
+    return old, new, errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.compare", description=__doc__)
+    parser.add_argument("old", type=Path, help="the other checkout (with its own .venv)")
+    parser.add_argument("--rounds", type=int, default=3, help="old/new pairs (default 3)")
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds per load run")
+    parser.add_argument("--upstreams", type=int, help="S4 upstream count (default 50)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="bench: %(message)s")
+    params = Params.make(False, duration=args.duration, upstreams=args.upstreams)
+    old, new, errors = asyncio.run(compare(args.old.resolve(), args.rounds, params))
+    print(f"python -m bench.compare {args.old} --rounds {args.rounds} --duration {args.duration}")
+    print(f"medians of {args.rounds} alternating rounds each\n")
+    print(render(old, new, args.old.name))
+    if errors:
+        print(f"bench: {errors} scenario errors", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
