@@ -14,8 +14,8 @@ from hub.api.base import APIHandler
 from hub.auth.principal import Policy
 from hub.config.models import GroupServer
 from hub.errors import BadRequest
-from hub.services import groups
-from hub.services.groups import MAX_BATCH, Body, GroupUpdate, NewGroup, normalise_members
+from hub.services import Body, groups
+from hub.services.groups import MAX_BATCH, GroupUpdate, NewGroup, normalise_members
 
 
 class BatchBody(Body):

@@ -11,6 +11,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from hub.auth.access import require_admin, require_user, server_for
 from hub.auth.principal import Principal
@@ -40,18 +41,18 @@ def require_admin_user(principal: Principal) -> None:
 
 def unknown_keys(model: type[BaseModel], data: dict[str, Any], path: str = "") -> list[str]:
     """Keys of ``data`` that ``model`` (and its nested models) does not declare."""
-    fields = {}
+    fields: dict[str, FieldInfo] = {}
     for name, info in model.model_fields.items():
         fields[name] = info
         if info.alias:
             fields[info.alias] = info
     out = []
     for key, value in data.items():
-        info = fields.get(key)
-        if info is None:
+        found = fields.get(key)
+        if found is None:
             out.append(f"{path}{key}")
             continue
-        sub = info.annotation
+        sub = found.annotation
         if isinstance(value, dict) and isinstance(sub, type) and issubclass(sub, Model):
             out.extend(unknown_keys(sub, value, f"{path}{key}."))
     return out
