@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class StartupError(Exception):
@@ -73,3 +76,17 @@ class UpstreamError(HubError):
 def error_body(message: str, **extra: Any) -> dict[str, Any]:
     """The one error envelope of ``/api``: ``{success: false, message, ...}``."""
     return {"success": False, "message": message, **extra}
+
+
+def validation_message(exc: ValidationError) -> tuple[str, list[dict[str, Any]]]:
+    """A readable first line and the field errors, without echoing the input values.
+
+    Here rather than in the API layer so services that validate per item (batches,
+    templates, system config) word their errors exactly as the handlers do.
+    """
+    errors = [
+        {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": "", "message": "invalid"}
+    where = f"{first['field']}: " if first["field"] else ""
+    return f"Invalid request body: {where}{first['message']}", errors

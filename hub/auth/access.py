@@ -177,3 +177,9 @@ def mcp_servers_in_scope(
                     allowed.update(s.name for s in g.servers)
         return [n for n in names if n in allowed]
     return [n for n in names if principal.owns(live.servers[n].owner)]
+
+
+def require_admin(principal: Principal) -> None:
+    """Admin-only operations, checked again by services that other callers than the API use."""
+    if not principal.is_admin:
+        raise Forbidden("Admin privileges required")

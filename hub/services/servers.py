@@ -1,21 +1,47 @@
-"""Server configs seen from the API: per-item views, summaries, the write lock, and the
-writes that touch other records (renames and deletions update groups and bearer keys).
+"""Server configs: create (one or a batch), update or rename, delete, toggle, reload.
+
+Every read-modify-write of server configs holds ``hub.server_lock`` so no edit is lost,
+and renames and deletions follow the server into groups and bearer keys. The API only
+writes configuration; the upstream manager follows the ``servers`` events on the bus.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel, ValidationError
+
+from hub.auth.access import check_config_write, find_group, owner_for, server_for
+from hub.auth.principal import Principal
 from hub.config.models import ServerConfig
-from hub.config.redaction import mask_server
+from hub.config.redaction import contains_mask, restore
+from hub.config.store import Conflict as StoreConflict
+from hub.errors import BadRequest, Conflict, HubError, validation_message
+from hub.upstream.config_check import ServerName, normalise, parse_config, same_target
 
 if TYPE_CHECKING:
     from hub.app import Hub
     from hub.config.live import LiveConfig
 
-OVERRIDE_KINDS = ("tools", "prompts", "resources")
+log = logging.getLogger("hub.api.servers")
+"""Server audit lines ("Server x added by y") keep the source they had when the handlers
+wrote them: ``/api/logs`` shows the source and its test asserts it."""
+
+MAX_BATCH = 1000
+KEPT_ON_UPDATE = ("tools", "prompts", "resources", "enabled", "owner")
+"""Fields an update keeps from the stored config when the body leaves them out, so editing a
+URL does not drop the tool toggles or re-enable a disabled server."""
+
+
+class ServerBody(BaseModel):
+    """A server to add: its name and its config."""
+
+    name: ServerName
+    config: ServerConfig
 
 
 def server_lock(hub: Hub) -> asyncio.Lock:
@@ -23,87 +49,142 @@ def server_lock(hub: Hub) -> asyncio.Lock:
     return hub.server_lock
 
 
-# --------------------------------------------------------------------- validation
+def check_free(live: LiveConfig, name: str) -> None:
+    """409 when a server or a group already answers to ``name``.
+
+    ``/mcp/{segment}`` tries groups before servers, so a server named like a group would be
+    unreachable there (and groups refuse server names for the same reason).
+    """
+    if name in live.servers:
+        raise Conflict(f"Server '{name}' already exists")
+    if find_group(live, name) is not None:
+        raise Conflict(f"The name '{name}' is already used by a group")
 
 
-def _override(config: ServerConfig, kind: str, key: str) -> tuple[bool, str | None]:
-    found = (getattr(config, kind) or {}).get(key)
-    if found is None:
-        return True, None
-    return found.enabled is not False, found.description
+# --------------------------------------------------------------------- create
 
 
-def tool_views(hub: Hub, name: str, config: ServerConfig) -> list[dict[str, Any]]:
-    sep = hub.config.system.name_separator
-    out = []
-    for tool in hub.upstreams.state(name).tools:
-        full = f"{name}{sep}{tool.get('name', '')}"
-        enabled, description = _override(config, "tools", full)
-        schema = {k: v for k, v in (tool.get("inputSchema") or {}).items() if k != "$schema"}
-        out.append(
-            {
-                "name": full,
-                "description": description if description is not None else tool.get("description"),
-                "inputSchema": schema,
-                "enabled": enabled,
-            }
-        )
-    return out
+async def create_server(hub: Hub, principal: Principal, name: str, config: ServerConfig) -> None:
+    """Validate, check rights, set the owner, write; 409 if the name is taken."""
+    config = normalise(hub, config)
+    check_config_write(principal, config)
+    owner = (config.owner or owner_for(principal)) if principal.is_admin else principal.name
+    config = config.model_copy(update={"owner": owner})
+    async with server_lock(hub):
+        check_free(hub.config, name)
+        try:
+            await hub.config.put_server(name, config, create=True)
+        except StoreConflict as exc:
+            raise Conflict(f"Server '{name}' already exists") from exc
+    log.info("Server %s added by %s", name, principal.name)
 
 
-def prompt_views(hub: Hub, name: str, config: ServerConfig) -> list[dict[str, Any]]:
-    sep = hub.config.system.name_separator
-    out = []
-    for prompt in hub.upstreams.state(name).prompts:
-        full = f"{name}{sep}{prompt.get('name', '')}"
-        enabled, description = _override(config, "prompts", full)
-        out.append(
-            {
-                "name": full,
-                "title": prompt.get("title"),
-                "description": description
-                if description is not None
-                else prompt.get("description"),
-                "arguments": prompt.get("arguments") or [],
-                "enabled": enabled,
-            }
-        )
-    return out
+async def create_servers(
+    hub: Hub, principal: Principal, items: Sequence[Any]
+) -> list[dict[str, Any]]:
+    """Create each item (``{name, config}``) on its own; one ``{name, success, message?}``
+    per item, so a bad item is a result rather than an error that loses the others.
+    """
+    if len(items) > MAX_BATCH:
+        raise BadRequest(f"At most {MAX_BATCH} servers per batch")
+    results: list[dict[str, Any]] = []
+    for item in items:
+        raw_name = item.get("name") if isinstance(item, dict) else None
+        name = raw_name if isinstance(raw_name, str) else ""
+        try:
+            if not isinstance(item, dict):
+                raise BadRequest("Each item must be an object with name and config")
+            try:
+                body = ServerBody.model_validate(item)
+            except ValidationError as exc:
+                raise BadRequest(validation_message(exc)[0]) from exc
+            name = body.name
+            await create_server(hub, principal, body.name, body.config)
+            results.append({"name": name, "success": True})
+        except HubError as exc:
+            if exc.status >= 500:
+                raise
+            results.append({"name": name, "success": False, "message": exc.message})
+    return results
 
 
-def resource_views(hub: Hub, name: str, config: ServerConfig) -> list[dict[str, Any]]:
-    out = []
-    for resource in hub.upstreams.state(name).resources:
-        uri = resource.get("uri", "")
-        enabled, description = _override(config, "resources", uri)
-        out.append(
-            {
-                "uri": uri,
-                "name": resource.get("name"),
-                "description": description
-                if description is not None
-                else resource.get("description"),
-                "mimeType": resource.get("mimeType"),
-                "enabled": enabled,
-            }
-        )
-    return out
+# --------------------------------------------------------------------- update
 
 
-def summary(hub: Hub, name: str, config: ServerConfig) -> dict[str, Any]:
-    """MCPHub's ServerSummary; the config comes with its secrets masked."""
-    state = hub.upstreams.state(name)
-    return {
-        "name": name,
-        "status": str(state.status),
-        "error": state.error,
-        "tools": tool_views(hub, name, config),
-        "prompts": prompt_views(hub, name, config),
-        "resources": resource_views(hub, name, config),
-        "createTime": int(hub.config.server_created.get(name, 0.0) * 1000),
-        "enabled": config.enabled,
-        "config": mask_server(config.wire(exclude_unset=True)),
-    }
+def merge_update(principal: Principal, old: ServerConfig, new: ServerConfig) -> dict[str, Any]:
+    """The new config with masked secrets restored and the kept fields carried over."""
+    raw = new.wire(exclude_unset=True)
+    stored = old.wire(exclude_unset=True)
+    if contains_mask(raw):
+        if not same_target(old, new):
+            raise BadRequest(
+                "Masked secret values cannot be kept when the server's url or command changes; "
+                "send the values again"
+            )
+        raw = restore(raw, stored)
+    for key in KEPT_ON_UPDATE:
+        if key not in raw and key in stored:
+            raw[key] = stored[key]
+    if not principal.is_admin:
+        raw["owner"] = principal.name
+    elif not raw.get("owner"):
+        raw["owner"] = stored.get("owner") or owner_for(principal)
+    return raw
+
+
+async def update_server(
+    hub: Hub, principal: Principal, name: str, config: ServerConfig, new_name: str | None = None
+) -> str:
+    """Replace a server's config, renaming it when ``new_name`` differs; returns its name.
+
+    A rename moves the override keys, groups and bearer keys to the new name before the
+    old one goes, so no reference is left pointing at nothing.
+    """
+    live = hub.config
+    async with server_lock(hub):
+        old = server_for(live, principal, name)
+        raw = merge_update(principal, old, config)
+        config = normalise(hub, parse_config(raw))
+        check_config_write(principal, config)
+        if not new_name or new_name == name:
+            await live.put_server(name, config)
+            return name
+        check_free(live, new_name)
+        config = rename_overrides(config, name, new_name, live.system.name_separator)
+        try:
+            await live.put_server(new_name, config, create=True)
+        except StoreConflict as exc:
+            raise Conflict(f"Server name '{new_name}' already exists") from exc
+        await retarget_references(live, name, new_name)
+        await live.delete_server(name)
+    log.info("Server %s renamed to %s by %s", name, new_name, principal.name)
+    return new_name
+
+
+async def delete_server(hub: Hub, principal: Principal, name: str) -> None:
+    """Remove a server and drop it from groups and keys (the manager disconnects it)."""
+    live = hub.config
+    async with server_lock(hub):
+        server_for(live, principal, name)
+        await live.delete_server(name)
+        await retarget_references(live, name, None)
+    log.info("Server %s removed by %s", name, principal.name)
+
+
+async def toggle_server(hub: Hub, principal: Principal, name: str, enabled: bool) -> None:
+    """Enable or disable a server; a disabled server is disconnected."""
+    live = hub.config
+    async with server_lock(hub):
+        config = server_for(live, principal, name)
+        await live.put_server(name, config.model_copy(update={"enabled": enabled}))
+
+
+async def reload_server(hub: Hub, principal: Principal, name: str) -> None:
+    """Close and reconnect one upstream (e.g. after it was updated out of band)."""
+    config = server_for(hub.config, principal, name)
+    if not config.enabled:
+        raise BadRequest(f"Server {name} is disabled; enable it first")
+    await maybe_await(hub.upstreams.reload(name))
 
 
 # --------------------------------------------------------------------- references
@@ -161,4 +242,5 @@ async def retarget_references(live: LiveConfig, old: str, new: str | None) -> No
 
 
 async def maybe_await(value: Any) -> Any:
+    """``value``, awaited when a plugin's transport returned an awaitable."""
     return await value if inspect.isawaitable(value) else value
