@@ -18,8 +18,8 @@ from typing import Any
 
 from access_fixtures import ROLES, Cast, cast_fixture, fast_bcrypt_fixture, remote  # noqa: F401
 
-from hub.server import HANDLER_MODULES
 from hub.config.models import BearerKey, Group, GroupServer, User
+from hub.server import HANDLER_MODULES
 
 STRONG = "Str0ng!pass"
 STDIO = {"type": "stdio", "command": "true", "enabled": False}
