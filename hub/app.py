@@ -7,6 +7,7 @@ import json
 import logging
 import secrets
 import sys
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,7 +61,10 @@ class Hub:
         self.options = options
         self.version = __version__
         self.plugins = plugins or Plugins(options.plugins_dir)
-        self.bus = EventBus()
+        self.instance_id = uuid.uuid4().hex
+        """This process's identity among hub instances sharing one store; the ``origin`` of
+        the change events it publishes."""
+        self.bus = EventBus(self.instance_id)
         self._store: Store | None = None
         self._config: LiveConfig | None = None
         self.upstreams = UpstreamManager(self)
