@@ -26,6 +26,8 @@ from hub.auth.authorize import authorize
 from hub.auth.identity import Authenticator
 from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Policy, Principal
+from hub.config.activities import ActivityLog
+from hub.config.events import Change, ChangeEvent, Kind
 from hub.config.models import Model, ServerConfig, SystemConfig
 from hub.config.store import Conflict as StoreConflict
 from hub.config.store import Store, StoreError
@@ -49,14 +51,18 @@ from hub.upstream.transport import AuthRequired, Target, Transport, one_line
 __all__ = [
     "APIHandler",
     "Action",
+    "ActivityLog",
     "AuthRequired",
     "Authenticator",
     "BadRequest",
+    "Change",
+    "ChangeEvent",
     "Conflict",
     "Downstream",
     "Forbidden",
     "Hub",
     "HubError",
+    "Kind",
     "Model",
     "NotFound",
     "PayloadTooLarge",
