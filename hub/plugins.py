@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from pluggy import HookCaller
 
     from hub.app import Hub
-    from hub.auth.authorize import Resource
+    from hub.auth.permissions import Resource
     from hub.auth.principal import Principal
     from hub.upstream.calls import ToolCall
 
