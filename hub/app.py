@@ -7,15 +7,13 @@ import json
 import logging
 import secrets
 import sys
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import tornado.httputil
-
 from hub import __version__, logs
 from hub.auth.passwords import MAX_PASSWORD_BYTES, hash_password
-from hub.auth.principal import Principal
 from hub.auth.rate_limits import RateLimits
 from hub.auth.tokens import load_jwt_secret
 from hub.config.events import EventBus
@@ -31,6 +29,8 @@ from hub.upstream.manager import UpstreamManager
 
 if TYPE_CHECKING:
     import tornado.web
+
+    from hub.auth.identity import Authenticator
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +61,16 @@ class Hub:
         self.options = options
         self.version = __version__
         self.plugins = plugins or Plugins(options.plugins_dir)
-        self.bus = EventBus()
+        self.instance_id = uuid.uuid4().hex
+        """This process's identity among hub instances sharing one store; the ``origin`` of
+        the change events it publishes."""
+        self.bus = EventBus(self.instance_id)
         self._store: Store | None = None
         self._config: LiveConfig | None = None
         self.upstreams = UpstreamManager(self)
         self.jwt_secret = ""
         self.transports: Registry[Any] = Registry("transport")
-        self.authenticators: Registry[Any] = Registry("authenticator")
+        self.authenticators: Registry[Authenticator] = Registry("authenticator")
         self.generated_admin_password: str | None = None
         self._admin_created: asyncio.Task[None] | None = None
         self.started = False
@@ -135,6 +138,8 @@ class Hub:
         await self._first_start_import()
         await self._ensure_admin()
         self.jwt_secret = load_jwt_secret(opts.data_dir, opts.jwt_secret)
+        # From here on the plugin set is fixed: registries are read once, now.
+        self.plugins.started = True
         self.transports = self.plugins.transports()
         self.authenticators = self.plugins.authenticators()
         self._catalog = Catalog(self)
@@ -144,6 +149,7 @@ class Hub:
         self.started = True
 
     async def stop(self) -> None:
+        self.plugins.started = False
         if self._admin_created is not None:
             await asyncio.gather(self._admin_created, return_exceptions=True)
         if not self.started:
@@ -205,19 +211,12 @@ class Hub:
         except Exception:
             log.exception("Could not store the first admin's password")
 
+    @property
+    def admin_pending(self) -> bool:
+        """Whether the first-start admin's password hash is still being made."""
+        return self._admin_created is not None and not self._admin_created.done()
+
     async def admin_ready(self) -> None:
         """Return once the first-start admin (if any) is settled."""
         if self._admin_created is not None and not self._admin_created.done():
             await asyncio.wait([self._admin_created])
-
-    # ------------------------------------------------------------------ auth
-
-    async def authenticate(self, request: tornado.httputil.HTTPServerRequest) -> Principal | None:
-        """Ask each authenticator in turn, then the ``principal_from_request`` hook."""
-        if self._admin_created is not None and not self._admin_created.done():
-            await self.admin_ready()  # the first admin may be a token's subject
-        for authenticator in self.authenticators.values():
-            principal = await authenticator.authenticate(self, request)
-            if principal is not None:
-                return principal  # type: ignore[no-any-return]
-        return await self.plugins.principal_from_request(self, request)

@@ -1,9 +1,10 @@
 """Every hook a plugin may implement.
 
-A hookimpl may return a plain value or an awaitable; the facade in ``hub.plugins`` awaits
-what needs awaiting. Hooks that add things receive a ``register`` callable (a typed
-registry keyed by name that refuses duplicates); hooks that choose one answer stop at the
-first non-None result.
+The core calls each of them through pluggy (``pm.hook.<name>``, in the facade
+``hub.plugins``), so hookwrappers and ``MCPHUB_TRACE_PLUGINS`` see every call. A hookimpl
+may return a plain value or an awaitable; the facade awaits what needs awaiting. Hooks that
+add things receive a ``register`` callable (a typed registry keyed by name that refuses
+duplicates); hooks that choose one answer take the first non-None result, awaited.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     import tornado.web
 
     from hub.app import Hub
+    from hub.auth.permissions import Resource
     from hub.auth.principal import Principal
     from hub.upstream.calls import ToolCall
 
@@ -41,7 +43,7 @@ def register_transports(register: Register) -> None:
     """Add upstream transports (``stdio``, ``sse``, ``streamable-http``, ``openapi`` …).
 
     Called once at hub start. Call ``register(kind, transport)`` for each transport,
-    where ``transport`` follows ``hub.upstream.transport.Transport``: it validates its own section of
+    where ``transport`` follows ``hub.plugin_api.Transport``: it validates its own section of
     a server config and opens connections. Return nothing.
 
     .. versionadded:: 0.1
@@ -53,7 +55,7 @@ def register_storage(register: Register) -> None:
     """Add storage backends.
 
     Called once at hub start. Call ``register(name, factory)`` where
-    ``factory(url: str, data_dir: pathlib.Path) -> hub.config.store.Store``. The backend is
+    ``factory(url: str, data_dir: pathlib.Path) -> hub.plugin_api.Store``. The backend is
     chosen by the ``MCPHUB_STORE`` setting (default ``sqlite``). Return nothing.
 
     .. versionadded:: 0.1
@@ -64,33 +66,11 @@ def register_storage(register: Register) -> None:
 def register_authenticators(register: Register) -> None:
     """Add authenticators that turn a request's credentials into a Principal.
 
-    Called once at hub start. Call ``register(name, authenticator)`` with an object that has
-    ``async authenticate(hub, request) -> Principal | None``. Authenticators are tried in
-    registration order; None means "not my kind of credential". Return nothing.
-
-    .. versionadded:: 0.1
-    """
-
-
-@hookspec
-def register_catalogs(register: Register) -> None:
-    """Add market catalogs (servers a user can install from a list).
-
-    Called once at hub start. Call ``register(name, catalog)`` with an object offering
-    ``async search(query: str) -> list[dict]`` and ``async get(name: str) -> dict | None``.
-    Return nothing.
-
-    .. versionadded:: 0.1
-    """
-
-
-@hookspec
-def register_search_index(register: Register) -> None:
-    """Add tool-search indexes used by smart routing (``$smart``).
-
-    Called once at hub start. Call ``register(name, index)`` with an object offering
-    ``async update(tools: list[dict]) -> None`` and
-    ``async search(query: str, limit: int) -> list[tuple[str, float]]``. Return nothing.
+    Called once at hub start. Call ``register(name, authenticator)`` with an object following
+    ``hub.plugin_api.Authenticator``: ``async authenticate(hub, request) -> Principal | None``.
+    Authenticators are tried in registration order on every request that is not public;
+    None means "not my kind of credential" and the next one is asked. Authenticators say
+    who is calling, never what they may do (that is ``permission_allowed``). Return nothing.
 
     .. versionadded:: 0.1
     """
@@ -102,7 +82,7 @@ def register_routes(hub: Hub) -> list[tuple[str, type[tornado.web.RequestHandler
 
     Called once while the application is built. Return a list of
     ``(pattern, handler_class, init_kwargs)`` tuples; patterns are relative to ``BASE_PATH``.
-    Every handler class must declare a ``policy`` (see ``hub.auth.principal.Policy``) or the hub
+    Every handler class must declare a ``policy`` (see ``hub.plugin_api.Policy``) or the hub
     refuses to start. Return None or an empty list to add nothing.
 
     .. versionadded:: 0.1
@@ -110,19 +90,50 @@ def register_routes(hub: Hub) -> list[tuple[str, type[tornado.web.RequestHandler
 
 
 # ---------------------------------------------------------------------------
-# Authentication: called on each request that is not public.
+# Identity and authorization: called on each request.
 # ---------------------------------------------------------------------------
 
 
-@hookspec(firstresult=True)
+@hookspec
 def principal_from_request(
     hub: Hub, request: tornado.httputil.HTTPServerRequest
 ) -> Principal | Awaitable[Principal | None] | None:
     """Identify the caller of a request by means the registered authenticators do not cover.
 
     Called for every non-public request after the registered authenticators found no
-    principal. Return a Principal (or an awaitable of one). Stops at the first non-None
-    result; None means the plugin does not recognise the request.
+    principal. Return a Principal, or an awaitable of one, or None when the plugin does not
+    recognise the request. The first non-None result wins, after awaiting: an ``async def``
+    hookimpl that resolves to None passes to the next plugin. (The spec is not pluggy's
+    ``firstresult``, which would stop at the first coroutine object: every hookimpl is
+    called, the answers are awaited in call order, and the awaitables after the winner are
+    closed without running.)
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def permission_allowed(
+    hub: Hub, principal: Principal | None, action: str, resource: Resource
+) -> bool | Awaitable[bool | None] | None:
+    """Decide whether ``principal`` may do ``action`` on ``resource``: the hub's one
+    authorization decision point.
+
+    Called through ``hub.auth.authorize.authorize`` for every ``/api`` request (public
+    routes included, without a principal), every REST tool-server request, every MCP
+    request (``/mcp…``, ``/sse``, ``/messages``, user-scoped ones too) and for the group
+    or server an MCP or tool route names. ``principal`` is None when the request carried no
+    valid credentials (or the route is public). ``action`` is a ``hub.plugin_api.Action``
+    (a plain string; plugins may ask about their own) and ``resource`` a
+    ``hub.plugin_api.Resource`` describing the route, group or server.
+
+    Return True to allow, False to deny, None for no opinion; or an awaitable of one of
+    those. The first non-None result wins, after awaiting (as for
+    ``principal_from_request``). The core's own rules answer last (``trylast`` in
+    ``hub.defaults``), so returning True allows what they would refuse and False refuses
+    what they would allow. A denial the core rules share keeps their answer (401, 403 or
+    404 with their message); one only a plugin gives is 404 for groups and servers, 401
+    without a principal and 403 with one. No answer at all is a denial.
 
     .. versionadded:: 0.1
     """
@@ -137,7 +148,9 @@ def principal_from_request(
 def startup(hub: Hub) -> Awaitable[None] | None:
     """Run once after the store opened and before the HTTP server accepts requests.
 
-    May return an awaitable, which the hub awaits. Exceptions abort the start.
+    May return an awaitable, which the hub awaits. pluggy calls every hookimpl first (an
+    ``async def`` one only returns its coroutine), then the awaitables run one at a time in
+    call order. Exceptions abort the start. Return nothing.
 
     .. versionadded:: 0.1
     """
@@ -148,7 +161,10 @@ def shutdown(hub: Hub) -> Awaitable[None] | None:
     """Run once when the hub stops, after the HTTP server stopped accepting requests and
     before upstreams close and the store closes.
 
-    May return an awaitable. Exceptions are logged and do not stop other hookimpls.
+    May return an awaitable. An exception from an awaitable is logged and the others still
+    run. A hookimpl that raises synchronously (a plain ``def``) ends pluggy's loop: the error
+    is logged, and the hookimpls after it in call order are not called this time, so write
+    ``async def`` or catch your own errors.
 
     .. versionadded:: 0.1
     """
@@ -165,7 +181,7 @@ def before_tool_call(hub: Hub, call: ToolCall) -> Awaitable[None] | None:
 
     Called after the call was authorised against the caller's view and before it is sent.
     Raise ``hub.errors.Forbidden`` (or any ``HubError``) to refuse it; the caller gets the
-    error and the upstream sees nothing. May return an awaitable.
+    error and the upstream sees nothing. May return an awaitable. Return nothing.
 
     .. versionadded:: 0.1
     """
@@ -178,7 +194,10 @@ def after_tool_call(
     """Observe a finished tool call (activity logging, metrics).
 
     Called once per call with either the wire-form result or the error. Exceptions are
-    logged and never change the caller's answer. May return an awaitable.
+    logged and never change the caller's answer. May return an awaitable; an exception
+    from one is logged and the others still run. A hookimpl that raises synchronously
+    (a plain ``def``) ends pluggy's loop: it is logged, and the hookimpls after it in call
+    order miss this call. Return nothing.
 
     .. versionadded:: 0.1
     """

@@ -7,6 +7,7 @@ outside this module touches ``pm.hook``.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import importlib.util
 import inspect
@@ -24,8 +25,10 @@ from hub.registry import Registry
 
 if TYPE_CHECKING:
     import tornado.httputil
+    from pluggy import HookCaller
 
     from hub.app import Hub
+    from hub.auth.permissions import Resource
     from hub.auth.principal import Principal
     from hub.upstream.calls import ToolCall
 
@@ -70,6 +73,8 @@ class Plugins:
         self._dists: dict[str, importlib.metadata.Distribution | None] = {}
         self._plugins_dir = plugins_dir
         self._loaded = False
+        self.started = False
+        """Set by the hub while it runs; ``register`` refuses new plugins then."""
 
     # -- loading ---------------------------------------------------------------------
 
@@ -127,7 +132,17 @@ class Plugins:
             self._dists[name] = None
 
     def register(self, plugin: object, name: str | None = None) -> str:
-        """Register an in-process plugin object (tests, embedding applications)."""
+        """Register an in-process plugin object (tests, embedding applications).
+
+        Only before the hub starts: registries, routes and the authenticator list are read
+        once at start, so a plugin added later would be half there. That is refused loudly.
+        """
+        if self.started:
+            label = name or getattr(plugin, "__name__", type(plugin).__name__)
+            raise RuntimeError(
+                f"cannot register plugin {label!r}: the hub has already started; "
+                "register plugins before Hub.start() (registries and routes are read at start)"
+            )
         registered = self.pm.register(plugin, name=name)
         if registered is None:
             raise ValueError(f"plugin {name!r} is blocked")
@@ -157,11 +172,11 @@ class Plugins:
 
     # -- registries ------------------------------------------------------------------
 
-    def _registry(self, kind: str, hook: Any) -> Registry[Any]:
+    def _registry(self, kind: str, caller: HookCaller) -> Registry[Any]:
+        # pluggy's call order (tryfirst first, then last registered first); a duplicate name
+        # raises from inside the hook call, which aborts the start.
         registry: Registry[Any] = Registry(kind)
-        # Walk in pluggy's call order (tryfirst first, then last registered first).
-        for impl in reversed(hook.get_hookimpls()):
-            impl.function(register=registry)
+        caller(register=registry)
         return registry
 
     def transports(self) -> Registry[Any]:
@@ -173,12 +188,6 @@ class Plugins:
     def authenticators(self) -> Registry[Any]:
         return self._registry("authenticator", self.pm.hook.register_authenticators)
 
-    def catalogs(self) -> Registry[Any]:
-        return self._registry("catalog", self.pm.hook.register_catalogs)
-
-    def search_indexes(self) -> Registry[Any]:
-        return self._registry("search index", self.pm.hook.register_search_index)
-
     def routes(self, hub: Hub) -> list[tuple[str, Any, dict[str, Any]]]:
         out: list[tuple[str, Any, dict[str, Any]]] = []
         for routes in self.pm.hook.register_routes(hub=hub):
@@ -187,41 +196,85 @@ class Plugins:
 
     # -- calls -----------------------------------------------------------------------
 
-    async def _call_all(self, hook: Any, swallow: bool, **kwargs: Any) -> None:
-        for impl in reversed(hook.get_hookimpls()):
+    async def _each(self, caller: HookCaller, swallow: bool, **kwargs: Any) -> None:
+        """Call every hookimpl through pluggy, then await what each returned, in call order.
+
+        pluggy calls the hookimpls one after the other; an ``async def`` one only returns
+        its coroutine, so its body runs here, each awaited on its own. With ``swallow`` a
+        failing awaitable is logged and the next one still runs; without it the remaining
+        awaitables are closed unrun and the error propagates. A hookimpl that raises
+        synchronously ends pluggy's loop: hookimpls after it in call order are not called.
+        """
+        try:
+            results = caller(**kwargs)
+        except Exception:
+            if not swallow:
+                raise
+            log.exception("A plugin failed in %s; hookimpls after it were skipped", caller.name)
+            return
+        for index, result in enumerate(results):
+            if not inspect.isawaitable(result):
+                continue
             try:
-                result = impl.function(**{k: kwargs[k] for k in impl.argnames})
-                if inspect.isawaitable(result):
-                    await result
+                await result
             except Exception:
                 if not swallow:
+                    _discard(results[index + 1 :])
                     raise
-                log.exception("Plugin %s failed in %s", impl.plugin_name, hook.name)
+                log.exception("Plugin %s failed in %s", _owner(caller, result), caller.name)
+
+    async def _first(self, caller: HookCaller, **kwargs: Any) -> Any:
+        """The first non-None answer in call order, awaiting each answer in turn.
+
+        The hookspec is not pluggy-``firstresult``: that would stop at the first coroutine
+        object even when it resolves to None. pluggy calls every hookimpl (an ``async def``
+        one just returns its coroutine); the answers are awaited in order, and the
+        awaitables after the winner are closed without running, so none is left un-awaited.
+        """
+        results = caller(**kwargs)
+        for index, result in enumerate(results):
+            answer = result
+            if inspect.isawaitable(result):
+                try:
+                    answer = await result
+                except BaseException:
+                    _discard(results[index + 1 :])
+                    raise
+            if answer is not None:
+                _discard(results[index + 1 :])
+                return answer
+        return None
 
     async def principal_from_request(
         self, hub: Hub, request: tornado.httputil.HTTPServerRequest
     ) -> Principal | None:
-        """First non-None principal, awaiting each hookimpl in turn (pluggy's firstresult
-        would stop at the first coroutine object even when it resolves to None)."""
-        impls = self.pm.hook.principal_from_request.get_hookimpls()
-        for impl in reversed(impls):
-            result = impl.function(
-                **{k: {"hub": hub, "request": request}[k] for k in impl.argnames}
-            )
-            if inspect.isawaitable(result):
-                result = await result
-            if result is not None:
-                return result  # type: ignore[no-any-return]
-        return None
+        """First non-None principal, each hookimpl's answer awaited in turn."""
+        principal: Principal | None = await self._first(
+            self.pm.hook.principal_from_request, hub=hub, request=request
+        )
+        return principal
+
+    async def permission_allowed(
+        self, hub: Hub, principal: Principal | None, action: str, resource: Resource
+    ) -> bool | None:
+        """True or False from the first hookimpl with an opinion; None if none had one."""
+        answer = await self._first(
+            self.pm.hook.permission_allowed,
+            hub=hub,
+            principal=principal,
+            action=action,
+            resource=resource,
+        )
+        return None if answer is None else bool(answer)
 
     async def startup(self, hub: Hub) -> None:
-        await self._call_all(self.pm.hook.startup, swallow=False, hub=hub)
+        await self._each(self.pm.hook.startup, swallow=False, hub=hub)
 
     async def shutdown(self, hub: Hub) -> None:
-        await self._call_all(self.pm.hook.shutdown, swallow=True, hub=hub)
+        await self._each(self.pm.hook.shutdown, swallow=True, hub=hub)
 
     async def before_tool_call(self, hub: Hub, call: ToolCall) -> None:
-        await self._call_all(self.pm.hook.before_tool_call, swallow=False, hub=hub, call=call)
+        await self._each(self.pm.hook.before_tool_call, swallow=False, hub=hub, call=call)
 
     async def after_tool_call(
         self,
@@ -230,7 +283,7 @@ class Plugins:
         result: dict[str, Any] | None,
         error: BaseException | None,
     ) -> None:
-        await self._call_all(
+        await self._each(
             self.pm.hook.after_tool_call,
             swallow=True,
             hub=hub,
@@ -242,3 +295,22 @@ class Plugins:
     def has_impl(self, hook_name: str) -> bool:
         """Whether any plugin implements a hook (lets the hot path skip empty middleware)."""
         return bool(getattr(self.pm.hook, hook_name).get_hookimpls())
+
+
+def _discard(results: list[object]) -> None:
+    """Close awaitables that will not be awaited (no "never awaited" warning, no work done)."""
+    for result in results:
+        if inspect.iscoroutine(result):
+            result.close()
+        elif isinstance(result, asyncio.Future):
+            result.cancel()
+
+
+def _owner(caller: HookCaller, awaitable: object) -> str:
+    """The plugin whose ``async def`` hookimpl made ``awaitable``, for the error log."""
+    code = getattr(awaitable, "cr_code", None)
+    for impl in caller.get_hookimpls():
+        function = inspect.unwrap(getattr(impl.function, "__func__", impl.function))
+        if code is not None and getattr(function, "__code__", None) is code:
+            return impl.plugin_name
+    return getattr(awaitable, "__qualname__", type(awaitable).__name__)

@@ -1,4 +1,5 @@
-"""The base of every ``/api`` handler: auth by policy, JSON bodies, one error envelope."""
+"""The base of every ``/api`` handler: identity, then one authorization call, JSON bodies,
+one error envelope."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import tornado.web
 from pydantic import BaseModel, ValidationError
 
+from hub.auth.authorize import authorize
+from hub.auth.identity import identify
+from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Policy, Principal
 from hub.config.models import parse_size
 from hub.errors import (
     BadRequest,
-    Forbidden,
     HubError,
     NotFound,
     PayloadTooLarge,
@@ -39,9 +42,16 @@ def validation_message(exc: ValidationError) -> tuple[str, list[dict[str, Any]]]
 
 
 class APIHandler(tornado.web.RequestHandler):
-    """JSON in, JSON out. Subclasses set ``policy`` (one Policy, or one per HTTP method)."""
+    """JSON in, JSON out. Subclasses set ``policy`` (one Policy, or one per HTTP method).
+
+    ``prepare`` asks who is calling (``hub.auth.identity``), then asks the one decision
+    point (``hub.auth.authorize``) whether they may do ``action`` on this route; the route's
+    policy travels with the question, and the core rules read it.
+    """
 
     policy: Policy | dict[str, Policy] = Policy.ADMIN
+    action: Action = Action.USE_API
+    """What calling this route counts as, for ``permission_allowed``."""
     principal: Principal | None = None
 
     def initialize(self, hub: Hub) -> None:
@@ -67,18 +77,14 @@ class APIHandler(tornado.web.RequestHandler):
         limit = parse_size(self.hub.config.system.routing.json_body_limit)
         if len(self.request.body or b"") > limit:
             raise PayloadTooLarge(f"Request body exceeds {limit} bytes")
-        policy = self.policy_for(self.request.method or "GET")
-        if policy is Policy.PUBLIC:
-            return
-        principal = await self.hub.authenticate(self.request)
-        if principal is not None and principal.kind == "key" and principal.access_type != "all":
-            # Only all-access keys may drive the management API; scoped keys are for MCP.
-            principal = None
-        if principal is None:
-            raise Unauthorized("No token, authorization denied")
+        method = self.request.method or "GET"
+        policy = self.policy_for(method)
+        # Public routes are not authenticated (no credential lookups for /health and docs),
+        # but they are still asked about, without a principal.
+        principal = None if policy is Policy.PUBLIC else await identify(self.hub, self.request)
+        resource = Resource("api", self.request.path, method=method, policy=policy)
+        await authorize(self.hub, principal, self.action, resource)
         self.principal = principal
-        if policy is Policy.ADMIN and not principal.is_admin:
-            raise Forbidden("Admin privileges required")
 
     @property
     def caller(self) -> Principal:

@@ -25,9 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.api.api_spec import Op, Param
 from hub.api.base import APIHandler
 from hub.api.tool_server_spec import document
+from hub.auth.permissions import Action
 from hub.auth.principal import Policy
-from hub.config.models import parse_size
-from hub.errors import BadRequest, NotFound, PayloadTooLarge, Unauthorized
+from hub.errors import BadRequest, NotFound
 from hub.mcp.catalog import Scope, View
 from hub.mcp.method_handlers import CallInfo, UnknownTool, invoke_tool
 from hub.mcp.route_access import GateError, Route, resolve, scope_for
@@ -150,26 +150,18 @@ DOC_QUERY = (
 
 
 class ToolsHandler(APIHandler):
-    """Authenticated like the rest of ``/api``, but scoped bearer keys are let in."""
+    """Authenticated like the rest of ``/api``, but asked as ``use-tools``: the core rules let
+    scoped bearer keys in here (their scope cuts the view), unlike the management API."""
 
     policy = Policy.AUTHENTICATED
+    action = Action.USE_TOOLS
 
-    async def prepare(self) -> None:
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.set_header("Cache-Control", "no-store")
-        limit = parse_size(self.hub.config.system.routing.json_body_limit)
-        if len(self.request.body or b"") > limit:
-            raise PayloadTooLarge(f"Request body exceeds {limit} bytes")
-        principal = await self.hub.authenticate(self.request)
-        if principal is None:
-            raise Unauthorized("No token, authorization denied")
-        self.principal = principal
-
-    def route(self, segment: str | None) -> Route:
+    async def route(self, segment: str | None) -> Route:
+        """The group or server a URL segment names, if the caller may reach it; else 404."""
         if not segment:
             return Route()
         try:
-            route = resolve(self.hub, self.principal, segment, None)
+            route = await resolve(self.hub, self.principal, segment, None)
         except GateError:
             raise NotFound("Group or server not found") from None
         if route.smart:
@@ -211,7 +203,7 @@ class ToolCallHandler(ToolsHandler):
     }
 
     async def get(self, server: str, tool: str, group: str | None = None) -> None:
-        route = self.route(group)
+        route = await self.route(group)
         _, view = self.scoped(route)
         name = self.exposed(view, server, tool)
         schema = view.tool_schema(name) or {}
@@ -224,7 +216,7 @@ class ToolCallHandler(ToolsHandler):
         self.send_json(await self.call(route, name, convert_all(raw, schema)))
 
     async def post(self, server: str, tool: str, group: str | None = None) -> None:
-        route = self.route(group)
+        route = await self.route(group)
         _, view = self.scoped(route)
         name = self.exposed(view, server, tool)
         body = self.json_body() if self.request.body else {}
@@ -268,12 +260,12 @@ class DocHandler(ToolsHandler):
     async def get(self, segment: str | None = None) -> None:
         query = {k: self.get_query_argument(k, "") for k in self.request.query_arguments}
         if segment is None and query.get("group"):
-            route = self.route(query["group"])
+            route = await self.route(query["group"])
             if route.group is None:
                 raise NotFound("Group not found")
             segment = query["group"]
         else:
-            route = self.route(segment)
+            route = await self.route(segment)
         scope, view = self.scoped(route)
         wanted = {s for s in query.get("servers", "").split(",") if s} or None
         include_disabled = query.get("includeDisabled") == "true"

@@ -1,8 +1,9 @@
 """The access model in one place: who may see, change and call which servers and groups.
 
-Every API route and every MCP call asks these functions; none decides on its own. Things a
-principal may not see are reported as missing (404), never as forbidden, so their
-existence does not leak.
+Route-level decisions use these through the core rules (``hub.auth.rules``) behind the one
+decision point, ``hub.auth.authorize``; the services and the MCP view use them directly for
+ownership and scope. Things a principal may not see are reported as missing (404), never as
+forbidden, so their existence does not leak.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The live configuration: typed, in memory for the hot path, written through to the store.
 
 Every mutation is written to the store first (so a crash never loses an acknowledged
-change), then applied in memory, then published on the change bus.
+change), then applied in memory, then published on the change bus as a typed
+``ChangeEvent`` naming the kind, the record and the action.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import uuid
 from typing import Any
 
 from hub.auth.tokens import hash_key, mask_token
-from hub.config.events import EventBus
+from hub.config.events import Change, EventBus, Kind
 from hub.config.models import (
     BearerKey,
     BuiltinPrompt,
@@ -79,14 +80,14 @@ class LiveConfig:
         await self.store.put("servers", name, doc, create=create)
         self.servers[name] = config
         self.server_created[name] = created
-        self.bus.publish("servers", name=name, action="create" if create else "update")
+        self.bus.publish(Kind.SERVERS, name, _created(create))
 
     async def delete_server(self, name: str) -> bool:
         removed = await self.store.delete("servers", name)
         self.servers.pop(name, None)
         self.server_created.pop(name, None)
         if removed:
-            self.bus.publish("servers", name=name, action="delete")
+            self.bus.publish(Kind.SERVERS, name, Change.DELETE)
         return removed
 
     # ------------------------------------------------------------------ others
@@ -94,23 +95,23 @@ class LiveConfig:
     async def put_user(self, user: User, *, create: bool = False) -> None:
         await self.store.put("users", user.username, user.wire(), create=create)
         self.users[user.username] = user
-        self.bus.publish("users", name=user.username)
+        self.bus.publish(Kind.USERS, user.username, _created(create))
 
     async def delete_user(self, username: str) -> bool:
         removed = await self.store.delete("users", username)
         self.users.pop(username, None)
-        self.bus.publish("users", name=username)
+        self.bus.publish(Kind.USERS, username, Change.DELETE)
         return removed
 
     async def put_group(self, group: Group, *, create: bool = False) -> None:
         await self.store.put("groups", group.id, group.wire(), create=create)
         self.groups[group.id] = group
-        self.bus.publish("groups", id=group.id)
+        self.bus.publish(Kind.GROUPS, group.id, _created(create))
 
     async def delete_group(self, group_id: str) -> bool:
         removed = await self.store.delete("groups", group_id)
         self.groups.pop(group_id, None)
-        self.bus.publish("groups", id=group_id)
+        self.bus.publish(Kind.GROUPS, group_id, Change.DELETE)
         return removed
 
     async def put_key(self, key: BearerKey, *, create: bool = False) -> None:
@@ -118,41 +119,41 @@ class LiveConfig:
         await self.store.put("bearer_keys", key.id, key.wire(), create=create)
         self.keys[key.id] = key
         self._index_keys()
-        self.bus.publish("keys", id=key.id)
+        self.bus.publish(Kind.KEYS, key.id, _created(create))
 
     async def delete_key(self, key_id: str) -> bool:
         removed = await self.store.delete("bearer_keys", key_id)
         self.keys.pop(key_id, None)
         self._index_keys()
-        self.bus.publish("keys", id=key_id)
+        self.bus.publish(Kind.KEYS, key_id, Change.DELETE)
         return removed
 
     async def put_prompt(self, prompt: BuiltinPrompt, *, create: bool = False) -> None:
         await self.store.put("prompts", prompt.id, prompt.wire(), create=create)
         self.prompts[prompt.id] = prompt
-        self.bus.publish("builtins", kind_of="prompt", id=prompt.id)
+        self.bus.publish(Kind.BUILTINS, prompt.id, _created(create), kind_of="prompt")
 
     async def delete_prompt(self, prompt_id: str) -> bool:
         removed = await self.store.delete("prompts", prompt_id)
         self.prompts.pop(prompt_id, None)
-        self.bus.publish("builtins", kind_of="prompt", id=prompt_id)
+        self.bus.publish(Kind.BUILTINS, prompt_id, Change.DELETE, kind_of="prompt")
         return removed
 
     async def put_resource(self, resource: BuiltinResource, *, create: bool = False) -> None:
         await self.store.put("resources", resource.id, resource.wire(), create=create)
         self.resources[resource.id] = resource
-        self.bus.publish("builtins", kind_of="resource", id=resource.id)
+        self.bus.publish(Kind.BUILTINS, resource.id, _created(create), kind_of="resource")
 
     async def delete_resource(self, resource_id: str) -> bool:
         removed = await self.store.delete("resources", resource_id)
         self.resources.pop(resource_id, None)
-        self.bus.publish("builtins", kind_of="resource", id=resource_id)
+        self.bus.publish(Kind.BUILTINS, resource_id, Change.DELETE, kind_of="resource")
         return removed
 
     async def put_system(self, system: SystemConfig) -> None:
         await self.store.put("system", "config", system.wire())
         self.system = system
-        self.bus.publish("system")
+        self.bus.publish(Kind.SYSTEM)
 
     def group(self, ref: str) -> Group | None:
         """A group by id, or by name when the routing config allows names."""
@@ -204,7 +205,7 @@ class LiveConfig:
         }
         await self.store.replace_all(snapshot)
         await self.load()
-        self.bus.publish("imported")
+        self.bus.publish(Kind.IMPORTED, action=Change.REPLACE)
 
     def export_settings(self) -> dict[str, Any]:
         """The whole configuration as an ``mcp_settings.json`` document (hashes, not secrets)."""
@@ -222,6 +223,10 @@ class LiveConfig:
         }
         doc.update(self.extra)
         return doc
+
+
+def _created(create: bool) -> Change:
+    return Change.CREATE if create else Change.UPDATE
 
 
 def secure_key(key: BearerKey) -> BearerKey:

@@ -4,6 +4,9 @@ The store keeps JSON documents in named collections, each keyed by a string. The
 (pydantic models, validation, invariants) lives above it in ``hub.config.live``; a backend only
 has to be durable and atomic. Every write is committed before the call returns, so an
 acknowledged write survives a crash of the process.
+
+The activity log is not part of this interface: a backend that keeps one offers it
+separately (``hub.config.activities.ActivityLog``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable
 from typing import Any
+
+from hub.config.events import ChangeEvent
 
 COLLECTIONS = (
     "servers",
@@ -81,24 +86,24 @@ class Store(abc.ABC):
                 for key, doc in docs.items():
                     await tx.put(collection, key, doc)
 
-    # -- activities: an append-only log, queried by the activities API ---------------
+    # -- change events across instances -----------------------------------------------
+    # The seam a shared backend (PostgreSQL LISTEN/NOTIFY) carries the typed change events
+    # through. They stay on the Store rather than on an interface of their own: the backend
+    # that holds the shared state is the one that reaches the other instances (LISTEN/NOTIFY
+    # runs on the store's own connection, after the write it reports), so a second interface
+    # would be a second registration for the same database; one process needs only these
+    # no-op defaults.
 
-    @abc.abstractmethod
-    async def add_activity(self, activity: dict[str, Any]) -> int:
-        """Append one activity record; returns its id."""
+    async def listen(self, callback: Callable[[ChangeEvent], None]) -> None:
+        """Deliver the change events other hub instances published to ``callback``.
 
-    @abc.abstractmethod
-    async def list_activities(
-        self, *, limit: int = 100, offset: int = 0, filters: dict[str, str] | None = None
-    ) -> tuple[list[dict[str, Any]], int]:
-        """A page of activities, newest first, and the total matching count."""
-
-    # -- change notification across instances ----------------------------------------
-
-    async def listen(self, callback: Callable[[dict[str, Any]], None]) -> None:
-        """Deliver change events published by other hub instances (no-op for one process)."""
+        ``callback`` is the receiving hub's ``bus.emit``: events arrive with their origin
+        kept, after the change they report is committed. The default (one process) never
+        calls it.
+        """
         return
 
-    async def notify(self, event: dict[str, Any]) -> None:
-        """Publish a change event to other hub instances (no-op for one process)."""
+    async def notify(self, event: ChangeEvent) -> None:
+        """Send one of this instance's ``shared`` change events to the other instances
+        (``event.to_wire()`` is its JSON form). The default (one process) does nothing."""
         return

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcp.shared.uri_template import InvalidUriTemplate, UriTemplate
 
+from hub.config.events import ChangeEvent, Kind
 from hub.config.models import GroupServer, ItemOverride, Selection
 from hub.mcp.builtin_items import BUILTIN, prompt_item, resource_item
 from hub.upstream.state import Status
@@ -29,9 +30,9 @@ PAGE_SIZE = 500
 """Items per ``*/list`` page; clients follow ``nextCursor`` beyond it."""
 
 INVALIDATING = frozenset(
-    {"servers", "upstream", "groups", "system", "keys", "imported", "builtins"}
+    {Kind.SERVERS, Kind.UPSTREAM, Kind.GROUPS, Kind.SYSTEM, Kind.KEYS, Kind.IMPORTED, Kind.BUILTINS}
 )
-"""Bus event kinds after which a view may differ."""
+"""Change kinds after which a view may differ."""
 
 KINDS = ("tools", "prompts", "resources", "resource_templates")
 LIST_KEYS = {
@@ -176,8 +177,8 @@ class Catalog:
             except Exception:
                 log.exception("Catalog change listener failed")
 
-    def _on_event(self, event: dict[str, Any]) -> None:
-        if event.get("kind") in INVALIDATING:
+    def _on_event(self, event: ChangeEvent) -> None:
+        if event.kind in INVALIDATING:
             self.invalidate()
 
     # ------------------------------------------------------------------ views

@@ -25,6 +25,7 @@ from mcp.shared.subscriptions import (
 )
 
 from hub.auth.principal import Principal
+from hub.config.events import ChangeEvent, Kind
 from hub.mcp.catalog import Catalog, Scope, View
 from hub.mcp.input_required import Bridge
 from hub.mcp.method_handlers import CallInfo, build_server
@@ -198,10 +199,10 @@ class McpEndpoint:
             for event in events:
                 stream.offer(event)
 
-    def _on_event(self, event: dict[str, Any]) -> None:
-        if event.get("kind") != "resource_updated":
+    def _on_event(self, event: ChangeEvent) -> None:
+        if event.kind != Kind.RESOURCE_UPDATED:
             return
-        server, uri = event.get("name"), event.get("uri")
+        server, uri = event.record, event.detail.get("uri")
         if not isinstance(uri, str):
             return
         for session in self.sessions:

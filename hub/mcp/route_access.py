@@ -1,8 +1,9 @@
 """Who may use an MCP route, and what it reaches: DNS-rebinding guard, bearer auth, scope.
 
-MCP auth differs from the API's: ``routing.enableBearerAuth`` decides whether credentials
-are required, scoped keys are welcome (cut to their scope), and a refusal is a 401 with the
-OAuth ``WWW-Authenticate`` challenge that MCP clients understand.
+Identity comes from ``hub.auth.identity``; every decision (may this caller use the route,
+reach this group or server) is asked of the one decision point, ``hub.auth.authorize``.
+This module only words the answer the way MCP clients expect: a 401 carries the OAuth
+``WWW-Authenticate`` challenge, a group or server out of reach is a JSON-RPC 404.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ from urllib.parse import urlsplit
 
 import tornado.httputil
 
-from hub.auth.access import can_see_group, can_see_server, mcp_servers_in_scope
+from hub.auth import rules
+from hub.auth.access import mcp_servers_in_scope
+from hub.auth.authorize import authorize
+from hub.auth.identity import identify
+from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Principal
+from hub.errors import HubError, NotFound, Unauthorized
 from hub.mcp.catalog import Scope
 
 if TYPE_CHECKING:
@@ -129,30 +135,47 @@ def challenge(hub: Hub, request: tornado.httputil.HTTPServerRequest, description
 async def authenticate(
     hub: Hub, request: tornado.httputil.HTTPServerRequest, user: str | None
 ) -> Principal | None:
-    """The caller, or None in open mode (bearer auth off); raises the 401/403 refusals."""
-    routing = hub.config.system.routing
-    principal = await hub.authenticate(request)
-    if user is not None:
-        # User-scoped routes belong to one user login; static keys are not accepted there.
-        if principal is None or principal.kind == "key":
-            raise challenge(hub, request, "Authentication is required for user-scoped routes")
-        if principal.name != user:
-            raise GateError(403, "Forbidden: this route belongs to another user")
-        return principal
-    if principal is None and routing.enable_bearer_auth:
-        header = routing.bearer_auth_header_name
-        sent = bool(request.headers.get(header)) or bool(request.headers.get("x-auth-token"))
-        raise challenge(
-            hub, request, "Invalid bearer token" if sent else "No authorization provided"
-        )
+    """The caller (None without valid credentials), once allowed to use this MCP route;
+    raises the 401 challenge or the 403 otherwise. ``user`` names the owner of a
+    user-scoped route (``/{user}/mcp…``)."""
+    principal = await identify(hub, request)
+    resource = Resource("mcp", request.path, method=request.method, user=user)
+    try:
+        await authorize(hub, principal, Action.USE_MCP, resource)
+    except HubError as exc:
+        raise _refused(hub, request, exc) from None
     return principal
+
+
+def _refused(hub: Hub, request: tornado.httputil.HTTPServerRequest, exc: HubError) -> GateError:
+    """An authorization refusal in MCP's words."""
+    if isinstance(exc, Unauthorized):
+        description = exc.message
+        if description == rules.NO_AUTH and _sent_credentials(hub, request):
+            # Identity's half of the answer: credentials came, but they named nobody.
+            description = "Invalid bearer token"
+        return challenge(hub, request, description)
+    if isinstance(exc, NotFound):
+        return _missing()
+    return GateError(exc.status, exc.message)
+
+
+def _sent_credentials(hub: Hub, request: tornado.httputil.HTTPServerRequest) -> bool:
+    header = hub.config.system.routing.bearer_auth_header_name
+    return bool(request.headers.get(header)) or bool(request.headers.get("x-auth-token"))
 
 
 # ---------------------------------------------------------------------- scope
 
 
-def resolve(hub: Hub, principal: Principal | None, segment: str | None, user: str | None) -> Route:
-    """A URL segment as MCPHub reads it: $smart, group id, group name, then server name."""
+async def resolve(
+    hub: Hub, principal: Principal | None, segment: str | None, user: str | None
+) -> Route:
+    """A URL segment as MCPHub reads it: $smart, group id, group name, then server name.
+
+    Reaching the group or server it names is asked of ``authorize``; a refusal is the same
+    404 as a name that does not exist, so existence does not leak.
+    """
     config = hub.config
     if segment is None or segment == "":
         if not config.system.routing.enable_global_route:
@@ -164,29 +187,32 @@ def resolve(hub: Hub, principal: Principal | None, segment: str | None, user: st
         return Route(segment=segment, user=user, smart=True)
     group = config.group(segment)
     if group is not None and group.servers:
-        if principal is None or can_see_group(principal, group) or _key_reaches(principal, group):
-            return Route(segment=segment, user=user, group=group.id)
-        raise _missing()
+        await _reach(hub, principal, Action.REACH_GROUP, Resource("group", group.id, record=group))
+        return Route(segment=segment, user=user, group=group.id)
     server = config.servers.get(segment)
-    if server is not None and (principal is None or can_see_server(principal, segment, server)):
+    if server is not None:
+        resource = Resource("server", segment, record=server)
+        await _reach(hub, principal, Action.REACH_SERVER, resource)
         return Route(segment=segment, user=user, server=segment)
     raise _missing()
 
 
-def _key_reaches(principal: Principal, group: Any) -> bool:
-    """A servers-scoped key may use a group route for the servers it holds (cut to those)."""
-    if principal.kind != "key" or principal.access_type not in ("servers", "custom"):
-        return False
-    return any(s.name in principal.allowed_servers for s in group.servers)
+async def _reach(hub: Hub, principal: Principal | None, action: str, resource: Resource) -> None:
+    try:
+        await authorize(hub, principal, action, resource)
+    except HubError as exc:
+        raise (
+            _missing() if isinstance(exc, NotFound) else GateError(exc.status, exc.message)
+        ) from None
 
 
 def _missing() -> GateError:
     body = {
         "jsonrpc": "2.0",
         "id": None,
-        "error": {"code": -32600, "message": "Group or server not found"},
+        "error": {"code": -32600, "message": rules.MISSING},
     }
-    return GateError(404, "Group or server not found", body=body)
+    return GateError(404, rules.MISSING, body=body)
 
 
 def scope_for(hub: Hub, route: Route, principal: Principal | None) -> Scope:

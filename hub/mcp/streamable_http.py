@@ -90,7 +90,7 @@ class McpBaseHandler(tornado.web.RequestHandler):
         try:
             check_origin(self.hub, self.request)
             self.principal = await authenticate(self.hub, self.request, user)
-            self.route = resolve(self.hub, self.principal, segment, user)
+            self.route = await resolve(self.hub, self.principal, segment, user)
         except GateError as exc:
             self.refuse(exc)
 

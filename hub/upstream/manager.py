@@ -193,9 +193,10 @@ class UpstreamManager:
     # ------------------------------------------------------------------ config sync
 
     def _on_event(self, event: Event) -> None:
-        kind = event.get("kind")
-        if kind == "servers" and event.get("name"):
-            self._sync(str(event["name"]))
+        # Kinds compare as the plain strings they are (``hub.config.events.Kind``).
+        kind = event.kind
+        if kind == "servers" and event.record:
+            self._sync(event.record)
         elif kind == "imported":
             for name in set(self.upstreams) | set(self.states) | set(self.hub.config.servers):
                 self._sync(name)

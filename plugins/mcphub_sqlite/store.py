@@ -19,6 +19,7 @@ import aiosqlite
 
 from hub.plugin_api import Store, StoreError
 from hub.plugin_api import StoreConflict as Conflict
+from mcphub_sqlite.activities import SQLiteActivityLog
 
 # aiosqlite logs every statement with its parameters at DEBUG. Documents hold password and
 # key hashes and the log buffer is served over HTTP, so that logger never goes below INFO.
@@ -124,14 +125,6 @@ class _Transaction(Store):
     def transaction(self) -> Any:
         raise StoreError("transactions do not nest")
 
-    async def add_activity(self, activity: dict[str, Any]) -> int:
-        raise StoreError("activities are not written in transactions")
-
-    async def list_activities(
-        self, *, limit: int = 100, offset: int = 0, filters: dict[str, str] | None = None
-    ) -> tuple[list[dict[str, Any]], int]:
-        raise StoreError("activities are not read in transactions")
-
 
 class SQLiteStore(Store):
     """The embedded default store."""
@@ -142,6 +135,8 @@ class SQLiteStore(Store):
         self.path = path
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self.activities = SQLiteActivityLog(lambda: self.db, self._lock)
+        """The activity log, in the same file (``hub.plugin_api.ActivityLog``)."""
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -207,37 +202,3 @@ class SQLiteStore(Store):
                 await self.db.execute("ROLLBACK")
                 raise
             await self.db.execute("COMMIT")
-
-    async def add_activity(self, activity: dict[str, Any]) -> int:
-        async with self._lock:
-            cur = await self.db.execute(
-                "INSERT INTO activities (timestamp, server, tool, status, principal, doc) "
-                "VALUES (?,?,?,?,?,?)",
-                (
-                    activity.get("timestamp", time.time()),
-                    activity.get("server"),
-                    activity.get("tool"),
-                    activity.get("status"),
-                    activity.get("principal"),
-                    json.dumps(activity, separators=(",", ":")),
-                ),
-            )
-            return int(cur.lastrowid or 0)
-
-    async def list_activities(
-        self, *, limit: int = 100, offset: int = 0, filters: dict[str, str] | None = None
-    ) -> tuple[list[dict[str, Any]], int]:
-        where, args = [], []
-        for column in ("server", "tool", "status", "principal"):
-            if filters and filters.get(column):
-                where.append(f"{column} = ?")
-                args.append(filters[column])
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        async with self.db.execute(f"SELECT COUNT(*) FROM activities {clause}", args) as cur:
-            total = (await cur.fetchone() or (0,))[0]
-        async with self.db.execute(
-            f"SELECT id, doc FROM activities {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
-            [*args, limit, offset],
-        ) as cur:
-            rows = [{**json.loads(doc), "id": id_} for id_, doc in await cur.fetchall()]
-        return rows, int(total)

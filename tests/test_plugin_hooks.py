@@ -1,0 +1,246 @@
+"""Every hook call goes through pluggy: hookwrappers and MCPHUB_TRACE_PLUGINS see them all,
+failures are isolated where the hookspec says so, and the plugin set is fixed at start."""
+
+from __future__ import annotations
+
+import gc
+import inspect
+import logging
+import warnings
+from collections.abc import Generator
+from typing import Any
+
+import httpx2
+import pytest
+
+from hub import hookimpl, hookspecs
+from hub.app import Hub, HubOptions
+from hub.auth.principal import Principal
+from hub.plugins import Plugins
+from hub.server import HubServer
+from tests.mcp_fixtures import (  # noqa: F401 - fixtures
+    RawMcp,
+    everything_fixture,
+    http_server,
+    hub_options_fixture,
+    reply,
+    wait_connected,
+)
+
+KEY = "key-all-0123456789abcdef"
+HOOKS = sorted(
+    name
+    for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+    if hasattr(fn, "mcphub_spec")
+)
+
+
+@pytest.fixture
+def mcp_settings(everything: Any) -> dict[str, Any]:
+    return {
+        "mcpServers": {"ev": http_server(everything.url)},
+        "bearerKeys": [{"id": "k1", "name": "all", "token": KEY, "accessType": "all"}],
+    }
+
+
+def see_everything() -> Any:
+    """A plugin with a new-style wrapper around every hook, recording each call by name."""
+    seen: list[str] = []
+
+    def wrapper_for(name: str) -> Any:
+        def wrapper(self: Any) -> Generator[None, Any, Any]:
+            seen.append(name)
+            return (yield)
+
+        wrapper.__name__ = name
+        return hookimpl(wrapper=True)(wrapper)
+
+    cls = type("SeeEverything", (), {name: wrapper_for(name) for name in HOOKS})
+    plugin = cls()
+    plugin.seen = seen
+    return plugin
+
+
+async def test_a_hookwrapper_sees_every_hook_the_core_calls(
+    register_plugin: Any, hub_options: HubOptions, hub_plugins: Plugins
+) -> None:
+    spy = see_everything()
+    register_plugin(spy, name="spy")
+    server = HubServer(hub_options, hub=Hub(hub_options, plugins=hub_plugins))
+    await server.start()
+    try:
+        await wait_connected(server.hub, "ev")
+        async with httpx2.AsyncClient(base_url=f"http://{server.address}") as http:
+            # No credential at all: the authenticators find nobody, the hook is asked.
+            assert (await http.get("/api/servers")).status_code == 401
+            mcp = RawMcp(http, "/mcp", {"Authorization": f"Bearer {KEY}"})
+            assert (await mcp.initialize()).status_code == 200
+            called = reply(await mcp.call("tools/call", {"name": "ev-echo", "arguments": {}}))
+            assert "result" in called
+    finally:
+        await server.stop()
+    assert sorted(set(spy.seen)) == HOOKS
+    assert spy.seen.count("startup") == spy.seen.count("shutdown") == 1
+
+
+async def test_trace_switch_logs_hook_calls(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, hub_options: HubOptions
+) -> None:
+    monkeypatch.setenv("MCPHUB_TRACE_PLUGINS", "1")
+    server = HubServer(hub_options, hub=Hub(hub_options, plugins=Plugins()))
+    with caplog.at_level(logging.INFO, logger="hub.plugins"):
+        await server.start()
+        try:
+            async with httpx2.AsyncClient(base_url=f"http://{server.address}") as http:
+                assert (await http.get("/api/servers")).status_code == 401
+        finally:
+            await server.stop()
+    traced = [r.getMessage() for r in caplog.records if r.name == "hub.plugins"]
+    for hook in ("register_storage", "startup", "principal_from_request", "shutdown"):
+        assert any(line.startswith(f"hook {hook} -> ") for line in traced), (hook, traced)
+    asked = next(line for line in traced if line.startswith("hook permission_allowed -> "))
+    assert "hub.defaults" in asked
+
+
+def test_without_the_switch_nothing_is_traced(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("MCPHUB_TRACE_PLUGINS", raising=False)
+    with caplog.at_level(logging.INFO, logger="hub.plugins"):
+        Plugins().load().transports()
+    assert not [r for r in caplog.records if r.getMessage().startswith("hook ")]
+
+
+class Ran:
+    """Plugins append here what actually ran."""
+
+    log: list[str] = []
+
+
+class FailsAsync:
+    @hookimpl
+    async def shutdown(self) -> None:
+        Ran.log.append("fails-async")
+        raise RuntimeError("boom in shutdown")
+
+    @hookimpl
+    async def startup(self) -> None:
+        raise RuntimeError("boom in startup")
+
+
+class Records:
+    @hookimpl
+    async def shutdown(self) -> None:
+        Ran.log.append("records")
+
+    @hookimpl
+    async def startup(self) -> None:
+        Ran.log.append("records-startup")
+
+
+class FailsSync:
+    @hookimpl
+    def shutdown(self) -> None:
+        Ran.log.append("fails-sync")
+        raise RuntimeError("boom, synchronously")
+
+
+class FailsShutdownOnly:
+    @hookimpl
+    async def shutdown(self) -> None:
+        Ran.log.append("fails-async")
+        raise RuntimeError("boom in shutdown")
+
+
+async def test_a_failing_async_shutdown_does_not_stop_the_others(
+    hub_options: HubOptions, caplog: pytest.LogCaptureFixture
+) -> None:
+    plugins = Plugins().load()
+    plugins.register(Records(), name="records")  # pluggy calls the last registered first
+    plugins.register(FailsShutdownOnly(), name="fails")
+    Ran.log = []
+    hub = Hub(hub_options, plugins=plugins)
+    await hub.start()
+    with caplog.at_level(logging.ERROR, logger="hub.plugins"):
+        await hub.stop()
+    assert Ran.log == ["records-startup", "fails-async", "records"]
+    assert any(
+        r.getMessage() == "Plugin fails failed in shutdown" and r.exc_info for r in caplog.records
+    )
+
+
+async def test_a_synchronous_raise_in_shutdown_is_logged_and_the_stop_completes(
+    hub_options: HubOptions, caplog: pytest.LogCaptureFixture
+) -> None:
+    plugins = Plugins().load()
+    plugins.register(FailsSync(), name="fails-sync")
+    Ran.log = []
+    hub = Hub(hub_options, plugins=plugins)
+    await hub.start()
+    with caplog.at_level(logging.ERROR, logger="hub.plugins"):
+        await hub.stop()
+    assert Ran.log == ["fails-sync"]
+    assert not hub.started
+    assert "A plugin failed in shutdown; hookimpls after it were skipped" in caplog.text
+
+
+async def test_a_failing_startup_aborts_and_leaves_no_coroutine_unawaited(
+    hub_options: HubOptions,
+) -> None:
+    plugins = Plugins().load()
+    plugins.register(Records(), name="records")  # called after the failing one
+    plugins.register(FailsAsync(), name="fails")
+    Ran.log = []
+    hub = Hub(hub_options, plugins=plugins)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError, match="boom in startup"):
+            await hub.start()
+        await hub.stop()
+        gc.collect()
+    assert "records-startup" not in Ran.log, "the later startup must not run after a failure"
+    assert not [w for w in caught if "never awaited" in str(w.message)]
+
+
+class AcceptsFirst:
+    @hookimpl
+    async def principal_from_request(self) -> Principal | None:
+        return Principal(name="first", is_admin=False)
+
+
+class AsksLater:
+    bodies_run = 0
+
+    @hookimpl
+    async def principal_from_request(self) -> Principal | None:
+        AsksLater.bodies_run += 1
+        return Principal(name="later", is_admin=False)
+
+
+async def test_first_result_closes_the_answers_after_the_winner(hub_options: HubOptions) -> None:
+    plugins = Plugins().load()
+    plugins.register(AsksLater(), name="later")
+    plugins.register(AcceptsFirst(), name="first")  # registered last: asked first
+    AsksLater.bodies_run = 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        principal = await plugins.principal_from_request(Hub(hub_options), None)  # type: ignore[arg-type]
+        gc.collect()
+    assert principal is not None and principal.name == "first"
+    assert AsksLater.bodies_run == 0
+    assert not [w for w in caught if "never awaited" in str(w.message)]
+
+
+async def test_registering_a_plugin_after_start_is_refused(hub_server: HubServer) -> None:
+    class Late:
+        @hookimpl
+        def startup(self) -> None:
+            """Never runs."""
+
+    plugins = hub_server.hub.plugins
+    with pytest.raises(RuntimeError, match="cannot register plugin 'late': the hub has already"):
+        plugins.register(Late(), name="late")
+    assert not plugins.pm.has_plugin("late")
+    await hub_server.stop()
+    assert plugins.register(Late(), name="late") == "late"
+    plugins.unregister("late")
