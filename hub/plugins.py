@@ -85,7 +85,7 @@ class Plugins:
         self._loaded = True
         blocked = set(_split_env("MCPHUB_DISABLE_PLUGINS") or []) - {ESSENTIAL}
         allowed = _split_env("MCPHUB_LOAD_PLUGINS")
-        from hub import defaults
+        from hub.auth import defaults
 
         self.pm.register(defaults, name=ESSENTIAL)
         for name in blocked:
