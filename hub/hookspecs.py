@@ -77,7 +77,9 @@ def register_authenticators(register: Register) -> None:
 
 
 @hookspec
-def register_routes(hub: Hub) -> list[tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]]:
+def register_routes(
+    hub: Hub,
+) -> list[tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]] | None:
     """Add HTTP routes to the hub's Tornado application.
 
     Called once while the application is built. Return a list of

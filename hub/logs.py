@@ -121,7 +121,7 @@ def attach() -> None:
 def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.setLevel(level.upper())
-    if not any(isinstance(h, logging.StreamHandler) and h is not buffer for h in root.handlers):
+    if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):
         console = logging.StreamHandler(sys.stderr)
         console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(console)

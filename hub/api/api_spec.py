@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -108,7 +108,7 @@ def build(hub: Hub) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for pattern, handler, method, op in entries:
         path, params = _path(pattern)
-        policy = handler.policy_for(handler, method.upper())
+        policy = cast("type[APIHandler]", handler).policy_for(handler, method.upper())  # type: ignore[arg-type]
         paths.setdefault(path, {})[method] = _operation(op, policy, params, refs)
     return {
         "openapi": "3.1.0",

@@ -92,7 +92,7 @@ def hoist(schema: dict[str, Any], prefix: str, components: dict[str, Any]) -> di
         if isinstance(defs, dict):
             for name, sub in defs.items():
                 components[f"{prefix}{_COMPONENT.sub('_', str(name))}"] = _repoint(sub, prefix)
-    out = _repoint(schema, prefix)
+    out: dict[str, Any] = _repoint(schema, prefix)
     if out.get("type") is None:
         out["type"] = "object"
     return out

@@ -166,7 +166,7 @@ def mcp_servers_in_scope(
     if principal is None or (principal.kind == "key" and principal.access_type == "all"):
         return names
     if principal.kind == "key":
-        allowed = set()
+        allowed: set[str] = set()
         if principal.access_type in ("servers", "custom"):
             allowed.update(principal.allowed_servers)
         if principal.access_type in ("groups", "custom"):

@@ -57,7 +57,7 @@ class RateLimiter:
 
     def retry_after(self, key: str) -> float | None:
         """Seconds until ``key`` may try again, or None when it is under the limit."""
-        now = self.clock()
+        now: float = self.clock()
         hits = self._recent(key, now)
         if len(hits) < self.limit.count:
             return None

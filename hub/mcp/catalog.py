@@ -197,14 +197,14 @@ class Catalog:
         members: dict[str, GroupServer] = {s.name: s for s in group.servers} if group else {}
         view = View(self.version)
         # The hub's own prompts and resources come first and win a name clash, as in MCPHub.
-        for prompt in config.prompts.values():
-            if prompt.enabled and prompt.name not in view.prompt_index:
-                view.prompts.append(prompt_item(prompt))
-                view.prompt_index[prompt.name] = (BUILTIN, prompt.id)
-        for resource in config.resources.values():
-            if resource.enabled and resource.uri not in view.resource_index:
-                view.resources.append(resource_item(resource))
-                view.resource_index[resource.uri] = BUILTIN
+        for builtin_prompt in config.prompts.values():
+            if builtin_prompt.enabled and builtin_prompt.name not in view.prompt_index:
+                view.prompts.append(prompt_item(builtin_prompt))
+                view.prompt_index[builtin_prompt.name] = (BUILTIN, builtin_prompt.id)
+        for builtin_resource in config.resources.values():
+            if builtin_resource.enabled and builtin_resource.uri not in view.resource_index:
+                view.resources.append(resource_item(builtin_resource))
+                view.resource_index[builtin_resource.uri] = BUILTIN
         for server in scope.servers:
             cfg = config.servers.get(server)
             state = self.hub.upstreams.state(server)

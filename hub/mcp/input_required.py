@@ -15,7 +15,7 @@ import hmac
 import itertools
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 import mcp_types as t
@@ -150,7 +150,7 @@ class Bridge:
         owner: str,
         method: str,
         name: Any,
-        run: Callable[[Suspended], Awaitable[Any]],
+        run: Callable[[Suspended], Coroutine[Any, Any, dict[str, Any]]],
         capabilities: Mapping[str, Any] | None = None,
     ) -> Suspended:
         call = Suspended(secrets.token_urlsafe(18), owner, method, name, capabilities)
@@ -177,7 +177,7 @@ class Bridge:
             call.expiry.cancel()
             call.expiry = None
         if not call.open:
-            asked = asyncio.ensure_future(call.asked.get())
+            asked: asyncio.Future[Any] = asyncio.ensure_future(call.asked.get())
             try:
                 await asyncio.wait(
                     {call.task, asked, call.failed}, return_when=asyncio.FIRST_COMPLETED

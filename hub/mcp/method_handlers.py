@@ -8,7 +8,7 @@ same view, so nothing the caller cannot list can be called.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -356,23 +356,33 @@ async def set_level(ctx: Ctx, params: t.SetLevelRequestParams) -> dict[str, Any]
 # ---------------------------------------------------------------------- server
 
 
+def wire(handler: Callable[..., Awaitable[dict[str, Any]]]) -> Any:
+    """A handler that answers wire-form dicts, typed as the SDK's model-returning kind.
+
+    The SDK sends a plain dict result as it is (its annotations name the result models);
+    the hub answers dicts so an upstream's JSON reaches the client without a model round
+    trip, unknown fields included.
+    """
+    return handler
+
+
 def build_server(listen: Any) -> tuple[Server[Any], InitializationOptions]:
     """The hub's one SDK server (scope lives in each request) and its handshake options."""
     server: Server[Any] = Server(
         "mcphub",
         version=__version__,
         # Views depend on who asks and change with config: private, and always revalidate.
-        cache_hints={method: CacheHint(0, "private") for method in CACHEABLE_METHODS},
-        on_list_tools=_list,
-        on_call_tool=call_tool,
-        on_list_prompts=_list,
-        on_get_prompt=get_prompt,
-        on_list_resources=_list,
-        on_list_resource_templates=_list,
-        on_read_resource=read_resource,
-        on_subscribe_resource=subscribe,
-        on_unsubscribe_resource=unsubscribe,
-        on_completion=complete,
+        cache_hints={method: CacheHint(0, "private") for method in CACHEABLE_METHODS},  # type: ignore[misc]
+        on_list_tools=wire(_list),
+        on_call_tool=wire(call_tool),
+        on_list_prompts=wire(_list),
+        on_get_prompt=wire(get_prompt),
+        on_list_resources=wire(_list),
+        on_list_resource_templates=wire(_list),
+        on_read_resource=wire(read_resource),
+        on_subscribe_resource=wire(subscribe),
+        on_unsubscribe_resource=wire(unsubscribe),
+        on_completion=wire(complete),
         on_subscriptions_listen=listen,
     )
     # Registered directly: the constructor argument warns that logging is deprecated at 2026.
