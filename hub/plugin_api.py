@@ -46,7 +46,7 @@ from hub.hookspecs import Register, hookimpl
 from hub.registry import Registry
 from hub.upstream.calls import Downstream, ToolCall, current_downstream
 from hub.upstream.env_expansion import is_hub_secret
-from hub.upstream.transport import AuthRequired, Target, Transport, one_line
+from hub.upstream.transport import AuthRequired, Claim, Target, Transport, one_line
 
 __all__ = [
     "APIHandler",
@@ -57,6 +57,7 @@ __all__ = [
     "BadRequest",
     "Change",
     "ChangeEvent",
+    "Claim",
     "Conflict",
     "Downstream",
     "Forbidden",

@@ -16,8 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-
-from hub.upstream.lean_http import LeanTransport
+from mcphub_http.lean import LeanTransport
 
 
 class RawServer:

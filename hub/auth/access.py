@@ -13,20 +13,22 @@ from typing import TYPE_CHECKING
 from hub.auth.principal import Principal
 from hub.config.models import Group, ServerConfig
 from hub.errors import BadRequest, Conflict, Forbidden, NotFound
+from hub.upstream.transport import Transports, transport_for
 
 if TYPE_CHECKING:
     from hub.config.live import LiveConfig
 
 
-def is_privileged(config: ServerConfig) -> bool:
-    """A config that runs a command on the hub's machine (stdio, or anything with a command)."""
-    kind = config.inferred_type()
-    return kind == "stdio" or bool(config.command) or bool(config.args) or kind is None
+def is_privileged(config: ServerConfig, transports: Transports) -> bool:
+    """A config that may run code on the hub's machine: its transport says so (stdio), it
+    holds a command or args, or no registered transport takes it (unknown means unsafe)."""
+    transport = transport_for(transports, config)
+    return transport is None or transport.privileged or bool(config.command or config.args)
 
 
-def check_config_write(principal: Principal, config: ServerConfig) -> None:
+def check_config_write(principal: Principal, config: ServerConfig, transports: Transports) -> None:
     """Only admins may create or change configs that spawn processes."""
-    if not principal.is_admin and is_privileged(config):
+    if not principal.is_admin and is_privileged(config, transports):
         raise Forbidden("Only admins can create or modify stdio-based servers")
 
 
@@ -44,9 +46,11 @@ def loader_env(config: ServerConfig) -> list[str]:
     )
 
 
-def check_imported_config(principal: Principal, config: ServerConfig) -> None:
+def check_imported_config(
+    principal: Principal, config: ServerConfig, transports: Transports
+) -> None:
     """Configs from a template (someone else's file): the stdio rule, and no loader hooks."""
-    check_config_write(principal, config)
+    check_config_write(principal, config, transports)
     bad = loader_env(config)
     if bad:
         raise Forbidden(f"Environment variables not allowed in imported configs: {', '.join(bad)}")

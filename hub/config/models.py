@@ -48,13 +48,15 @@ class CallOptions(Model):
     max_total_timeout: int | None = Field(None, ge=1, description="Hard cap even with progress.")
 
 
-ServerType = Literal["stdio", "sse", "streamable-http", "openapi"]
-
-
 class ServerConfig(Model):
-    """One upstream server. Transport plugins validate the fields of their own type."""
+    """One upstream server. The fields every kind shares are typed here; each transport
+    plugin owns, validates and documents the fields of its kind (``hub.upstream.transport``)."""
 
-    type: str | None = Field(None, description="stdio, sse, streamable-http or openapi; inferred.")
+    type: str | None = Field(
+        None,
+        description="The transport (stdio, sse, streamable-http, openapi or a plugin's); "
+        "when absent, the first transport that claims the config (MCPHub: openapi, url, command).",
+    )
     description: str | None = None
     enabled: bool = True
     owner: str | None = None
@@ -74,18 +76,6 @@ class ServerConfig(Model):
     proxy: dict[str, Any] | None = None
     oauth: dict[str, Any] | None = None
     openapi: dict[str, Any] | None = None
-
-    def inferred_type(self) -> str | None:
-        """The type MCPHub would use: explicit type, else openapi → url (sse) → command."""
-        if self.type:
-            return self.type
-        if self.openapi and (self.openapi.get("url") or self.openapi.get("schema")):
-            return "openapi"
-        if self.url:
-            return "sse"
-        if self.command:
-            return "stdio"
-        return None
 
     @property
     def call_options(self) -> CallOptions:

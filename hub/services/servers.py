@@ -26,6 +26,7 @@ from hub.upstream.config_check import ServerName, normalise, parse_config, same_
 if TYPE_CHECKING:
     from hub.app import Hub
     from hub.config.live import LiveConfig
+    from hub.upstream.transport import Transports
 
 log = logging.getLogger("hub.api.servers")
 """Server audit lines ("Server x added by y") keep the source they had when the handlers
@@ -67,7 +68,7 @@ def check_free(live: LiveConfig, name: str) -> None:
 async def create_server(hub: Hub, principal: Principal, name: str, config: ServerConfig) -> None:
     """Validate, check rights, set the owner, write; 409 if the name is taken."""
     config = normalise(hub, config)
-    check_config_write(principal, config)
+    check_config_write(principal, config, hub.transports)
     owner = (config.owner or owner_for(principal)) if principal.is_admin else principal.name
     config = config.model_copy(update={"owner": owner})
     async with server_lock(hub):
@@ -111,12 +112,15 @@ async def create_servers(
 # --------------------------------------------------------------------- update
 
 
-def merge_update(principal: Principal, old: ServerConfig, new: ServerConfig) -> dict[str, Any]:
-    """The new config with masked secrets restored and the kept fields carried over."""
+def merge_update(
+    principal: Principal, old: ServerConfig, new: ServerConfig, transports: Transports
+) -> dict[str, Any]:
+    """The new config with masked secrets restored and the kept fields carried over;
+    ``transports`` (``hub.transports``) say where each kind sends its secrets."""
     raw = new.wire(exclude_unset=True)
     stored = old.wire(exclude_unset=True)
     if contains_mask(raw):
-        if not same_target(old, new):
+        if not same_target(old, new, transports):
             raise BadRequest(
                 "Masked secret values cannot be kept when the server's url or command changes; "
                 "send the values again"
@@ -143,9 +147,9 @@ async def update_server(
     live = hub.config
     async with server_lock(hub):
         old = server_for(live, principal, name)
-        raw = merge_update(principal, old, config)
+        raw = merge_update(principal, old, config, hub.transports)
         config = normalise(hub, parse_config(raw))
-        check_config_write(principal, config)
+        check_config_write(principal, config, hub.transports)
         if not new_name or new_name == name:
             await live.put_server(name, config)
             return name

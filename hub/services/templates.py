@@ -39,6 +39,7 @@ from hub.services import Body
 if TYPE_CHECKING:
     from hub.app import Hub
     from hub.config.live import LiveConfig
+    from hub.upstream.transport import Transports
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ async def import_template(hub: Hub, principal: Principal, template: TemplateDoc)
     live = hub.config
     details: list[dict[str, str]] = []
     for name, raw in template.servers.items():
-        details.append(await _import_server(live, principal, name, raw))
+        details.append(await _import_server(live, principal, name, raw, hub.transports))
     for raw in template.groups:
         details.append(await _import_group(live, principal, raw))
     counts = {
@@ -185,7 +186,7 @@ async def import_template(hub: Hub, principal: Principal, template: TemplateDoc)
 
 
 async def _import_server(
-    live: LiveConfig, principal: Principal, name: str, raw: dict[str, Any]
+    live: LiveConfig, principal: Principal, name: str, raw: dict[str, Any], transports: Transports
 ) -> dict[str, str]:
     if not re.match(NAME, name):
         return _detail("server", name, "failed", "Invalid server name")
@@ -193,14 +194,14 @@ async def _import_server(
         return _detail("server", name, "skipped", "A server with this name already exists")
     try:
         config = ServerConfig.model_validate(raw)
-        check_imported_config(principal, config)
+        check_imported_config(principal, config, transports)
     except ValidationError as exc:
         return _detail("server", name, "failed", f"Invalid config: {exc.errors()[0]['msg']}")
     except HubError as exc:
         return _detail("server", name, "failed", exc.message)
     update: dict[str, Any] = {"owner": owner_for(principal)}
     message = "Server created"
-    if is_privileged(config) and config.enabled:
+    if is_privileged(config, transports) and config.enabled:
         # Someone else's command line: an admin reads it before it runs.
         update["enabled"] = False
         message = "Server created disabled: review its command, then enable it"

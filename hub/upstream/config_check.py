@@ -1,21 +1,24 @@
-"""Server configs as the API accepts them: MCPHub's normalisation rules, the transport's
-own validation, and whether a changed config still goes where its secrets went.
+"""Server configs as the API accepts them: one validation path through the transports.
+
+The core trims and parses the common fields, asks the registered transports which kind a
+config is (its ``type``, else the first transport that claims it) and lets that transport
+check its own fields. It keeps no list of kinds and no per-kind rule, so a third party's
+transport is validated exactly like the built-in ones.
 """
 
 from __future__ import annotations
 
-import urllib.parse
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import StringConstraints, ValidationError
 
 from hub.config.models import ServerConfig
 from hub.errors import BadRequest
+from hub.upstream.transport import Transports, claims, kind_of
 
 if TYPE_CHECKING:
     from hub.app import Hub
 
-KNOWN_TYPES = ("stdio", "sse", "streamable-http", "openapi")
 ServerName = Annotated[
     str,
     StringConstraints(
@@ -28,6 +31,9 @@ ServerName = Annotated[
 """A server name: no slash (it is a path segment), no control characters, no leading ``$``
 (``/mcp/$smart`` is reserved)."""
 
+TRIMMED = ("type", "url", "command", "cwd")
+"""String fields MCPHub trims before storing (an empty result counts as absent)."""
+
 
 def _error(exc: ValidationError, prefix: str) -> BadRequest:
     errors = [
@@ -39,6 +45,7 @@ def _error(exc: ValidationError, prefix: str) -> BadRequest:
 
 
 def parse_config(raw: Any) -> ServerConfig:
+    """The common fields of a config body, or a 400 naming the first bad field."""
     if not isinstance(raw, dict):
         raise BadRequest("Invalid server config: config must be an object")
     try:
@@ -47,92 +54,66 @@ def parse_config(raw: Any) -> ServerConfig:
         raise _error(exc, "config") from exc
 
 
-def _check_url(url: str, field: str) -> None:
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError as exc:
-        raise BadRequest(f"Invalid server config: {field} is not a valid URL") from exc
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise BadRequest(f"Invalid server config: {field} must be an http(s) URL")
+def _needs(transports: Transports) -> str:
+    """``"a, b, or c"`` from the claims, in the order the transports are asked."""
+    needs = [claim.needs for _, claim in claims(transports)]
+    if not needs:
+        return "a type (no transport takes configs without one)"
+    if len(needs) == 1:
+        return needs[0]
+    if len(needs) == 2:
+        return f"{needs[0]} or {needs[1]}"
+    return f"{', '.join(needs[:-1])}, or {needs[-1]}"
 
 
-def normalise(hub: Hub, config: ServerConfig) -> ServerConfig:
-    """MCPHub's rules (behaviour §1.3) plus the transport's own check; a clear 400 otherwise.
+def check(transports: Transports, config: ServerConfig) -> ServerConfig:
+    """The config to store, with its kind as ``type``; a 400 with one readable line otherwise.
 
-    The type is inferred and stored (openapi → url → command); ``args`` may be omitted.
+    MCPHub's rules (behaviour §1.3): strings trimmed, the type inferred when absent (here
+    by the transports' claims), env and header values scalars; the rest is the transport's
+    ``validate``, whose ``ValueError`` becomes ``Invalid server config: <message>``.
     """
     raw = config.wire(exclude_unset=True)
-    for key in ("type", "url", "command", "cwd"):
+    for key in TRIMMED:
         if isinstance(raw.get(key), str):
             raw[key] = raw[key].strip() or None
             if raw[key] is None:
                 del raw[key]
     config = parse_config(raw)
-    kind = config.inferred_type()
-    openapi = config.openapi or {}
+    kind = kind_of(transports, config)
     if kind is None:
-        raise BadRequest(
-            "Invalid server config: it needs a url, an openapi.url or openapi.schema, or a command"
-        )
-    if kind not in KNOWN_TYPES and kind not in hub.transports:
-        known = sorted({*KNOWN_TYPES, *hub.transports})
-        raise BadRequest(f"Invalid server type '{kind}'; expected one of {', '.join(known)}")
-    if kind in ("sse", "streamable-http"):
-        if not config.url:
-            raise BadRequest(f"Invalid server config: url is required for type {kind}")
-        _check_url(config.url, "url")
-    elif kind == "stdio":
-        if not config.command:
-            raise BadRequest("Invalid server config: command is required for type stdio")
-        if config.headers:
-            raise BadRequest("Invalid server config: headers are not supported for stdio servers")
-    elif kind == "openapi":
-        if not (openapi.get("url") or openapi.get("schema")):
-            raise BadRequest(
-                "Invalid server config: openapi.url or openapi.schema is required for openapi"
-            )
-        if isinstance(openapi.get("url"), str):
-            _check_url(openapi["url"], "openapi.url")
+        raise BadRequest(f"Invalid server config: it needs {_needs(transports)}")
+    transport = transports.get(kind)
+    if transport is None:
+        known = ", ".join(sorted(transports))
+        raise BadRequest(f"Invalid server type '{kind}'; expected one of {known}")
     for field, values in (("env", config.env), ("headers", config.headers)):
         for k, v in (values or {}).items():
             if not k or not isinstance(v, str | int | float | bool):
                 raise BadRequest(f"Invalid server config: {field}.{k} must be a string")
     raw["type"] = kind
-    if kind == "sse" and "keepAliveInterval" not in raw:
-        raw["keepAliveInterval"] = 60_000
     config = parse_config(raw)
-    transport = hub.transports.get(kind)
-    validate = getattr(transport, "validate", None)
-    if validate is not None:
-        try:
-            checked = validate(config)
-        except ValidationError as exc:
-            raise _error(exc, "config") from exc
-        except (ValueError, TypeError) as exc:
-            raise BadRequest(f"Invalid server config: {exc}") from exc
-        if isinstance(checked, ServerConfig):
-            config = checked
-    return config
-
-
-def _origin(url: str | None) -> tuple[str, str, int | None] | None:
-    if not url:
-        return None
     try:
-        p = urllib.parse.urlsplit(url)
-        return p.scheme, p.hostname or "", p.port
-    except ValueError:
-        return None
+        return transport.validate(config)
+    except ValidationError as exc:
+        raise _error(exc, "config") from exc
+    except (ValueError, TypeError) as exc:
+        raise BadRequest(f"Invalid server config: {exc}") from exc
 
 
-def same_target(old: ServerConfig, new: ServerConfig) -> bool:
-    """Whether secrets kept from ``old`` would still go where they went before."""
-    return (
-        old.inferred_type() == new.inferred_type()
-        and _origin(old.url) == _origin(new.url)
-        and old.command == new.command
-        and _origin((old.openapi or {}).get("url")) == _origin((new.openapi or {}).get("url"))
-    )
+def normalise(hub: Hub, config: ServerConfig) -> ServerConfig:
+    """What the API stores for a config body: ``hub.upstreams.validate`` (``check`` above)."""
+    return hub.upstreams.validate(config)
 
 
-# --------------------------------------------------------------------- views
+def same_target(old: ServerConfig, new: ServerConfig, transports: Transports) -> bool:
+    """Whether secrets kept from ``old`` would still go where they went before: the same
+    kind, and the same destination as that kind's transport sees it."""
+    kind = kind_of(transports, old)
+    transport = transports.get(kind) if kind else None
+    if transport is None or kind_of(transports, new) != kind:
+        return False
+    try:
+        return transport.destination(old) == transport.destination(new)
+    except (ValueError, TypeError):
+        return False

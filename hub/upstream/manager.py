@@ -14,12 +14,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from hub.config.models import ServerConfig, SystemConfig
-from hub.errors import BadRequest, UpstreamError
+from hub.errors import UpstreamError
+from hub.upstream.config_check import check
 from hub.upstream.state import Status, UpstreamState
-from hub.upstream.transport import one_line
+from hub.upstream.transport import Transport
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -62,7 +61,9 @@ class UpstreamManager:
     - the downstream caller is found through ``hub.upstream.calls.current_downstream`` (a ContextVar)
       for progress, server->client requests (sampling, elicitation, roots) and passthrough
       headers;
-    - ``validate(config)`` raises ``BadRequest`` with the transport's one-line complaint.
+    - ``validate(config)`` returns the config to store (kind as ``type``, the transport's
+      defaults) or raises ``BadRequest`` with one readable line: the one validation path of
+      the API and of every connect.
     """
 
     def __init__(self, hub: Hub) -> None:
@@ -109,17 +110,16 @@ class UpstreamManager:
     def state(self, name: str) -> UpstreamState:
         return self.states.get(name) or UpstreamState(name)
 
-    def validate(self, config: ServerConfig) -> None:
-        """Raise ``BadRequest`` if no transport accepts the config (one readable line)."""
-        kind = config.inferred_type()
-        transport = self.hub.transports.get(kind) if kind else None
-        if transport is None:
-            known = ", ".join(sorted(self.hub.transports)) or "none"
-            raise BadRequest(f"Unknown server type {kind!r} (available: {known})")
-        try:
-            transport.validate(config)
-        except (ValueError, ValidationError) as exc:
-            raise BadRequest(one_line(exc)) from None
+    def validate(self, config: ServerConfig) -> ServerConfig:
+        """The config to store: kind resolved by the transports, checked by its transport;
+        ``BadRequest`` with one readable line otherwise (``hub.upstream.config_check``)."""
+        return check(self.hub.transports, config)
+
+    def transport(self, config: ServerConfig) -> Transport:
+        """The transport that opens ``config``; ``BadRequest`` when it would not validate."""
+        kind = self.validate(config).type
+        assert kind is not None  # check() stores the kind as type
+        return self.hub.transports[kind]
 
     # ------------------------------------------------------------------ calls
 

@@ -25,13 +25,13 @@ from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError
 
 from hub import __version__
-from hub.errors import UpstreamError
+from hub.errors import BadRequest, UpstreamError
 from hub.upstream.calls import current_downstream
 from hub.upstream.lists import CHANGED, LISTS, WIRE, RawRequest, list_all, list_pages
 from hub.upstream.policy import egress_guarded, expansion_policy
 from hub.upstream.relay import Relay
 from hub.upstream.state import Status
-from hub.upstream.transport import AuthRequired, Target, one_line
+from hub.upstream.transport import AuthRequired, Target, Transport, one_line
 
 if TYPE_CHECKING:
     from hub.config.models import ServerConfig
@@ -173,16 +173,10 @@ class Upstream:
         self.manager.set_state(self, what, **changes)
 
     async def _run(self) -> None:
-        kind = self.config.inferred_type()
-        transport = self.manager.hub.transports.get(kind) if kind else None
-        if transport is None:
-            error = f"no transport for server type {kind!r}" if kind else "no url or command set"
-            self._set(("status",), status=Status.DISCONNECTED, error=error)
-            return
         try:
-            transport.validate(self.config)
-        except (ValueError, ValidationError) as exc:
-            self._set(("status",), status=Status.DISCONNECTED, error=one_line(exc))
+            transport = self.manager.transport(self.config)
+        except BadRequest as exc:
+            self._set(("status",), status=Status.DISCONNECTED, error=exc.message)
             return
         while not self._stop.is_set():
             status, error = await self._connect_once(transport)
@@ -195,7 +189,7 @@ class Upstream:
             with anyio.move_on_after(delay):
                 await self._stop.wait()
 
-    async def _connect_once(self, transport: Any) -> tuple[Status, str]:
+    async def _connect_once(self, transport: Transport) -> tuple[Status, str]:
         """One connection from spawn to loss; returns the status and error to show after it."""
         self._wake = asyncio.Event()
         self._lost = None

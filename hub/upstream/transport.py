@@ -1,17 +1,23 @@
-"""The contract between the upstream manager and transport plugins: ``Target`` in,
-a connection out, ``AuthRequired`` when the upstream wants credentials the hub lacks.
+"""The contract between the hub and transport plugins, and what the hub asks of all of them.
+
+A transport (``stdio``, ``sse``, ``streamable-http``, ``openapi`` or a third party's) owns
+everything about its kind of upstream: which config fields it reads, how they are checked,
+whether it takes a config that names no ``type`` (and in which order), whether such configs
+need an admin, and how to open a connection. The core keeps no list of kinds: it asks the
+registered transports (``hub.transports``) through ``kind_of`` and ``transport_for``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from hub.config.models import ServerConfig, SystemConfig
+from hub.registry import Registry
 from hub.upstream import egress, env_expansion
 
 
@@ -39,21 +45,85 @@ class Target:
         return env_expansion.expand(value, self.allowed)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """How a transport takes a server config that names no ``type``.
+
+    MCPHub infers the type of such a config (openapi section, else url, else command); here
+    each transport says what it recognises and the hub asks them in ``order``, so a third
+    party's transport takes part in the guess like the built-in ones.
+    """
+
+    order: int
+    """Lowest is asked first. Built-ins: ``openapi`` 100, ``sse`` 200, ``stdio`` 300."""
+    needs: str
+    """What such a config must hold, for the error that lists every claim (``"a url"``)."""
+    test: Callable[[ServerConfig], bool]
+    """Whether a config without a type is this transport's."""
+
+
 class Transport(Protocol):
     """What a ``register_transports`` plugin registers under a kind (``stdio``, ``sse`` …).
 
-    ``validate`` checks the transport's own fields of a config with its own pydantic model and
-    raises ``ValueError`` with a one-line message. ``open`` returns an async context manager
-    yielding either the ``(read_stream, write_stream)`` pair of an MCP connection (the manager
-    runs the ``ClientSession`` over it) or an already initialized ``ClientSession``; leaving
-    it must release everything (for a process: the whole process group). It is entered and
-    left by the same task. The transport may raise ``AuthRequired`` when the upstream
+    The hub never looks inside a config on a transport's behalf: it asks ``claim`` which
+    untyped configs are the transport's, ``validate`` whether a config is usable, and
+    ``destination`` where it sends secrets. ``open`` returns an async context manager
+    yielding either the ``(read_stream, write_stream)`` pair of an MCP connection (the
+    manager runs the ``ClientSession`` over it) or an already initialized ``ClientSession``;
+    leaving it must release everything (for a process: the whole process group). It is
+    entered and left by the same task, and may raise ``AuthRequired`` when the upstream
     demands credentials the hub does not have.
     """
 
-    def validate(self, config: ServerConfig) -> Any: ...
+    config_model: type[BaseModel]
+    """The pydantic model of the config fields this transport reads (camelCase aliases,
+    other fields ignored); ``validate`` and ``open`` parse with it, and its JSON schema
+    documents them."""
+    claim: Claim | None
+    """How it takes configs without a ``type``; None: only configs that name it."""
+    privileged: bool
+    """True when its configs run code on the hub's machine (a child process): only admins
+    may write them, and imported ones arrive disabled."""
 
-    def open(self, target: Target) -> AbstractAsyncContextManager[Any]: ...
+    def validate(self, config: ServerConfig) -> ServerConfig:
+        """Check the fields this transport reads; return the config to store (the same one,
+        or a copy with MCPHub's defaults filled in). Raise ``ValueError`` (a
+        ``pydantic.ValidationError`` is one) with a one-line message the API shows after
+        ``Invalid server config:``. Values holding ``${VAR}`` are checked after expansion,
+        in ``open``. Called for every API write and before every connect."""
+        ...
+
+    def destination(self, config: ServerConfig) -> Hashable:
+        """Where this config's requests and secrets go (a URL's origin, a command). An edit
+        may keep masked secrets of the stored config only when kind and destination stay."""
+        ...
+
+    def open(self, target: Target) -> AbstractAsyncContextManager[Any]:
+        """Connect to the upstream ``target`` describes (see the class docstring)."""
+        ...
+
+
+Transports = Registry[Transport]
+"""The hub's registered transports by kind (``hub.transports``)."""
+
+
+def claims(transports: Transports) -> list[tuple[str, Claim]]:
+    """The claims of the registered transports in the order they are asked (kind breaks ties)."""
+    found = [(kind, t.claim) for kind, t in transports.items() if t.claim is not None]
+    return sorted(found, key=lambda item: (item[1].order, item[0]))
+
+
+def kind_of(transports: Transports, config: ServerConfig) -> str | None:
+    """The config's transport kind: its ``type``, else the first transport claiming it."""
+    if config.type:
+        return config.type
+    return next((kind for kind, claim in claims(transports) if claim.test(config)), None)
+
+
+def transport_for(transports: Transports, config: ServerConfig) -> Transport | None:
+    """The registered transport for a config, or None when none is (or claims it)."""
+    kind = kind_of(transports, config)
+    return transports.get(kind) if kind else None
 
 
 class AuthRequired(Exception):

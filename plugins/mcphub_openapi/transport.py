@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from typing import Any
 
 import anyio
-import httpx2
 import mcp.types as t
 from mcp.server import Server, ServerRequestContext
 from mcp.shared.memory import create_client_server_memory_streams
+from mcphub_http.client import check_url, new_client, origin
+from pydantic import BaseModel, ConfigDict, Field
 
-from hub.plugin_api import ServerConfig, Target, current_downstream, one_line
+from hub.plugin_api import Claim, ServerConfig, Target, current_downstream, one_line
 from mcphub_openapi.config import OpenAPIConfig, openapi_config
 from mcphub_openapi.service import OpenAPIService
 
@@ -28,12 +29,48 @@ log = logging.getLogger(__name__)
 Ctx = ServerRequestContext[Any]
 
 
+class OpenAPIServerConfig(BaseModel):
+    """The fields of a server config the openapi transport reads."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    openapi: OpenAPIConfig
+    url: str | None = Field(None, description="Base for a spec whose servers are relative.")
+    headers: dict[str, Any] = Field(default_factory=dict, description="Sent with every call.")
+
+
+def _has_spec(config: ServerConfig) -> bool:
+    section = config.openapi or {}
+    return bool(section.get("url") or section.get("schema"))
+
+
 class OpenAPITransport:
-    def validate(self, config: ServerConfig) -> OpenAPIConfig:
+    """A REST API described by OpenAPI 3.0/3.1, served as an in-process MCP server."""
+
+    config_model: type[BaseModel] = OpenAPIServerConfig
+    # MCPHub infers openapi first: a config with a spec is openapi even when it has a url.
+    claim = Claim(order=100, needs="an openapi.url or openapi.schema", test=_has_spec)
+    privileged = False
+
+    def parse(self, config: ServerConfig) -> OpenAPIConfig:
+        """The plugin's model of the ``openapi`` section, or ``ValueError`` with one line."""
+        if not _has_spec(config):
+            raise ValueError("openapi.url or openapi.schema is required for openapi")
+        url = (config.openapi or {}).get("url")
+        if isinstance(url, str):
+            check_url(url, "openapi.url")
         try:
             return openapi_config(config)
         except ValueError as exc:
             raise ValueError(f"openapi server: {one_line(exc)}") from None
+
+    def validate(self, config: ServerConfig) -> ServerConfig:
+        self.parse(config)
+        return config
+
+    def destination(self, config: ServerConfig) -> Hashable:
+        # The spec's origin, and the top-level url that relative servers resolve against.
+        return origin((config.openapi or {}).get("url")), origin(config.url)
 
     @contextlib.asynccontextmanager
     async def open(self, target: Target) -> AsyncIterator[Any]:
@@ -41,10 +78,10 @@ class OpenAPITransport:
         raw = dict(config.openapi or {})
         inline = raw.pop("schema", None)  # a spec is data, never ${VAR}-expanded
         expanded = {**target.expand(raw), **({"schema": inline} if inline is not None else {})}
-        section = self.validate(config.model_copy(update={"openapi": expanded}))
+        section = self.parse(config.model_copy(update={"openapi": expanded}))
         headers = {str(k): str(v) for k, v in target.expand(config.headers or {}).items()}
         timeout = config.call_options.timeout / 1000
-        async with httpx2.AsyncClient(timeout=timeout, **target.http_options()) as client:
+        async with new_client(target, timeout=timeout) as client:
             service = await OpenAPIService.load(
                 section,
                 headers=headers,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Hashable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hub.plugin_api import Registry, ServerConfig, Target, hookimpl, one_line
+from hub.plugin_api import Claim, Registry, ServerConfig, Target, hookimpl, one_line
 from mcphub_stdio.process import child_env, open_stdio
 
 
@@ -17,16 +18,29 @@ class StdioConfig(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    command: str = Field(min_length=1)
+    command: str = Field(min_length=1, description="The program; never run through a shell.")
     args: list[str] = Field(default_factory=list)
-    env: dict[str, str] = Field(default_factory=dict)
+    env: dict[str, str] = Field(
+        default_factory=dict, description="Added to a small allow-list of the hub's environment."
+    )
     cwd: str | None = None
 
 
 class StdioTransport:
     """Spawns ``command args…`` with an explicit environment; never through a shell."""
 
-    def validate(self, config: ServerConfig) -> StdioConfig:
+    config_model: type[BaseModel] = StdioConfig
+    # MCPHub infers stdio last: an openapi section or a url wins over a command.
+    claim = Claim(order=300, needs="a command", test=lambda config: bool(config.command))
+    privileged = True
+    """A child process runs on the hub's machine: admins only."""
+
+    def parse(self, config: ServerConfig) -> StdioConfig:
+        """The stdio fields of a config, or ``ValueError`` with one line."""
+        if not config.command:
+            raise ValueError("command is required for type stdio")
+        if config.headers:
+            raise ValueError("headers are not supported for stdio servers")
         try:
             return StdioConfig.model_validate(
                 {
@@ -39,8 +53,15 @@ class StdioTransport:
         except ValidationError as exc:
             raise ValueError(f"stdio server: {one_line(exc)}") from None
 
+    def validate(self, config: ServerConfig) -> ServerConfig:
+        self.parse(config)
+        return config
+
+    def destination(self, config: ServerConfig) -> Hashable:
+        return config.command
+
     def open(self, target: Target) -> AbstractAsyncContextManager[Any]:
-        spec = self.validate(target.config)
+        spec = self.parse(target.config)
         argv = [str(target.expand(spec.command)), *(str(a) for a in target.expand(spec.args))]
         if not argv[0]:
             raise ValueError(f"stdio server: command {shlex.quote(spec.command)} expands to ''")

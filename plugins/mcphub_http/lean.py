@@ -7,7 +7,7 @@ client, writes the request head itself and frames the response by ``Content-Leng
 chunked encoding or connection close: about 0.03 ms. The httpx2 client above it is
 unchanged (headers, event hooks, redirects, content decoding, environment proxies, which
 mount their own transport), and so is everything the MCP SDK does with it, SSE included.
-Clients under the egress guard keep ``hub.upstream.egress``'s transport.
+Clients under the egress guard keep the core's guarded transport (``Target.http_options``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Registers the ``streamable-http`` transport (the SDK's streamable HTTP client)."""
+"""Registers the ``streamable-http`` transport (the SDK's streamable HTTP client).
+
+It claims no untyped config: MCPHub reads a bare url as ``sse``, so streamable HTTP is
+chosen by ``"type": "streamable-http"`` only.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +12,18 @@ from typing import Any
 
 from mcp.client.streamable_http import streamable_http_client
 
-from hub.plugin_api import Registry, ServerConfig, Target, hookimpl
-from hub.upstream.http_client import HttpConfig, auth_errors, prepare, validate_http
-
-KIND = "streamable-http"
+from hub.plugin_api import Registry, Target, hookimpl
+from mcphub_http.client import HttpTransport, auth_errors, prepare
 
 
-class StreamableHttpTransport:
+class StreamableHttpTransport(HttpTransport):
     """One pooled httpx2 client per connection; the session is DELETEd on close."""
 
-    def validate(self, config: ServerConfig) -> HttpConfig:
-        return validate_http(KIND, config)
+    kind = "streamable-http"
 
     @contextlib.asynccontextmanager
     async def open(self, target: Target) -> AsyncIterator[Any]:
-        url, client, probe = prepare(KIND, target)
+        url, client, probe = prepare(self.kind, target)
         async with (
             auth_errors(probe),
             client,
@@ -33,4 +34,4 @@ class StreamableHttpTransport:
 
 @hookimpl
 def register_transports(register: Registry[object]) -> None:
-    register(KIND, StreamableHttpTransport())
+    register(StreamableHttpTransport.kind, StreamableHttpTransport())

@@ -1,4 +1,4 @@
-"""What the HTTP transports (sse, streamable-http, later openapi) share: config and client.
+"""What the HTTP transports (sse, streamable-http; openapi too) share: config and client.
 
 One ``httpx2.AsyncClient`` per upstream connection, with the configured headers expanded
 under the config's policy, proxies from ``HTTP(S)_PROXY``/``NO_PROXY`` (``trust_env``), and
@@ -13,18 +13,24 @@ import contextlib
 import functools
 import ssl
 import urllib.request
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
 
-from hub.config.models import ServerConfig
-from hub.upstream.calls import current_downstream
-from hub.upstream.lean_http import LeanTransport
-from hub.upstream.transport import AuthRequired, Target, one_line
+from hub.plugin_api import (
+    AuthRequired,
+    Claim,
+    ServerConfig,
+    Target,
+    current_downstream,
+    one_line,
+)
+from mcphub_http.lean import LeanTransport
 
 TIMEOUT = httpx2.Timeout(30.0, read=300.0)
 """Connect/write 30 s; reads wait up to 5 min because event streams stay open."""
@@ -33,29 +39,43 @@ TIMEOUT = httpx2.Timeout(30.0, read=300.0)
 class HttpConfig(BaseModel):
     """The fields of a server config an HTTP transport reads."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
-    url: str = Field(min_length=1)
-    headers: dict[str, str] = Field(default_factory=dict)
-    passthrough_headers: list[str] = Field(default_factory=list)
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if "$" in value:
-            return value  # checked again after expansion, at connect time
-        check_url(value)
-        return value
+    url: str = Field(min_length=1, description="The MCP endpoint; ``${VAR}`` expanded.")
+    headers: dict[str, str] = Field(default_factory=dict, description="Sent with every request.")
+    passthrough_headers: list[str] = Field(
+        default_factory=list, description="Copied from the downstream request of each call."
+    )
 
 
-def check_url(url: str) -> None:
-    parts = urlsplit(url)
+def check_url(url: str, field: str = "url") -> None:
+    """``ValueError`` unless ``url`` is an absolute http(s) URL (messages as the API shows)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise ValueError(f"{field} is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"url must be an http(s) URL, got {url!r}")
+        raise ValueError(f"{field} must be an http(s) URL")
 
 
-def validate_http(kind: str, config: ServerConfig) -> HttpConfig:
-    """Parse the HTTP fields or raise ``ValueError`` with one line naming the transport."""
+def origin(url: str | None) -> tuple[str, str, int | None] | None:
+    """Scheme, host and port of a URL: where requests (and secrets) go; None if unusable."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        return parts.scheme, parts.hostname or "", parts.port
+    except ValueError:
+        return None
+
+
+def parse_http(kind: str, config: ServerConfig) -> HttpConfig:
+    """The HTTP fields of a config, or ``ValueError`` with one line; a URL holding ``${VAR}``
+    is checked again after expansion, at connect time."""
+    if not config.url:
+        raise ValueError(f"url is required for type {kind}")
+    if "$" not in config.url:
+        check_url(config.url)
     try:
         return HttpConfig.model_validate(
             {
@@ -66,6 +86,22 @@ def validate_http(kind: str, config: ServerConfig) -> HttpConfig:
         )
     except ValidationError as exc:
         raise ValueError(f"{kind} server: {one_line(exc)}") from None
+
+
+class HttpTransport:
+    """What ``sse`` and ``streamable-http`` share: their fields, checks and destination."""
+
+    kind = ""
+    config_model: type[BaseModel] = HttpConfig
+    claim: Claim | None = None
+    privileged = False
+
+    def validate(self, config: ServerConfig) -> ServerConfig:
+        parse_http(self.kind, config)
+        return config
+
+    def destination(self, config: ServerConfig) -> Hashable:
+        return origin(config.url)
 
 
 @dataclass
@@ -90,21 +126,33 @@ def shared_ssl_context() -> ssl.SSLContext:
     return httpx2.create_ssl_context(trust_env=True)
 
 
-def env_proxy_applies(url: str) -> bool:
-    """Whether a proxy variable names a proxy for ``url``'s scheme (``NO_PROXY`` aside).
+def env_proxy_applies(url: str | None) -> bool:
+    """Whether a proxy variable names a proxy for ``url``'s scheme (any scheme if None;
+    ``NO_PROXY`` aside).
 
     httpx2 honours ``HTTP(S)_PROXY``/``ALL_PROXY``/``NO_PROXY`` only for clients built
     without a transport of their own, so such upstreams keep httpx2's default transport and
     its proxy logic; the others get the lean one.
     """
     proxies = urllib.request.getproxies_environment()
+    if url is None:
+        return bool(proxies.get("http") or proxies.get("https") or proxies.get("all"))
     return bool(proxies.get(urlsplit(url).scheme) or proxies.get("all"))
 
 
+def new_client(target: Target, url: str | None = None, **options: Any) -> httpx2.AsyncClient:
+    """An ``httpx2.AsyncClient`` for ``target``: the egress guard's transport when it applies,
+    httpx2's own where an environment proxy must make the connection, the lean keep-alive
+    transport (``mcphub_http.lean``) otherwise; one shared TLS context. ``url`` is where it
+    will mostly go (None: anywhere); ``options`` are more ``AsyncClient`` arguments."""
+    client_options = target.http_options(verify=shared_ssl_context())
+    if "transport" not in client_options and not env_proxy_applies(url):
+        client_options["transport"] = LeanTransport(shared_ssl_context())
+    return httpx2.AsyncClient(**client_options, **options)
+
+
 def make_client(target: Target, spec: HttpConfig, url: str) -> tuple[httpx2.AsyncClient, Probe]:
-    """The upstream's client: expanded headers, passthrough hook, 401 probe, env proxies,
-    and the lean keep-alive transport (``hub.upstream.lean_http``) unless the egress guard applies
-    or a proxy must make the connection."""
+    """The MCP upstream's client: expanded headers, passthrough hook, 401 probe."""
     probe = Probe()
     names = list(dict.fromkeys(spec.passthrough_headers))
 
@@ -125,23 +173,15 @@ def make_client(target: Target, spec: HttpConfig, url: str) -> tuple[httpx2.Asyn
     if names:
         hooks["request"] = [passthrough]
     headers = {str(k): str(v) for k, v in target.expand(spec.headers).items()}
-    options = target.http_options(verify=shared_ssl_context())
-    if "transport" not in options and not env_proxy_applies(url):
-        options["transport"] = LeanTransport(shared_ssl_context())
-    client = httpx2.AsyncClient(headers=headers, timeout=TIMEOUT, event_hooks=hooks, **options)
+    client = new_client(target, url, headers=headers, timeout=TIMEOUT, event_hooks=hooks)
     return client, probe
-
-
-def expanded_url(target: Target, spec: HttpConfig) -> str:
-    url = str(target.expand(spec.url))
-    check_url(url)
-    return url
 
 
 def prepare(kind: str, target: Target) -> tuple[str, httpx2.AsyncClient, Probe]:
     """What an HTTP transport's ``open`` starts from: the expanded URL and its client."""
-    spec = validate_http(kind, target.config)
-    url = expanded_url(target, spec)
+    spec = parse_http(kind, target.config)
+    url = str(target.expand(spec.url))
+    check_url(url)
     client, probe = make_client(target, spec, url)
     return url, client, probe
 

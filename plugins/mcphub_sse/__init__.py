@@ -1,1 +1,0 @@
-"""Upstream transport plugin: legacy HTTP+SSE."""

@@ -1,1 +1,0 @@
-"""Upstream transport plugin: streamable HTTP."""
