@@ -75,15 +75,23 @@ class Transport(Protocol):
     demands credentials the hub does not have.
     """
 
-    config_model: type[BaseModel]
-    """The pydantic model of the config fields this transport reads (camelCase aliases,
-    other fields ignored); ``validate`` and ``open`` parse with it, and its JSON schema
-    documents them."""
-    claim: Claim | None
-    """How it takes configs without a ``type``; None: only configs that name it."""
-    privileged: bool
-    """True when its configs run code on the hub's machine (a child process): only admins
-    may write them, and imported ones arrive disabled."""
+    # Read-only members (a plain class attribute satisfies them).
+    @property
+    def config_model(self) -> type[BaseModel]:
+        """The pydantic model of the config fields this transport reads (other fields
+        ignored); ``validate`` and ``open`` parse with it, its JSON schema documents them."""
+        ...
+
+    @property
+    def claim(self) -> Claim | None:
+        """How it takes configs without a ``type``; None: only configs that name it."""
+        ...
+
+    @property
+    def privileged(self) -> bool:
+        """True when its configs run code on the hub's machine (a child process): only
+        admins may write them, and imported ones arrive disabled."""
+        ...
 
     def validate(self, config: ServerConfig) -> ServerConfig:
         """Check the fields this transport reads; return the config to store (the same one,

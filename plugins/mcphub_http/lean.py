@@ -3,8 +3,8 @@
 Profiles of hub → streamable-HTTP calls showed httpx2's default transport (httpcore2's pool
 and h11 on anyio streams) taking about 0.27 ms of CPU per request, the largest single cost
 of a proxied tools/call. This transport keeps one pool of asyncio stream connections per
-client, writes the request head itself and frames the response by ``Content-Length``,
-chunked encoding or connection close: about 0.03 ms. The httpx2 client above it is
+client, writes the request head itself and leaves reading the response to llhttp
+(``mcphub_http.framing``): a few hundredths of a millisecond. The httpx2 client above it is
 unchanged (headers, event hooks, redirects, content decoding, environment proxies, which
 mount their own transport), and so is everything the MCP SDK does with it, SSE included.
 Clients under the egress guard keep the core's guarded transport (``Target.http_options``).
@@ -16,18 +16,19 @@ import asyncio
 import contextlib
 import ssl
 import time
-from collections.abc import AsyncIterator, Awaitable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Iterator
 
 import anyio
 import httpx2
+
+from mcphub_http.framing import ResponseFrame
 
 IDLE_LIMIT = 32
 """Idle connections kept per origin."""
 IDLE_TIMEOUT = 30.0
 """Idle connections older than this are closed rather than reused."""
-NO_BODY = frozenset({204, 304})
-MAX_HEAD = 64 * 1024
+READ_SIZE = 64 * 1024
+"""Bytes asked of the socket per read; also the stream reader's buffer limit."""
 
 Origin = tuple[str, str, int]
 
@@ -48,8 +49,16 @@ class _Conn:
         self.writer.close()
 
 
+class _Dropped(ConnectionError):
+    """The connection failed while a request was out; ``answered`` if any answer byte came."""
+
+    def __init__(self, message: str, answered: bool) -> None:
+        super().__init__(message)
+        self.answered = answered
+
+
 @contextlib.contextmanager
-def _deadline(seconds: float | None, error: type[Exception]) -> Any:
+def _deadline(seconds: float | None, error: type[Exception]) -> Iterator[None]:
     if seconds is None:
         yield
         return
@@ -61,27 +70,22 @@ def _deadline(seconds: float | None, error: type[Exception]) -> Any:
 
 
 class _Body(httpx2.AsyncByteStream):
-    """The response body, framed by length, chunks or close; the connection goes back to the
-    pool once the body was read to its end."""
+    """The rest of the response body as it arrives; the connection goes back to the pool once
+    the message was read to its end and both sides keep it alive."""
 
     def __init__(
         self,
         pool: LeanTransport,
         origin: Origin,
         conn: _Conn,
-        length: int | None,
-        chunked: bool,
-        reusable: bool,
+        frame: ResponseFrame,
         read_timeout: float | None,
     ) -> None:
         self._pool = pool
         self._origin = origin
         self._conn = conn
-        self._length = length
-        self._chunked = chunked
-        self._reusable = reusable
+        self._frame = frame
         self._timeout = read_timeout
-        self._done = False
         self._closed = False
 
     async def _io(self, pending: Awaitable[bytes]) -> bytes:
@@ -92,34 +96,25 @@ class _Body(httpx2.AsyncByteStream):
             with anyio.fail_after(self._timeout):
                 return await pending
         except TimeoutError as exc:
-            self._reusable = False
             raise httpx2.ReadTimeout(f"no data for {self._timeout:g}s") from exc
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        reader = self._conn.reader
+        frame, reader = self._frame, self._conn.reader
         try:
-            if self._length is not None:
-                if self._length:
-                    yield await self._io(reader.readexactly(self._length))
-            elif self._chunked:
-                while True:
-                    line = await self._io(reader.readuntil(b"\r\n"))
-                    size = int(line.split(b";", 1)[0].strip(), 16)
-                    if size == 0:
-                        while await self._io(reader.readuntil(b"\r\n")) != b"\r\n":
-                            pass  # trailer fields
-                        break
-                    data = await self._io(reader.readexactly(size + 2))
-                    yield data[:-2]
-            else:
-                self._reusable = False
-                while data := await self._io(reader.read(65536)):
-                    yield data
-            self._done = True
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError) as exc:
-            raise httpx2.RemoteProtocolError(f"response body ended early: {exc}") from exc
-        except ValueError as exc:
-            raise httpx2.RemoteProtocolError(f"malformed chunked body: {exc}") from exc
+            while True:
+                if frame.body:
+                    parts, frame.body = frame.body, []
+                    yield parts[0] if len(parts) == 1 else b"".join(parts)
+                if frame.done:
+                    break
+                try:
+                    data = await self._io(reader.read(READ_SIZE))
+                except ConnectionError as exc:
+                    raise httpx2.RemoteProtocolError(f"response body ended early: {exc}") from exc
+                if data:
+                    frame.feed(data)
+                else:
+                    frame.eof()
         finally:
             await self.aclose()
 
@@ -127,7 +122,8 @@ class _Body(httpx2.AsyncByteStream):
         if self._closed:
             return
         self._closed = True
-        if self._done and self._reusable:
+        frame = self._frame
+        if frame.done and frame.keep_alive and not frame.body:
             self._pool.release(self._origin, self._conn)
         else:
             self._conn.close()
@@ -168,7 +164,7 @@ class LeanTransport(httpx2.AsyncBaseTransport):
                     port,
                     ssl=self._ssl if secure else None,
                     server_hostname=host if secure else None,
-                    limit=MAX_HEAD,
+                    limit=READ_SIZE,
                 )
         except OSError as exc:
             raise httpx2.ConnectError(f"cannot connect to {host}:{port}: {exc}") from exc
@@ -189,89 +185,62 @@ class LeanTransport(httpx2.AsyncBaseTransport):
             head.append(b"Content-Length: %d\r\n" % len(body))
         head.append(b"\r\n")
         message = b"".join(head) + body
+        head_only = request.method == "HEAD"
         conn, reused = await self._connection(origin, timeouts.get("connect"))
         try:
             try:
-                status, reason, headers = await self._exchange(conn, message, timeouts)
-            except (asyncio.IncompleteReadError, ConnectionError) as exc:
+                frame = await self._exchange(conn, message, timeouts, head_only)
+            except _Dropped as exc:
                 # A pooled connection the server closed while it idled fails before any
                 # answer byte; the server never saw the request, so send it once more on a
                 # new connection. Anything else is the server's failure to report.
-                if not reused or (isinstance(exc, asyncio.IncompleteReadError) and exc.partial):
+                if not reused or exc.answered:
                     raise
                 conn.close()
                 conn, _ = await self._connection(origin, timeouts.get("connect"), fresh=True)
-                status, reason, headers = await self._exchange(conn, message, timeouts)
-            length, chunked, reusable = _framing(request.method, status, headers)
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError) as exc:
+                frame = await self._exchange(conn, message, timeouts, head_only)
+        except _Dropped as exc:
             conn.close()
             raise httpx2.RemoteProtocolError(f"server disconnected: {exc}") from exc
-        except ValueError as exc:
-            conn.close()
-            raise httpx2.RemoteProtocolError(f"malformed response head: {exc}") from exc
         except BaseException:
             conn.close()
             raise
-        stream = _Body(self, origin, conn, length, chunked, reusable, timeouts.get("read"))
+        stream = _Body(self, origin, conn, frame, timeouts.get("read"))
         return httpx2.Response(
-            status,
-            headers=headers,
+            frame.status,
+            headers=frame.headers,
             stream=stream,
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": frame.reason},
         )
 
     async def _exchange(
-        self, conn: _Conn, message: bytes, timeouts: dict[str, float | None]
-    ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
-        """Send the request and read the final response head."""
-        conn.writer.write(message)
-        with _deadline(timeouts.get("write"), httpx2.WriteTimeout):
-            await conn.writer.drain()
-        with _deadline(timeouts.get("read"), httpx2.ReadTimeout):
-            status, reason, headers = await self._head(conn.reader)
-            while 100 <= status < 200:  # interim responses carry no body
-                status, reason, headers = await self._head(conn.reader)
-        return status, reason, headers
-
-    @staticmethod
-    async def _head(reader: asyncio.StreamReader) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
-        raw = await reader.readuntil(b"\r\n\r\n")
-        lines = raw[:-4].split(b"\r\n")
-        parts = lines[0].split(b" ", 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
-            raise httpx2.RemoteProtocolError(f"malformed status line {lines[0][:80]!r}")
-        headers = []
-        for line in lines[1:]:
-            name, _, value = line.partition(b":")
-            headers.append((name.strip(), value.strip()))
-        return int(parts[1]), parts[2] if len(parts) > 2 else b"", headers
+        self, conn: _Conn, message: bytes, timeouts: dict[str, float | None], head_only: bool
+    ) -> ResponseFrame:
+        """Send the request and read up to the end of the final response head."""
+        frame = ResponseFrame(head_only)
+        try:
+            conn.writer.write(message)
+            with _deadline(timeouts.get("write"), httpx2.WriteTimeout):
+                await conn.writer.drain()
+            # One deadline for the whole head, so a server trickling it byte by byte cannot
+            # hold the request longer than a silent one.
+            with _deadline(timeouts.get("read"), httpx2.ReadTimeout):
+                while not frame.head_done:
+                    data = await conn.reader.read(READ_SIZE)
+                    if not data:
+                        if not frame.answered:
+                            raise _Dropped("closed before answering", answered=False)
+                        frame.eof()  # raises: the head is incomplete
+                    else:
+                        frame.feed(data)
+        except ConnectionError as exc:
+            if isinstance(exc, _Dropped):
+                raise
+            raise _Dropped(str(exc) or type(exc).__name__, frame.answered) from exc
+        return frame
 
     async def aclose(self) -> None:
         for idle in self._idle.values():
             for conn in idle:
                 conn.close()
         self._idle.clear()
-
-
-def _framing(
-    method: str, status: int, headers: list[tuple[bytes, bytes]]
-) -> tuple[int | None, bool, bool]:
-    """(content length, chunked, connection reusable) of a response."""
-    length: int | None = None
-    chunked = False
-    reusable = True
-    for name, value in headers:
-        lower = name.lower()
-        if lower == b"content-length":
-            if not value.isdigit():
-                raise httpx2.RemoteProtocolError(f"invalid Content-Length {value[:40]!r}")
-            length = int(value)
-        elif lower == b"transfer-encoding":
-            chunked = b"chunked" in value.lower()
-        elif lower == b"connection":
-            reusable = b"close" not in value.lower()
-    if method == "HEAD" or status in NO_BODY:
-        return 0, False, reusable
-    if chunked:
-        return None, True, reusable
-    return length, False, reusable
