@@ -85,21 +85,23 @@ def sends(data: bytes, then: str = "wait") -> Answer:
     return answer
 
 
-def client(read: float = LIMIT) -> httpx2.AsyncClient:
+def client() -> httpx2.AsyncClient:
     transport = LeanTransport(ssl.create_default_context())
-    return httpx2.AsyncClient(transport=transport, timeout=httpx2.Timeout(LIMIT, read=read))
+    return httpx2.AsyncClient(transport=transport, timeout=LIMIT)
 
 
 async def fails_then_recovers(
     server: Hostile, error: type[Exception], match: str, read: float = LIMIT
 ) -> None:
-    """The bad answer raises ``error``; the next request goes out on a new connection."""
-    async with client(read) as http:
+    """The bad answer, on a pooled connection, raises ``error`` and is not re-sent; the next
+    request goes out on a new connection."""
+    async with client() as http:
         assert (await http.get(server.url + "/ok")).text == "ok"  # a pooled connection
         with pytest.raises(error, match=match):
             async with asyncio.timeout(LIMIT * 2):
-                await http.get(server.url + "/bad")
+                await http.get(server.url + "/bad", timeout=httpx2.Timeout(LIMIT, read=read))
         assert (await http.get(server.url + "/ok")).text == "ok"
+    assert [path for _, path in server.seen].count(b"/bad") == 1  # answered: never re-sent
     bad_on = next(n for n, path in server.seen if path == b"/bad")
     assert server.seen[-1][1] == b"/ok" and server.seen[-1][0] > bad_on
     assert server.connections == bad_on + 1
