@@ -18,7 +18,7 @@ from hub.config.models import ServerConfig, SystemConfig
 from hub.errors import UpstreamError
 from hub.upstream.config_check import check
 from hub.upstream.state import Status, UpstreamState
-from hub.upstream.transport import Transport
+from hub.upstream.transport import Transport, Transports
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -119,7 +119,8 @@ class UpstreamManager:
         """The transport that opens ``config``; ``BadRequest`` when it would not validate."""
         kind = self.validate(config).type
         assert kind is not None  # check() stores the kind as type
-        return self.hub.transports[kind]
+        transports: Transports = self.hub.transports
+        return transports[kind]
 
     # ------------------------------------------------------------------ calls
 

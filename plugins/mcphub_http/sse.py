@@ -33,7 +33,11 @@ class SseTransport(HttpTransport):
     async def open(self, target: Target) -> AsyncIterator[Any]:
         url, client, probe = prepare(self.kind, target)
 
-        def factory(**_: Any) -> httpx2.AsyncClient:
+        def factory(
+            headers: dict[str, str] | None = None,
+            timeout: httpx2.Timeout | None = None,
+            auth: httpx2.Auth | None = None,
+        ) -> httpx2.AsyncClient:
             # sse_client enters and closes the client itself; ours carries headers and hooks.
             return client
 
