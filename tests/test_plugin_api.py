@@ -15,14 +15,6 @@ from hub import plugin_api
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_MODULES = ("hub.plugin_api", "hub.testing")
 
-PENDING_MOVE = {
-    "plugins/mcphub_sse/plugin.py",
-    "plugins/mcphub_streamable_http/plugin.py",
-}
-"""These still import ``hub.upstream.http_client``, which is moving into their plugin package
-(a parallel change). Strict xfail: the test turns red once they are clean, so the entry
-has to go then."""
-
 
 def plugin_sources() -> list[Path]:
     files = []
@@ -55,11 +47,7 @@ def violations(path: Path) -> list[str]:
 def params() -> list[object]:
     out = []
     for path in plugin_sources():
-        rel = path.relative_to(ROOT).as_posix()
-        marks = (
-            [pytest.mark.xfail(strict=True, reason="pending move")] if rel in PENDING_MOVE else []
-        )
-        out.append(pytest.param(path, id=rel, marks=marks))
+        out.append(pytest.param(path, id=path.relative_to(ROOT).as_posix()))
     return out
 
 
@@ -67,7 +55,6 @@ def test_the_walk_finds_the_plugins() -> None:
     names = {p.relative_to(ROOT).as_posix() for p in plugin_sources()}
     assert "plugins/mcphub_sqlite/store.py" in names
     assert "contrib/mcphub-hello/mcphub_hello/__init__.py" in names
-    assert PENDING_MOVE <= names
 
 
 @pytest.mark.parametrize("path", params())
