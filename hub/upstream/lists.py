@@ -15,6 +15,8 @@ from pydantic import TypeAdapter
 
 RawRequest = t.Request[dict[str, Any] | None, str]
 WIRE: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
+"""The result type of raw requests: the SDK validates against it at run time, while its
+annotations ask for a pydantic model, hence ``type: ignore[type-var]`` where it is passed."""
 
 LISTS = (
     # (method, result key, state attribute, capability, event name)
@@ -51,7 +53,7 @@ async def list_pages(session: ClientSession, method: str, key: str) -> list[dict
     seen: set[str] = set()
     while True:
         params = {"cursor": cursor} if cursor else None
-        page = await session.send_request(RawRequest(method=method, params=params), WIRE)
+        page = await session.send_request(RawRequest(method=method, params=params), WIRE)  # type: ignore[type-var]
         items.extend(i for i in page.get(key) or [] if isinstance(i, dict))
         cursor = page.get("nextCursor")
         if not isinstance(cursor, str) or not cursor or cursor in seen:

@@ -74,7 +74,7 @@ async def _slot(slots: asyncio.Semaphore) -> AsyncIterator[None]:
 def backoff(failures: int) -> float:
     """1 s, 2 s, 4 s … capped at 60 s, each with ±20 % jitter so restarts do not align."""
     base = min(BACKOFF_CAP, BACKOFF_START * 2 ** max(0, failures - 1))
-    return base * random.uniform(0.8, 1.2)
+    return float(base * random.uniform(0.8, 1.2))
 
 
 class _Watched:
@@ -147,8 +147,8 @@ class Upstream:
         self._wake.set()
         if self.session is None and self._scope is not None:
             self._scope.cancel()  # still connecting: abandon the attempt
-        for task in self._refresh.values():
-            task.cancel()
+        for refresh in self._refresh.values():
+            refresh.cancel()
         task = self._task
         if task is None or task.done():
             return
@@ -245,9 +245,11 @@ class Upstream:
         session = ClientSession(
             _Watched(read, lambda: self.lost(self._lost or "connection closed")),
             write,
-            sampling_callback=relay.sampling,
-            elicitation_callback=relay.elicitation,
-            list_roots_callback=relay.roots,
+            # The relay answers with the downstream client's own result models (which the SDK
+            # accepts), a wider union than the callback protocols name.
+            sampling_callback=relay.sampling,  # type: ignore[arg-type]
+            elicitation_callback=relay.elicitation,  # type: ignore[arg-type]
+            list_roots_callback=relay.roots,  # type: ignore[arg-type]
             logging_callback=relay.logging,
             message_handler=self._on_message,
             client_info=t.Implementation(name="mcphub", version=__version__),
@@ -350,7 +352,7 @@ class Upstream:
         try:
             with scope:
                 try:
-                    return await session.send_request(request, WIRE, progress_callback=on_progress)
+                    return await session.send_request(request, WIRE, progress_callback=on_progress)  # type: ignore[type-var]
                 except MCPError as exc:
                     if not _session_gone(exc):
                         raise
@@ -358,7 +360,7 @@ class Upstream:
                 # The upstream restarted and forgot our session, so nothing ran: once it is
                 # connected again (within this call's timeout), send the request there.
                 session = await self._next_session(session)
-                return await session.send_request(request, WIRE, progress_callback=on_progress)
+                return await session.send_request(request, WIRE, progress_callback=on_progress)  # type: ignore[type-var]
             elapsed = int((anyio.current_time() - start) * 1000)
             raise UpstreamError(
                 f"Request {method} to server '{self.name}' timed out after {elapsed} ms"

@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import httpx2
 
@@ -182,7 +182,8 @@ class OpenAPIService:
         return self.client.build_request(
             op.method.upper(),
             self.spec.base_url + built.path,
-            params=out.query,
+            # httpx's list type is invariant in its value union; these are all strings.
+            params=cast("list[tuple[str, str | int | float | bool | None]]", out.query),
             headers=out.headers,
             timeout=self.timeout,
             **kwargs,

@@ -154,10 +154,10 @@ def _operation(
     if body_def is not None:
         body = Body(body_media, bool(body_def.get("required")))
         content = (body_def.get("content") or {}).get(body_media) or {}
-        schema = content.get("schema") if isinstance(content, dict) else None
-        if body_media.startswith("text/") and not schema:
-            schema = {"type": "string"}
-        properties[BODY] = json_schema(resolver.resolve(schema or {}), version)
+        body_schema = content.get("schema") if isinstance(content, dict) else None
+        if body_media.startswith("text/") and not body_schema:
+            body_schema = {"type": "string"}
+        properties[BODY] = json_schema(resolver.resolve(body_schema or {}), version)
         if body_def.get("description") and "description" not in properties[BODY]:
             properties[BODY] = {**properties[BODY], "description": str(body_def["description"])}
         if body.required:
@@ -207,7 +207,8 @@ def _param_schema(param: dict[str, Any], resolver: Resolver, version: str) -> di
         media = next(iter(param["content"].values()))
         schema = media.get("schema") if isinstance(media, dict) else None
     resolved = resolver.resolve(schema) if schema is not None else {"type": "string"}
-    return json_schema(resolved if isinstance(resolved, dict) else {}, version)
+    out: dict[str, Any] = json_schema(resolved if isinstance(resolved, dict) else {}, version)
+    return out
 
 
 def _description(op: dict[str, Any], method: str, path: str) -> str:

@@ -124,8 +124,9 @@ def _server(name: str, service: OpenAPIService) -> Server[Any]:
         str(info.get("title") or name),
         version=str(info.get("version") or "0"),
         instructions=str(description) if description else None,
-        on_list_tools=list_tools,
-        on_call_tool=call_tool,
+        # Wire dicts, not result models: the SDK sends them as they are (see hub.mcp docs).
+        on_list_tools=list_tools,  # type: ignore[arg-type]
+        on_call_tool=call_tool,  # type: ignore[arg-type]
     )
     server.middleware.clear()  # no tracing spans for an in-process hop
     return server
