@@ -148,8 +148,9 @@ def log_buffer_fixture() -> Iterator[logs.LogBuffer]:
         root.removeHandler(logs.buffer)
 
 
-@pytest.fixture(name="fast_bcrypt", autouse=True)
+@pytest.fixture(name="fast_bcrypt")
 def fast_bcrypt_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real bcrypt at its lowest cost in modules that import this: these tests are about who
-    may do what, and cost 12 makes each hash a quarter of a second on a busy machine."""
+    """Real bcrypt at its lowest cost, in modules that ask for it with
+    ``pytestmark = pytest.mark.usefixtures("fast_bcrypt")``: those tests are about who may do
+    what, and cost 12 makes each hash a quarter of a second on a busy machine."""
     monkeypatch.setattr(hub_auth, "BCRYPT_ROUNDS", 4)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from access_fixtures import fast_bcrypt_fixture  # noqa: F401
 
 import hub.api.auth
 from hub.auth.rate_limits import Limit, RateLimiter
 from hub.server import HubServer
 from hub.testing import HubClient
+
+pytestmark = pytest.mark.usefixtures("fast_bcrypt")
 
 
 class Clock:

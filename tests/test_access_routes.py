@@ -7,9 +7,8 @@ import re
 
 import tornado.web
 
-from hub.server import collect_routes
 from hub.auth.principal import Policy
-from hub.server import HubServer
+from hub.server import HubServer, collect_routes
 from hub.testing import HubClient
 
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")

@@ -11,7 +11,11 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from access_fixtures import Cast, cast_fixture, fast_bcrypt_fixture  # noqa: F401
+import pytest
+
+from tests.access_fixtures import Cast
+
+pytestmark = pytest.mark.usefixtures("fast_bcrypt")
 
 
 def touch(marker: Path, **extra: Any) -> dict[str, Any]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from access_fixtures import fast_bcrypt_fixture  # noqa: F401
+import pytest
 
 from hub.app import Hub, HubOptions
 from hub.auth.tokens import hash_key
 from hub.server import HubServer
 from hub.testing import HubClient
+
+pytestmark = pytest.mark.usefixtures("fast_bcrypt")
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -7,16 +7,8 @@ import uuid
 
 from hub.config.models import BearerKey, Group, GroupServer
 from hub.server import HubServer
-from hub.testing import HubClient
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    alice_fixture,
-    api_fixture,
-    everything_http_fixture,
-    processes_with,
-    stdio_config,
-    wait_server,
-    wait_until,
-)
+from hub.testing import HubClient, wait_for
+from tests.api_fixtures import processes_with, stdio_config, wait_server
 
 
 async def test_add_stdio_server_connects_live(api: HubClient) -> None:
@@ -46,7 +38,7 @@ async def test_add_stdio_server_connects_live(api: HubClient) -> None:
     r = await api.delete("/api/servers/ev")
     assert r.status_code == 200 and r.json()["message"] == "Server removed successfully"
     assert (await api.get("/api/servers/ev")).status_code == 404
-    await wait_until(lambda: not processes_with(marker))
+    await wait_for(lambda: not processes_with(marker))
 
 
 async def test_http_server_update_toggle_reload(api: HubClient, everything_http: str) -> None:

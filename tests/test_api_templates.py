@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from access_fixtures import Cast, cast_fixture, fast_bcrypt_fixture  # noqa: F401
 
 import hub.api.templates
 from hub.app import Hub, HubOptions
@@ -17,6 +16,9 @@ from hub.auth.rate_limits import Limit
 from hub.config.models import ServerConfig
 from hub.server import HubServer
 from hub.testing import HubClient
+from tests.access_fixtures import Cast
+
+pytestmark = pytest.mark.usefixtures("fast_bcrypt")
 
 SECRETS = [f"sekret{i}xyz" for i in range(10)]
 

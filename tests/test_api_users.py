@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from access_fixtures import fast_bcrypt_fixture  # noqa: F401
+import pytest
 
 from hub.config.models import ServerConfig
 from hub.server import HubServer
 from hub.testing import HubClient
+
+pytestmark = pytest.mark.usefixtures("fast_bcrypt")
 
 STRONG = "Str0ng!pass"
 

@@ -11,17 +11,9 @@ import pytest
 
 from hub import hookimpl
 from hub.server import HubServer
+from hub.testing import RawMcp, reply, wait_for
 from hub.upstream.calls import ToolCall
-from tests.mcp_fixtures import (  # noqa: F401 - fixtures
-    RawMcp,
-    everything_fixture,
-    hang_fixture,
-    http_server,
-    hub_options_fixture,
-    reply,
-    wait_connected,
-    wait_for,
-)
+from tests.mcp_fixtures import http_server, wait_connected
 
 ALL_KEY = "key-all-0123456789abcdef"
 EV_KEY = "key-ev-0123456789abcdef"
@@ -30,7 +22,7 @@ GROUP_ID = "3f6d3c1e-0000-4000-8000-000000000001"
 
 
 @pytest.fixture
-def mcp_settings(everything: Any, hang: Any) -> dict[str, Any]:
+def hub_settings(everything: Any, hang: Any) -> dict[str, Any]:
     return {
         "mcpServers": {"ev": http_server(everything.url), "hang": http_server(hang.url)},
         "groups": [

@@ -14,18 +14,12 @@ from mcp.shared.exceptions import MCPError
 
 from hub.config.models import ItemOverride
 from hub.server import HubServer
-from tests.mcp_fixtures import (  # noqa: F401 - fixtures
-    everything_fixture,
-    hang_fixture,
-    http_server,
-    hub_options_fixture,
-    wait_connected,
-    wait_for,
-)
+from hub.testing import wait_for
+from tests.mcp_fixtures import http_server, wait_connected
 
 
 @pytest.fixture
-def mcp_settings(everything: Any, hang: Any) -> dict[str, Any]:
+def hub_settings(everything: Any, hang: Any) -> dict[str, Any]:
     return {
         "mcpServers": {"ev": http_server(everything.url), "hang": http_server(hang.url)},
         "systemConfig": {"routing": {"enableBearerAuth": False}},

@@ -10,7 +10,8 @@ import httpx2
 import pytest
 from mcphub_openapi.config import OpenAPIConfig
 from mcphub_openapi.service import OpenAPIService
-from openapi_fixtures import RestApi, start_rest_api
+
+from tests.openapi_fixtures import RestApi, start_rest_api
 
 KEY = {"type": "apiKey", "apiKey": {"value": "test-key"}}
 

@@ -11,11 +11,12 @@ import mcp_types as t
 import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
-from openapi_fixtures import RestApi, petstore, start_rest_api
 
 from hub.server import HubServer
+from hub.testing import wait_for
 from hub.upstream.state import Status
-from tests.mcp_fixtures import hub_options_fixture, wait_connected, wait_for  # noqa: F401
+from tests.mcp_fixtures import wait_connected
+from tests.openapi_fixtures import RestApi, petstore, start_rest_api
 
 BAD = {
     "bad-ref": "unresolvable $ref '#/components/parameters/Nope'",
@@ -32,7 +33,7 @@ def rest_api() -> Iterator[RestApi]:
 
 
 @pytest.fixture
-def mcp_settings(rest_api: RestApi) -> dict[str, Any]:
+def hub_settings(rest_api: RestApi) -> dict[str, Any]:
     key = {"type": "apiKey", "apiKey": {"value": "test-key"}}
     return {
         "mcpServers": {

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from upstreams_fixtures import (
+
+from hub.app import Hub, HubOptions
+from hub.config.models import CallOptions, ServerConfig
+from hub.errors import UpstreamError
+from hub.server import HubServer
+from hub.upstream.state import Status
+from tests.upstreams_fixtures import (
     PY,
     ROOT,
     TINY,
@@ -22,12 +28,6 @@ from upstreams_fixtures import (
     wait_status,
     with_marker,
 )
-
-from hub.app import Hub, HubOptions
-from hub.config.models import CallOptions, ServerConfig
-from hub.errors import UpstreamError
-from hub.server import HubServer
-from hub.upstream.state import Status
 
 
 def tiny(marker: str) -> ServerConfig:

@@ -16,19 +16,19 @@ import pytest
 import tornado.httpserver
 import tornado.netutil
 import tornado.web
-from upstreams_fixtures import (
-    FakeDownstream,
-    HttpUpstream,
-    start_http,
-    wait_for,
-    wait_status,
-)
 
 from hub.config.models import CallOptions, ServerConfig, User
 from hub.errors import UpstreamError
 from hub.server import HubServer
 from hub.upstream.calls import current_downstream
 from hub.upstream.state import Status
+from tests.upstreams_fixtures import (
+    FakeDownstream,
+    HttpUpstream,
+    start_http,
+    wait_for,
+    wait_status,
+)
 
 TOKEN = "s3cret-upstream-token"
 EVERYTHING = "tests.upstreams.everything"
