@@ -43,6 +43,10 @@ class UpstreamProc:
     def events_seen(self) -> list[str]:
         return self.events.read_text().splitlines() if self.events.exists() else []
 
+    def saw(self, prefix: str, since: int = 0) -> bool:
+        """Whether an event starting with ``prefix`` was recorded after the first ``since``."""
+        return any(line.startswith(prefix) for line in self.events_seen()[since:])
+
 
 def start_upstream(module: str, events: Path, *args: str) -> UpstreamProc:
     env = {**os.environ, "UPSTREAM_EVENTS_FILE": str(events)}

@@ -172,7 +172,7 @@ async def test_oauth2_client_credentials_fetch_and_refresh() -> None:
                 "auth": "client-credentials"
             }
         assert (await stats(api))["tokensIssued"] == 1
-        await asyncio.sleep(0.6)
+        await asyncio.sleep(0.6)  # past the 0.5 s token lifetime: the expiry is under test
         assert (await service.call("whoami", {}))["structuredContent"] == {
             "auth": "client-credentials"
         }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -130,9 +129,10 @@ async def test_api_shows_status_and_reload_rereads_the_spec(
         before = await fetches()
         r = await admin_client.post("/api/servers/rest/reload")
         assert r.status_code == 200, r.text
-        for _ in range(200):
-            if await fetches() > before:
-                break
-            await asyncio.sleep(0.02)
+
+        async def fetched_again() -> bool:
+            return await fetches() > before
+
+        await wait_for(fetched_again, 4)
         assert await fetches() == before + 1
     await wait_connected(hub.hub, "rest")

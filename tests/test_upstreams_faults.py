@@ -61,7 +61,7 @@ async def test_kill_9_reconnects_while_others_keep_working(hub_server: HubServer
             result = await hub.upstreams.call_tool("other", "hello")
             assert result["content"][0]["text"] == "hello from other"
             calls += 1
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.05)  # paces the background load; not a wait
 
     background = asyncio.create_task(other_calls())
     try:
