@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from hub.config.models import BearerKey, Group, GroupServer
 from hub.server import HubServer
 from hub.testing import HubClient, wait_for
 from tests.api_fixtures import processes_with, stdio_config, wait_server
 
 
+@pytest.mark.slow
 async def test_add_stdio_server_connects_live(api: HubClient) -> None:
     marker = f"ev-{uuid.uuid4().hex[:8]}"
     r = await api.post("/api/servers", json={"name": "ev", "config": stdio_config(marker)})

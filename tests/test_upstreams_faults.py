@@ -34,6 +34,7 @@ def tiny(marker: str) -> ServerConfig:
     return ServerConfig(command=PY, args=[TINY, marker])
 
 
+@pytest.mark.slow
 async def test_kill_9_reconnects_while_others_keep_working(hub_server: HubServer) -> None:
     hub = hub_server.hub
     marker = f"victim-{uuid.uuid4().hex[:8]}"
@@ -111,6 +112,7 @@ def _lines(path: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 
 
+@pytest.mark.slow
 async def test_delete_and_disable_leave_no_process(hub_server: HubServer) -> None:
     hub = hub_server.hub
     spawned: dict[str, tuple[int, int]] = {}
@@ -159,6 +161,7 @@ async def test_stop_leaves_no_process(tmp_path: Path, admin_password: str) -> No
     assert not alive(grandchild["pid"])
 
 
+@pytest.mark.slow
 async def test_many_servers_health_at_once_then_all_connected(
     tmp_path: Path, admin_password: str
 ) -> None:

@@ -287,6 +287,7 @@ async def test_refused_connection_is_reported_and_retried(hub_server: HubServer)
     await wait_for(lambda: hub.upstreams.upstreams["gone"].failures > failures, 5)
 
 
+@pytest.mark.slow
 async def test_restarted_upstream_is_found_again(hub_server: HubServer, tmp_path: Path) -> None:
     """Killed and restarted on the same port: keep-alive notices, a call survives the 404."""
     upstream = start_http(EVERYTHING, "streamable-http", tmp_path / "ev")
