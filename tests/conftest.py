@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
+from hub.auth import passwords
+
 # Third-party plugins installed in the environment must not change results; built-in
 # plugins (this distribution's own entry points) still load.
 os.environ.setdefault("MCPHUB_LOAD_PLUGINS", "")
@@ -21,3 +25,13 @@ pytest_plugins = [
     "tests.access_fixtures",
     "tests.openapi_fixtures",
 ]
+
+
+@pytest.fixture(autouse=True)
+def fast_bcrypt(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real bcrypt at its lowest cost (4) for in-process hubs: same code path, but cost 12
+    makes each hash (every hub start creates ``admin``, every login checks) a quarter of a
+    second of CPU, about half of the suite's. Tests marked ``real_bcrypt`` and hubs run as
+    child processes (the CLI tests) keep the real cost."""
+    if request.node.get_closest_marker("real_bcrypt") is None:
+        monkeypatch.setattr(passwords, "BCRYPT_ROUNDS", 4)

@@ -16,13 +16,9 @@ import re
 import secrets
 from typing import Any
 
-import pytest
-
 from hub.config.models import BearerKey, Group, GroupServer, User
 from hub.server import HANDLER_MODULES
 from tests.access_fixtures import ROLES, Cast, remote
-
-pytestmark = pytest.mark.usefixtures("fast_bcrypt")
 
 STRONG = "Str0ng!pass"
 STDIO = {"type": "stdio", "command": "true", "enabled": False}

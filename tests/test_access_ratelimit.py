@@ -9,8 +9,6 @@ from hub.auth.rate_limits import Limit, RateLimiter
 from hub.server import HubServer
 from hub.testing import HubClient
 
-pytestmark = pytest.mark.usefixtures("fast_bcrypt")
-
 
 class Clock:
     def __init__(self) -> None:

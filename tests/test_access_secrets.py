@@ -15,8 +15,6 @@ from hub.config.models import ServerConfig
 from hub.logs import LogBuffer
 from tests.access_fixtures import Cast
 
-pytestmark = pytest.mark.usefixtures("fast_bcrypt")
-
 PASSWORD = "Us3r!secret-pw"
 NEW_PASSWORD = "N3w!secret-pw"
 SUPPLIED = "supplied-key-token-0123456789"

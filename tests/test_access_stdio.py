@@ -10,12 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from hub.testing import wait_for
 from tests.access_fixtures import Cast
-
-pytestmark = pytest.mark.usefixtures("fast_bcrypt")
 
 
 def touch(marker: Path, **extra: Any) -> dict[str, Any]:

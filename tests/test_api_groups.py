@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from hub.server import HubServer
 from hub.testing import HubClient
 from tests.access_fixtures import Cast, remote
-
-pytestmark = pytest.mark.usefixtures("fast_bcrypt")
 
 
 async def add_servers(server: HubServer, *names: str, owner: str | None = None) -> None:

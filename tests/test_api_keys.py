@@ -5,14 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from hub.app import Hub, HubOptions
 from hub.auth.tokens import hash_key
 from hub.server import HubServer
 from hub.testing import HubClient
-
-pytestmark = pytest.mark.usefixtures("fast_bcrypt")
 
 
 def bearer(token: str) -> dict[str, str]:

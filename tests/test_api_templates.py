@@ -17,8 +17,6 @@ from hub.server import HubServer
 from hub.testing import HubClient, wait_for
 from tests.access_fixtures import Cast
 
-pytestmark = pytest.mark.usefixtures("fast_bcrypt")
-
 SECRETS = [f"sekret{i}xyz" for i in range(10)]
 
 

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from hub.config.models import ServerConfig
 from hub.server import HubServer
 from hub.testing import HubClient
-
-pytestmark = pytest.mark.usefixtures("fast_bcrypt")
 
 STRONG = "Str0ng!pass"
 

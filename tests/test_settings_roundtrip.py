@@ -88,6 +88,7 @@ def test_export_of_an_export_is_identical(exported: dict[str, Any], tmp_path: Pa
     assert again == exported
 
 
+@pytest.mark.real_bcrypt  # the rehash on login needs our cost above MCPHub's 10
 async def test_imported_users_log_in_with_their_mcphub_passwords(
     hub_server: HubServer, hub_client: HubClient
 ) -> None:
