@@ -38,8 +38,11 @@ def url(hub: HubServer, path: str = "/mcp") -> str:
 
 
 async def cancel_when(scope: anyio.CancelScope, condition: Callable[[], bool]) -> None:
-    await wait_for(condition)
-    scope.cancel()
+    """Cancel ``scope`` once ``condition`` holds (or, failing, when the wait gives up)."""
+    try:
+        await wait_for(condition)
+    finally:
+        scope.cancel()
 
 
 async def test_list_call_prompt_read_pass_through(hub: HubServer) -> None:
