@@ -8,6 +8,7 @@ on ``sys.path`` for each test.
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import shutil
 import subprocess
 import sys
@@ -73,6 +74,19 @@ def test_the_entry_point_names_the_module(site: Path) -> None:
     assert [(ep.group, ep.name, ep.value) for ep in dist.entry_points] == [
         ("mcphub", "echo", "mcphub_echo")
     ]
+
+
+def test_mcphub_plugins_lists_it(site: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(site), "MCPHUB_LOAD_PLUGINS": "echo"}
+    listed = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "plugins"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert "echo\t0.1.0\tregister_transports" in listed.splitlines(), listed
 
 
 async def test_the_hub_loads_it_through_its_entry_point(admin_client: HubClient) -> None:
