@@ -17,7 +17,6 @@ import httpx2
 import pytest
 
 from hub import logs
-from hub.auth import passwords as hub_auth
 from hub.auth.tokens import issue_token
 from hub.config.models import BearerKey, Group, GroupServer, ServerConfig, User
 from hub.server import HubServer
@@ -146,10 +145,3 @@ def log_buffer_fixture() -> Iterator[logs.LogBuffer]:
     logs.buffer.setLevel(buffer_level)
     if not attached:
         root.removeHandler(logs.buffer)
-
-
-@pytest.fixture(name="fast_bcrypt", autouse=True)
-def fast_bcrypt_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real bcrypt at its lowest cost in modules that import this: these tests are about who
-    may do what, and cost 12 makes each hash a quarter of a second on a busy machine."""
-    monkeypatch.setattr(hub_auth, "BCRYPT_ROUNDS", 4)

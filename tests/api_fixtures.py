@@ -10,7 +10,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,7 +23,8 @@ from mcp.client.streamable_http import streamable_http_client
 from hub.auth.tokens import issue_token
 from hub.config.models import User
 from hub.server import HubServer
-from hub.testing import HubClient
+from hub.testing import HubClient, wait_for
+from tests.mcp_fixtures import wait_listening
 
 ROOT = Path(__file__).resolve().parent.parent
 UPSTREAM = (sys.executable, "-m", "tests.upstreams.everything")
@@ -103,24 +103,19 @@ async def wait_server(
     client: HubClient, name: str, status: str, within: float = 20.0
 ) -> dict[str, Any]:
     """Poll ``GET /api/servers/:name`` until it reports ``status``; returns the summary."""
-    deadline = time.monotonic() + within
     last: Any = None
-    while time.monotonic() < deadline:
+
+    async def reached() -> bool:
+        nonlocal last
         r = await client.get(f"/api/servers/{name}")
         last = r.json()
-        if r.status_code == 200 and last["data"]["status"] == status:
-            return last["data"]  # type: ignore[no-any-return]
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{name} never reached {status}: {last}")
+        return r.status_code == 200 and last["data"]["status"] == status
 
-
-async def wait_until(check: Any, within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
+    try:
+        await wait_for(reached, within, every=0.05)
+    except AssertionError:
+        raise AssertionError(f"{name} never reached {status}: {last}") from None
+    return last["data"]  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------------- an open MCP session
@@ -155,7 +150,7 @@ async def mcp(hub: HubServer, changed: dict[str, asyncio.Event]) -> AsyncIterato
         ClientSession(r, w, message_handler=on_message) as session,
     ):
         await session.initialize()
-        await asyncio.sleep(0.2)  # the SDK client opens its GET stream in the background
+        await wait_listening(hub.hub)  # the SDK client opens its GET stream in the background
         yield session
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -61,6 +62,11 @@ class HubProcess:
     async def stop(self, sig: int = signal.SIGTERM) -> int:
         assert self.proc is not None
         if self.proc.returncode is None:
-            self.proc.send_signal(sig)
+            # Not ``self.proc.send_signal``: ``Popen.send_signal`` polls first, which reaps a
+            # child that has just died behind asyncio's child watcher, whose ``wait`` then
+            # reports 255 ("Unknown child process pid") instead of the real status. A signal
+            # to an unreaped (zombie) child is harmless.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.proc.pid, sig)
         async with asyncio.timeout(15):
             return await self.proc.wait()

@@ -16,10 +16,9 @@ import re
 import secrets
 from typing import Any
 
-from access_fixtures import ROLES, Cast, cast_fixture, fast_bcrypt_fixture, remote  # noqa: F401
-
 from hub.config.models import BearerKey, Group, GroupServer, User
 from hub.server import HANDLER_MODULES
+from tests.access_fixtures import ROLES, Cast, remote
 
 STRONG = "Str0ng!pass"
 STDIO = {"type": "stdio", "command": "true", "enabled": False}

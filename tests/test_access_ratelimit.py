@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from access_fixtures import fast_bcrypt_fixture  # noqa: F401
 
 import hub.api.auth
 from hub.auth.rate_limits import Limit, RateLimiter

@@ -10,10 +10,10 @@ import logging
 
 import httpx2
 import pytest
-from access_fixtures import Cast, cast_fixture, fast_bcrypt_fixture, log_buffer_fixture  # noqa: F401
 
 from hub.config.models import ServerConfig
 from hub.logs import LogBuffer
+from tests.access_fixtures import Cast
 
 PASSWORD = "Us3r!secret-pw"
 NEW_PASSWORD = "N3w!secret-pw"

@@ -7,11 +7,11 @@ something.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
-from access_fixtures import Cast, cast_fixture, fast_bcrypt_fixture  # noqa: F401
+from hub.testing import wait_for
+from tests.access_fixtures import Cast
 
 
 def touch(marker: Path, **extra: Any) -> dict[str, Any]:
@@ -20,14 +20,6 @@ def touch(marker: Path, **extra: Any) -> dict[str, Any]:
 
 def spawned(path: Path) -> bool:
     return path.exists()
-
-
-async def wait_for(path: Path, seconds: float = 5.0) -> bool:
-    for _ in range(int(seconds / 0.05)):
-        if spawned(path):
-            return True
-        await asyncio.sleep(0.05)
-    return spawned(path)
 
 
 async def test_no_write_path_lets_a_user_spawn(cast: Cast, tmp_path: Path) -> None:
@@ -73,7 +65,10 @@ async def test_no_write_path_lets_a_user_spawn(cast: Cast, tmp_path: Path) -> No
     control = tmp_path / "admin-spawned"
     r = await cast["admin"].post("/api/servers", {"name": "ctl", "config": touch(control)})
     assert r.status_code in (200, 201), r.text
-    assert await wait_for(control), "the control config never ran: this test proves nothing"
+    try:
+        await wait_for(lambda: spawned(control), 5, every=0.05)
+    except AssertionError:
+        raise AssertionError("the control config never ran: this test proves nothing") from None
 
     servers = cast.hub.config.servers
     assert not any(name.startswith("x") for name in servers)

@@ -9,14 +9,7 @@ import mcp_types as t
 
 from hub.server import HubServer
 from hub.testing import HubClient
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    alice_fixture,
-    api_fixture,
-    changed_now,
-    ev_fixture,
-    everything_http_fixture,
-    mcp,
-)
+from tests.api_fixtures import changed_now, mcp
 
 
 async def test_prompt_crud_reaches_open_sessions(ev: HubClient, hub_server: HubServer) -> None:

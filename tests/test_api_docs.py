@@ -11,7 +11,6 @@ from openapi_spec_validator import validate
 
 from hub.api.api_spec import _path
 from hub.testing import HubClient
-from tests.api_fixtures import alice_fixture, api_fixture  # noqa: F401 - fixtures
 
 MODULES = (
     "hub.api.servers",

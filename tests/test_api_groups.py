@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from access_fixtures import Cast, cast_fixture, fast_bcrypt_fixture, remote  # noqa: F401
-
 from hub.server import HubServer
 from hub.testing import HubClient
+from tests.access_fixtures import Cast, remote
 
 
 async def add_servers(server: HubServer, *names: str, owner: str | None = None) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from access_fixtures import fast_bcrypt_fixture  # noqa: F401
-
 from hub.app import Hub, HubOptions
 from hub.auth.tokens import hash_key
 from hub.server import HubServer

@@ -14,14 +14,8 @@ import pytest
 from hub import logs
 from hub.api import logs as logs_api
 from hub.server import HubServer
-from hub.testing import HubClient
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    alice_fixture,
-    api_fixture,
-    stdio_config,
-    wait_server,
-    wait_until,
-)
+from hub.testing import HubClient, wait_for
+from tests.api_fixtures import stdio_config, wait_server
 
 
 def messages(client_json: dict[str, Any]) -> list[str]:
@@ -39,7 +33,7 @@ async def test_buffer_list_and_clear(api: HubClient) -> None:
     assert added["type"] == "info" and added["source"] == "hub.api.servers"
     assert isinstance(added["timestamp"], int) and added["timestamp"] > 1_600_000_000_000
     # a stdio child's stderr lands in the buffer too
-    await wait_until(
+    await wait_for(
         lambda: any(
             "everything upstream started (stdio)" in e["message"] for e in logs.buffer.entries
         )
@@ -107,12 +101,12 @@ async def test_stream(
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         reader = asyncio.ensure_future(read_events(response, events))
-        await wait_until(lambda: bool(events))
+        await wait_for(lambda: bool(events))
         name, initial = events[0]
         assert name == "initial" and initial["type"] == "initial"
         assert "before the stream" in [e["message"] for e in initial["logs"]]
         logging.getLogger("hub.test_logs").info("during the stream")
-        await wait_until(
+        await wait_for(
             lambda: any(
                 n == "log" and d["log"]["message"] == "during the stream" for n, d in events
             )
@@ -123,10 +117,10 @@ async def test_stream(
             "type",
             "source",
         }
-        await wait_until(lambda: ("heartbeat", None) in events, within=5)
+        await wait_for(lambda: ("heartbeat", None) in events, within=5)
         reader.cancel()
     # the subscriber is gone once the client left
-    await wait_until(lambda: not logs.buffer.listeners, within=5)
+    await wait_for(lambda: not logs.buffer.listeners, within=5)
 
 
 async def test_slow_stream_reader_is_dropped(
@@ -138,7 +132,7 @@ async def test_slow_stream_reader_is_dropped(
         http.stream("GET", "/api/logs/stream", headers={"x-auth-token": api.token or ""}) as r,
     ):
         assert r.status_code == 200
-        await wait_until(lambda: bool(logs.buffer.listeners))
+        await wait_for(lambda: bool(logs.buffer.listeners))
         flood = logging.getLogger("hub.test_logs")
         for i in range(50):  # synchronous: the queue overflows before the stream drains it
             flood.info("flood %d", i)

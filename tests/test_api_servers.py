@@ -5,20 +5,15 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from hub.config.models import BearerKey, Group, GroupServer
 from hub.server import HubServer
-from hub.testing import HubClient
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    alice_fixture,
-    api_fixture,
-    everything_http_fixture,
-    processes_with,
-    stdio_config,
-    wait_server,
-    wait_until,
-)
+from hub.testing import HubClient, wait_for
+from tests.api_fixtures import processes_with, stdio_config, wait_server
 
 
+@pytest.mark.slow
 async def test_add_stdio_server_connects_live(api: HubClient) -> None:
     marker = f"ev-{uuid.uuid4().hex[:8]}"
     r = await api.post("/api/servers", json={"name": "ev", "config": stdio_config(marker)})
@@ -46,7 +41,7 @@ async def test_add_stdio_server_connects_live(api: HubClient) -> None:
     r = await api.delete("/api/servers/ev")
     assert r.status_code == 200 and r.json()["message"] == "Server removed successfully"
     assert (await api.get("/api/servers/ev")).status_code == 404
-    await wait_until(lambda: not processes_with(marker))
+    await wait_for(lambda: not processes_with(marker))
 
 
 async def test_http_server_update_toggle_reload(api: HubClient, everything_http: str) -> None:

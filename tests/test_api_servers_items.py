@@ -12,15 +12,7 @@ from mcp.shared.exceptions import MCPError
 
 from hub.server import HubServer
 from hub.testing import HubClient
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    alice_fixture,
-    api_fixture,
-    changed_now,
-    ev_fixture,
-    everything_http_fixture,
-    mcp,
-    wait_server,
-)
+from tests.api_fixtures import changed_now, mcp
 
 
 def tool(summary: dict[str, Any], name: str) -> dict[str, Any]:

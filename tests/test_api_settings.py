@@ -12,7 +12,6 @@ from hub.app import Hub, HubOptions
 from hub.config.models import BearerKey, Group, GroupServer, McpSettings
 from hub.server import HubServer
 from hub.testing import HubClient
-from tests.api_fixtures import alice_fixture, api_fixture  # noqa: F401 - fixtures
 
 KEY_TOKEN = "mcphub_" + "k" * 40
 

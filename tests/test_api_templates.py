@@ -3,22 +3,32 @@ hubs, stdio imports are admin-only (and arrive disabled), and the routes are rat
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from access_fixtures import Cast, cast_fixture, fast_bcrypt_fixture  # noqa: F401
 
 import hub.api.templates
 from hub.app import Hub, HubOptions
 from hub.auth.rate_limits import Limit
 from hub.config.models import ServerConfig
 from hub.server import HubServer
-from hub.testing import HubClient
+from hub.testing import HubClient, wait_for
+from tests.access_fixtures import Cast
 
 SECRETS = [f"sekret{i}xyz" for i in range(10)]
+
+
+def settled_disabled(hub: Hub, name: str) -> bool:
+    """The upstream manager knows ``name`` and holds no connection for it (it is disabled)."""
+    return name not in hub.upstreams.upstreams and hub.upstreams.state(name).error == "disabled"
+
+
+def never_seen(hub: Hub, *names: str) -> bool:
+    """The upstream manager has neither a connection nor a state for any of ``names``."""
+    manager = hub.upstreams
+    return not any(n in manager.upstreams or n in manager.states for n in names)
 
 
 def secret_config() -> ServerConfig:
@@ -119,10 +129,7 @@ async def test_template_moves_servers_and_groups_between_hubs(
     assert set(template["servers"]) == {"web", "cli"}
     # The same enabled command runs on hub1 (so this is a real spawn path); after import
     # into hub2 it must not run until an admin enables it.
-    for _ in range(50):
-        if spawned.exists():
-            break
-        await asyncio.sleep(0.1)
+    await wait_for(spawned.exists, 5)
     assert spawned.exists()
     template["servers"]["cli"]["args"] = [str(marker)]
     assert template["groups"][0]["name"] == "team"
@@ -156,7 +163,8 @@ async def test_template_moves_servers_and_groups_between_hubs(
     again = await second_hub.post("/api/templates/import", json=template)
     assert again.status_code == 400
     assert again.json()["data"]["serversSkipped"] == 2
-    await asyncio.sleep(0.3)
+    # The upstream manager has settled "cli" as disabled: nothing will spawn it.
+    await wait_for(lambda: settled_disabled(hub2, "cli"))
     assert not marker.exists()
 
     one = await admin_client.get(f"/api/templates/export/groups/{gid}", params={"name": "solo"})
@@ -193,7 +201,8 @@ async def test_normal_users_cannot_import_stdio(cast: Cast, tmp_path: Path) -> N
     refused = await cast["B"].post("/api/templates/import", json=only_stdio)
     assert refused.status_code == 400
     assert refused.json()["data"]["serversFailed"] == 1
-    await asyncio.sleep(0.3)
+    # The upstream manager never heard of any of them: nothing could have spawned them.
+    assert never_seen(cast.hub, "shell", "shell2", "shell3")
     assert not marker.exists()
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from access_fixtures import fast_bcrypt_fixture  # noqa: F401
-
 from hub.config.models import ServerConfig
 from hub.server import HubServer
 from hub.testing import HubClient

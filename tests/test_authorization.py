@@ -13,14 +13,8 @@ import pytest
 from hub import hookimpl
 from hub.plugin_api import Action, Principal, Resource
 from hub.server import HubServer
-from tests.mcp_fixtures import (  # noqa: F401 - fixtures
-    RawMcp,
-    everything_fixture,
-    http_server,
-    hub_options_fixture,
-    reply,
-    wait_connected,
-)
+from hub.testing import RawMcp, reply
+from tests.mcp_fixtures import http_server, wait_connected
 
 ALL_KEY = "key-all-0123456789abcdef"
 EV_KEY = "key-ev-0123456789abcdef"
@@ -29,7 +23,7 @@ Rule = Callable[[Principal | None, str, Resource], bool | None]
 
 
 @pytest.fixture
-def mcp_settings(everything: Any) -> dict[str, Any]:
+def hub_settings(everything: Any) -> dict[str, Any]:
     return {
         "mcpServers": {"ev": http_server(everything.url), "ev2": http_server(everything.url)},
         "bearerKeys": [

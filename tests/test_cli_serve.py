@@ -11,8 +11,11 @@ import sys
 from pathlib import Path
 
 import httpx2
+import pytest
 
 from tests.hubproc import HubProcess
+
+pytestmark = pytest.mark.slow  # each test runs `mcphub serve` as a child process
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mcphub_settings.json"
 

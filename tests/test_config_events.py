@@ -15,6 +15,7 @@ def remote() -> ServerConfig:
 
 async def test_live_config_publishes_typed_events(hub_server: HubServer) -> None:
     hub = hub_server.hub
+    await hub.admin_ready()  # the first admin's hash is stored once made: not this test's
     events: list[ChangeEvent] = []
     hub.bus.subscribe(events.append)
     await hub.config.put_server("s1", remote(), create=True)

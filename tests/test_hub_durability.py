@@ -7,9 +7,12 @@ import signal
 from pathlib import Path
 
 import httpx2
+import pytest
 from mcphub_sqlite.store import SQLiteStore
 
 from tests.hubproc import HubProcess
+
+pytestmark = pytest.mark.slow  # a hub child process, 100 writes, SIGKILL
 
 
 async def test_acknowledged_api_writes_survive_sigkill(tmp_path: Path) -> None:

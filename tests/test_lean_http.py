@@ -4,6 +4,7 @@ keep-alive reuse, servers that close, streamed bodies and timeouts."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import ipaddress
 import ssl
@@ -18,13 +19,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from mcphub_http.lean import LeanTransport
 
+from hub.testing import wait_for
+
 
 class RawServer:
-    """Answers each request with ``respond(path, body, writer)``; counts connections."""
+    """Answers each request with ``respond(path, body, writer)``; counts connections opened
+    and closed (``closed`` once this side's close has completed)."""
 
     def __init__(self, respond: Callable[..., object]) -> None:
         self.respond = respond
         self.connections = 0
+        self.closed = 0
         self.requests: list[tuple[bytes, bytes]] = []
         self.server: asyncio.Server | None = None
 
@@ -49,6 +54,9 @@ class RawServer:
             pass  # client gone, or the test's loop ends while a handler waits
         finally:
             writer.close()
+            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+                await writer.wait_closed()
+            self.closed += 1
 
     @property
     def url(self) -> str:
@@ -138,7 +146,7 @@ async def test_no_body_statuses_and_server_closing_idle_connections(
     raw = await serve(respond)
     async with client() as http:
         assert (await http.post(raw.url + "/gone", json={})).json() == {}
-        await asyncio.sleep(0.05)  # the close reaches the idle connection
+        await wait_for(lambda: raw.closed == 1)  # the server closed the idle connection
         r = await http.post(raw.url + "/n", json={})
         assert r.status_code == 202 and r.content == b""
     assert raw.connections == 2
@@ -167,7 +175,7 @@ async def test_streamed_body_arrives_in_parts(serve: Callable[..., object]) -> N
 
 async def test_timeouts_and_refused_connections(serve: Callable[..., object]) -> None:
     async def silent(path: bytes, body: bytes, w: asyncio.StreamWriter) -> None:
-        await asyncio.sleep(10)
+        await asyncio.Event().wait()  # never answers
 
     raw = await serve(silent)
     url = raw.url

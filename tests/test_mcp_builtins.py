@@ -12,12 +12,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 
 from hub.server import HubServer
-from tests.mcp_fixtures import (  # noqa: F401 - fixtures
-    everything_fixture,
-    http_server,
-    hub_options_fixture,
-    wait_connected,
-)
+from tests.mcp_fixtures import http_server, wait_connected
 
 PROMPTS = [
     {
@@ -42,7 +37,7 @@ RESOURCES = [
 
 
 @pytest.fixture
-def mcp_settings(everything: Any) -> dict[str, Any]:
+def hub_settings(everything: Any) -> dict[str, Any]:
     return {
         "mcpServers": {"ev": http_server(everything.url)},
         "systemConfig": {"routing": {"enableBearerAuth": False}},

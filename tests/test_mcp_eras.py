@@ -15,23 +15,12 @@ from mcp.client.sse import sse_client
 
 from hub.config.models import ItemOverride
 from hub.server import HubServer
-from tests.mcp_fixtures import (  # noqa: F401 - fixtures
-    ACCEPT,
-    ENVELOPE,
-    MODERN,
-    everything_fixture,
-    hang_fixture,
-    http_server,
-    hub_options_fixture,
-    reply,
-    sse_messages,
-    wait_connected,
-    wait_for,
-)
+from hub.testing import ACCEPT, reply, sse_messages, wait_for
+from tests.mcp_fixtures import ENVELOPE, MODERN, http_server, wait_connected
 
 
 @pytest.fixture
-def mcp_settings(everything: Any) -> dict[str, Any]:
+def hub_settings(everything: Any) -> dict[str, Any]:
     return {
         "mcpServers": {"ev": http_server(everything.url)},
         "systemConfig": {"routing": {"enableBearerAuth": False}},

@@ -11,17 +11,9 @@ import pytest
 
 from hub import hookimpl
 from hub.server import HubServer
+from hub.testing import RawMcp, reply, wait_for
 from hub.upstream.calls import ToolCall
-from tests.mcp_fixtures import (  # noqa: F401 - fixtures
-    RawMcp,
-    everything_fixture,
-    hang_fixture,
-    http_server,
-    hub_options_fixture,
-    reply,
-    wait_connected,
-    wait_for,
-)
+from tests.mcp_fixtures import http_server, wait_connected
 
 ALL_KEY = "key-all-0123456789abcdef"
 EV_KEY = "key-ev-0123456789abcdef"
@@ -30,7 +22,7 @@ GROUP_ID = "3f6d3c1e-0000-4000-8000-000000000001"
 
 
 @pytest.fixture
-def mcp_settings(everything: Any, hang: Any) -> dict[str, Any]:
+def hub_settings(everything: Any, hang: Any) -> dict[str, Any]:
     return {
         "mcpServers": {"ev": http_server(everything.url), "hang": http_server(hang.url)},
         "groups": [
@@ -132,7 +124,9 @@ async def test_key_scope_cuts_lists_and_calls(http: httpx2.AsyncClient, recorder
     assert recorder.calls == [("ev", "echo")]
 
 
-async def test_sessions_404_delete_and_refusals(http: httpx2.AsyncClient) -> None:
+async def test_sessions_404_delete_and_refusals(
+    http: httpx2.AsyncClient, hub_server: HubServer
+) -> None:
     client = RawMcp(http, "/mcp", bearer(ALL_KEY))
     await client.initialize()
     sid = client.session
@@ -162,7 +156,10 @@ async def test_sessions_404_delete_and_refusals(http: httpx2.AsyncClient) -> Non
             }
         )
     )
-    await asyncio.sleep(0.2)
+    # The duplicate is sent once the first request is in flight on the hub.
+    session = hub_server.hub.mcp.sessions.get(str(sid))
+    assert session is not None
+    await wait_for(lambda: 7 in session.inflight)
     dup = reply(await client.post({"jsonrpc": "2.0", "id": 7, "method": "ping"}))
     assert dup["error"]["message"] == "Duplicate in-flight request id"
     assert "result" in reply(await first)
@@ -205,9 +202,9 @@ async def test_disconnect_cancels_the_upstream_call(http: httpx2.AsyncClient, ha
     await client.initialize()
     before = len(hang.events_seen())
     call = asyncio.create_task(client.call("tools/call", {"name": "hang-hang", "arguments": {}}))
-    await asyncio.sleep(0.3)
+    await wait_for(lambda: hang.saw("called", before))  # the call reached the upstream
     call.cancel()
-    await wait_for(lambda: len(hang.events_seen()) > before)
+    await wait_for(lambda: hang.saw("cancelled", before))
     assert hang.events_seen()[-1].startswith("cancelled")
 
 

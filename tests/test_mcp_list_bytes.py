@@ -10,19 +10,15 @@ import httpx2
 import pytest
 
 from hub.server import HubServer
-from tests.mcp_fixtures import (  # noqa: F401 - fixtures
-    ROOT,
-    RawMcp,
-    hub_options_fixture,
-    wait_connected,
-)
+from hub.testing import RawMcp
+from tests.mcp_fixtures import ROOT, wait_connected
 
 TOOLS = 600
 """More than one page (500), so the second page and its cursor are spliced too."""
 
 
 @pytest.fixture
-def mcp_settings() -> dict[str, Any]:
+def hub_settings() -> dict[str, Any]:
     script = str(ROOT / "bench" / "upstream.py")
     args = [script, "--transport", "stdio", "--tools", str(TOOLS)]
     return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -14,18 +15,12 @@ from mcp.shared.exceptions import MCPError
 
 from hub.config.models import ItemOverride
 from hub.server import HubServer
-from tests.mcp_fixtures import (  # noqa: F401 - fixtures
-    everything_fixture,
-    hang_fixture,
-    http_server,
-    hub_options_fixture,
-    wait_connected,
-    wait_for,
-)
+from hub.testing import wait_for
+from tests.mcp_fixtures import http_server, wait_connected, wait_listening
 
 
 @pytest.fixture
-def mcp_settings(everything: Any, hang: Any) -> dict[str, Any]:
+def hub_settings(everything: Any, hang: Any) -> dict[str, Any]:
     return {
         "mcpServers": {"ev": http_server(everything.url), "hang": http_server(hang.url)},
         "systemConfig": {"routing": {"enableBearerAuth": False}},
@@ -40,6 +35,14 @@ async def hub(hub_server: HubServer) -> HubServer:
 
 def url(hub: HubServer, path: str = "/mcp") -> str:
     return f"http://{hub.address}{path}"
+
+
+async def cancel_when(scope: anyio.CancelScope, condition: Callable[[], bool]) -> None:
+    """Cancel ``scope`` once ``condition`` holds (or, failing, when the wait gives up)."""
+    try:
+        await wait_for(condition)
+    finally:
+        scope.cancel()
 
 
 async def test_list_call_prompt_read_pass_through(hub: HubServer) -> None:
@@ -134,9 +137,12 @@ async def test_cancel_reaches_the_upstream(hub: HubServer, hang: Any) -> None:
     before = len(hang.events_seen())
     async with streamable_http_client(url(hub)) as (r, w), ClientSession(r, w) as s:
         await s.initialize()
-        with anyio.move_on_after(0.5):
+        with anyio.CancelScope() as scope:
+            # Cancelled once the call has reached the upstream, not after a guessed delay.
+            watcher = asyncio.create_task(cancel_when(scope, lambda: hang.saw("called", before)))
             await s.call_tool("hang-hang", {})
-        await wait_for(lambda: len(hang.events_seen()) > before)
+        await watcher
+        await wait_for(lambda: hang.saw("cancelled", before))
     assert hang.events_seen()[-1].startswith("cancelled")
 
 
@@ -154,7 +160,7 @@ async def test_list_changed_after_a_toggle(hub: HubServer) -> None:
     ):
         await s.initialize()
         assert "ev-echo" in {tool.name for tool in (await s.list_tools()).tools}
-        await asyncio.sleep(0.2)  # the SDK client opens its GET stream in the background
+        await wait_listening(hub.hub)  # the SDK client opens its GET stream in the background
         config = live.servers["ev"].model_copy(
             update={"tools": {"ev-echo": ItemOverride(enabled=False)}}
         )
@@ -203,7 +209,7 @@ async def test_resource_updates_reach_subscribers(hub: HubServer) -> None:
             t.SubscribeRequest(params=t.SubscribeRequestParams(uri="test://static/hello")),
             t.EmptyResult,
         )
-        await asyncio.sleep(0.2)  # the GET stream opens in the background
+        await wait_listening(hub.hub)  # the GET stream opens in the background
         await s.call_tool("ev-touch", {"uri": "test://static/hello"})
         async with asyncio.timeout(5):
             await updated.wait()

@@ -10,7 +10,8 @@ import httpx2
 import pytest
 from mcphub_openapi.config import OpenAPIConfig
 from mcphub_openapi.service import OpenAPIService
-from openapi_fixtures import RestApi, start_rest_api
+
+from tests.openapi_fixtures import RestApi, start_rest_api
 
 KEY = {"type": "apiKey", "apiKey": {"value": "test-key"}}
 
@@ -171,7 +172,7 @@ async def test_oauth2_client_credentials_fetch_and_refresh() -> None:
                 "auth": "client-credentials"
             }
         assert (await stats(api))["tokensIssued"] == 1
-        await asyncio.sleep(0.6)
+        await asyncio.sleep(0.6)  # past the 0.5 s token lifetime: the expiry is under test
         assert (await service.call("whoami", {}))["structuredContent"] == {
             "auth": "client-credentials"
         }

@@ -7,13 +7,13 @@ from typing import Any
 
 import httpx2
 import pytest
-from openapi_fixtures import RestApi, start_rest_api
 from openapi_spec_validator import validate
 
 from hub.api.tool_server_spec import document
 from hub.server import HubServer
 from hub.testing import HubClient
-from tests.mcp_fixtures import hub_options_fixture, wait_connected  # noqa: F401
+from tests.mcp_fixtures import wait_connected
+from tests.openapi_fixtures import RestApi, start_rest_api
 
 KEY_TOKEN = "second-only-key-0123456789"
 ALL_TOKEN = "all-access-key-0123456789"
@@ -27,7 +27,7 @@ def rest_api() -> Iterator[RestApi]:
 
 
 @pytest.fixture
-def mcp_settings(rest_api: RestApi) -> dict[str, Any]:
+def hub_settings(rest_api: RestApi) -> dict[str, Any]:
     doc = {
         "openapi": "3.1.0",
         "info": {"title": "Second", "version": "1"},

@@ -10,7 +10,8 @@ import pytest
 from mcphub_openapi.config import OpenAPIConfig
 from mcphub_openapi.loader import SpecError, base_url
 from mcphub_openapi.service import OpenAPIService
-from openapi_fixtures import RestApi, petstore, start_rest_api
+
+from tests.openapi_fixtures import RestApi, petstore, start_rest_api
 
 PETSTORE_URL = "https://petstore3.swagger.io/api/v3/openapi.json"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,11 +10,12 @@ import mcp_types as t
 import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
-from openapi_fixtures import RestApi, petstore, start_rest_api
 
 from hub.server import HubServer
+from hub.testing import wait_for
 from hub.upstream.state import Status
-from tests.mcp_fixtures import hub_options_fixture, wait_connected, wait_for  # noqa: F401
+from tests.mcp_fixtures import wait_connected
+from tests.openapi_fixtures import RestApi, petstore, start_rest_api
 
 BAD = {
     "bad-ref": "unresolvable $ref '#/components/parameters/Nope'",
@@ -32,7 +32,7 @@ def rest_api() -> Iterator[RestApi]:
 
 
 @pytest.fixture
-def mcp_settings(rest_api: RestApi) -> dict[str, Any]:
+def hub_settings(rest_api: RestApi) -> dict[str, Any]:
     key = {"type": "apiKey", "apiKey": {"value": "test-key"}}
     return {
         "mcpServers": {
@@ -129,9 +129,10 @@ async def test_api_shows_status_and_reload_rereads_the_spec(
         before = await fetches()
         r = await admin_client.post("/api/servers/rest/reload")
         assert r.status_code == 200, r.text
-        for _ in range(200):
-            if await fetches() > before:
-                break
-            await asyncio.sleep(0.02)
+
+        async def fetched_again() -> bool:
+            return await fetches() > before
+
+        await wait_for(fetched_again, 4)
         assert await fetches() == before + 1
     await wait_connected(hub.hub, "rest")

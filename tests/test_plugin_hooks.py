@@ -18,14 +18,8 @@ from hub.app import Hub, HubOptions
 from hub.auth.principal import Principal
 from hub.plugins import Plugins
 from hub.server import HubServer
-from tests.mcp_fixtures import (  # noqa: F401 - fixtures
-    RawMcp,
-    everything_fixture,
-    http_server,
-    hub_options_fixture,
-    reply,
-    wait_connected,
-)
+from hub.testing import RawMcp, reply
+from tests.mcp_fixtures import http_server, wait_connected
 
 KEY = "key-all-0123456789abcdef"
 HOOKS = sorted(
@@ -36,7 +30,7 @@ HOOKS = sorted(
 
 
 @pytest.fixture
-def mcp_settings(everything: Any) -> dict[str, Any]:
+def hub_settings(everything: Any) -> dict[str, Any]:
     return {
         "mcpServers": {"ev": http_server(everything.url)},
         "bearerKeys": [{"id": "k1", "name": "all", "token": KEY, "accessType": "all"}],

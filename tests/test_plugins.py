@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -133,7 +134,16 @@ async def test_api_lists_plugins(admin_client: HubClient) -> None:
 
 @pytest.fixture(scope="module")
 def hello_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """contrib/mcphub-hello installed into a private directory, outside the venv."""
+    """contrib/mcphub-hello installed into a private directory, outside the venv.
+
+    Built from a copy, so no build/ or egg-info lands in the tree and a parallel worker
+    building the same distribution (its own tests) does not race this one."""
+    source = tmp_path_factory.mktemp("hello-source") / "mcphub-hello"
+    shutil.copytree(
+        ROOT / "contrib" / "mcphub-hello",
+        source,
+        ignore=shutil.ignore_patterns("build", "*.egg-info", "tests", "__pycache__"),
+    )
     target = tmp_path_factory.mktemp("site")
     subprocess.run(
         [
@@ -146,7 +156,7 @@ def hello_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--no-build-isolation",
             "--target",
             str(target),
-            str(ROOT / "contrib" / "mcphub-hello"),
+            str(source),
         ],
         check=True,
         capture_output=True,
@@ -162,6 +172,7 @@ def plugin_env(site: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_third_party_plugin_is_listed_and_can_be_disabled(hello_site: Path) -> None:
     def listed(**extra: str) -> str:
         return subprocess.run(
@@ -180,6 +191,7 @@ def test_third_party_plugin_is_listed_and_can_be_disabled(hello_site: Path) -> N
     assert "hello" not in listed(MCPHUB_LOAD_PLUGINS="")
 
 
+@pytest.mark.slow
 async def test_third_party_plugin_hooks_run_in_a_served_hub(
     hello_site: Path, tmp_path: Path
 ) -> None:

@@ -58,6 +58,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return json.loads(out.read_text())
 
 
+@pytest.mark.slow
 def test_export_keeps_every_field_of_the_source(exported: dict[str, Any]) -> None:
     source = json.loads(FIXTURE.read_text())
     keys = source.pop("bearerKeys")
@@ -78,6 +79,7 @@ def test_export_keeps_every_field_of_the_source(exported: dict[str, Any]) -> Non
     assert legacy not in json.dumps(exported)
 
 
+@pytest.mark.slow
 def test_export_of_an_export_is_identical(exported: dict[str, Any], tmp_path: Path) -> None:
     first = tmp_path / "first.json"
     first.write_text(json.dumps(exported))
@@ -86,6 +88,7 @@ def test_export_of_an_export_is_identical(exported: dict[str, Any], tmp_path: Pa
     assert again == exported
 
 
+@pytest.mark.real_bcrypt  # the rehash on login needs our cost above MCPHub's 10
 async def test_imported_users_log_in_with_their_mcphub_passwords(
     hub_server: HubServer, hub_client: HubClient
 ) -> None:
@@ -120,6 +123,7 @@ async def test_imported_keys_keep_working_and_scoped_keys_stay_out_of_the_api(
     assert r.status_code == 401
 
 
+@pytest.mark.slow
 def test_export_writes_atomically_over_an_existing_file(tmp_path: Path) -> None:
     run_cli("import", str(FIXTURE), data_dir=tmp_path / "data")
     out = tmp_path / "settings.json"

@@ -23,7 +23,7 @@ async def main():
         print(f"ack s{i:03}", flush=True)
     print("ready", flush=True)
     await asyncio.gather(*(write(i) for i in range(100)))
-    await asyncio.sleep(30)
+    await asyncio.Event().wait()  # until the test kills this process
 
 asyncio.run(main())
 """

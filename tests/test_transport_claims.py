@@ -21,7 +21,7 @@ from hub.server import HubServer
 from hub.testing import HubClient
 from hub.upstream.config_check import same_target
 from hub.upstream.transport import Transport, kind_of
-from tests.api_fixtures import alice_fixture, api_fixture, wait_server  # noqa: F401 - fixtures
+from tests.api_fixtures import wait_server
 
 
 class MemoConfig(BaseModel):

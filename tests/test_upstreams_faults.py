@@ -11,7 +11,13 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from upstreams_fixtures import (
+
+from hub.app import Hub, HubOptions
+from hub.config.models import CallOptions, ServerConfig
+from hub.errors import UpstreamError
+from hub.server import HubServer
+from hub.upstream.state import Status
+from tests.upstreams_fixtures import (
     PY,
     ROOT,
     TINY,
@@ -23,17 +29,12 @@ from upstreams_fixtures import (
     with_marker,
 )
 
-from hub.app import Hub, HubOptions
-from hub.config.models import CallOptions, ServerConfig
-from hub.errors import UpstreamError
-from hub.server import HubServer
-from hub.upstream.state import Status
-
 
 def tiny(marker: str) -> ServerConfig:
     return ServerConfig(command=PY, args=[TINY, marker])
 
 
+@pytest.mark.slow
 async def test_kill_9_reconnects_while_others_keep_working(hub_server: HubServer) -> None:
     hub = hub_server.hub
     marker = f"victim-{uuid.uuid4().hex[:8]}"
@@ -61,7 +62,7 @@ async def test_kill_9_reconnects_while_others_keep_working(hub_server: HubServer
             result = await hub.upstreams.call_tool("other", "hello")
             assert result["content"][0]["text"] == "hello from other"
             calls += 1
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.05)  # paces the background load; not a wait
 
     background = asyncio.create_task(other_calls())
     try:
@@ -111,6 +112,7 @@ def _lines(path: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 
 
+@pytest.mark.slow
 async def test_delete_and_disable_leave_no_process(hub_server: HubServer) -> None:
     hub = hub_server.hub
     spawned: dict[str, tuple[int, int]] = {}
@@ -159,6 +161,7 @@ async def test_stop_leaves_no_process(tmp_path: Path, admin_password: str) -> No
     assert not alive(grandchild["pid"])
 
 
+@pytest.mark.slow
 async def test_many_servers_health_at_once_then_all_connected(
     tmp_path: Path, admin_password: str
 ) -> None:

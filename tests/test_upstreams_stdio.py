@@ -12,7 +12,14 @@ import uuid
 import pytest
 from mcp.shared.exceptions import MCPError
 from mcphub_stdio.process import spawn
-from upstreams_fixtures import (
+
+from hub import logs
+from hub.config.models import McpSettings, ServerConfig, User
+from hub.errors import UpstreamError
+from hub.server import HubServer
+from hub.upstream.calls import current_downstream
+from hub.upstream.state import Status
+from tests.upstreams_fixtures import (
     PY,
     ROOT,
     TINY,
@@ -21,13 +28,6 @@ from upstreams_fixtures import (
     wait_for,
     wait_status,
 )
-
-from hub import logs
-from hub.config.models import McpSettings, ServerConfig, User
-from hub.errors import UpstreamError
-from hub.server import HubServer
-from hub.upstream.calls import current_downstream
-from hub.upstream.state import Status
 
 SECRETS = {
     "JWT_SECRET": "jwt-secret-value",

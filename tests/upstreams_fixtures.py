@@ -6,17 +6,16 @@ started by the hub itself, so their processes are found through /proc.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hub.app import Hub
+from hub.testing import wait_for
 from hub.upstream.state import Status
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +43,10 @@ class HttpUpstream:
 
     def events_seen(self) -> list[str]:
         return self.events.read_text().splitlines() if self.events.exists() else []
+
+    def saw(self, prefix: str, since: int = 0) -> bool:
+        """Whether an event starting with ``prefix`` was recorded after the first ``since``."""
+        return any(line.startswith(prefix) for line in self.events_seen()[since:])
 
     def stop(self) -> None:
         stop_process(self.proc)
@@ -86,22 +89,6 @@ def start_http(
         {"UPSTREAM_EVENTS_FILE": str(events)},
     )
     return HttpUpstream(proc, bound, transport, events)
-
-
-async def wait_for(
-    predicate: Callable[[], bool | Awaitable[bool]], within: float, every: float = 0.02
-) -> float:
-    """Poll until ``predicate`` holds; returns the seconds it took (fails after ``within`` s)."""
-    start = time.monotonic()
-    while True:
-        value = predicate()
-        if not isinstance(value, bool):
-            value = await value
-        if value:
-            return time.monotonic() - start
-        if time.monotonic() - start > within:
-            raise AssertionError(f"condition not met within {within} s")
-        await asyncio.sleep(every)
 
 
 async def wait_status(hub: Hub, name: str, status: Status, within: float = 20) -> float:

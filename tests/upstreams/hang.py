@@ -1,7 +1,8 @@
 """Upstream whose `hang` tool never answers, to test timeouts and cancellation.
 
-The SDK cancels a handler's scope on `notifications/cancelled`, so the handler
-records `cancelled <requestId>` in $UPSTREAM_EVENTS_FILE and re-raises.
+The handler records `called <requestId>` in $UPSTREAM_EVENTS_FILE when a call arrives (so a
+test can wait for it instead of sleeping); the SDK cancels its scope on
+`notifications/cancelled`, so it then records `cancelled <requestId>` and re-raises.
 Run: `python -m tests.upstreams.hang [--transport streamable-http --port 0]`.
 """
 
@@ -32,6 +33,7 @@ async def call_tool(ctx: Ctx, params: t.CallToolRequestParams) -> t.CallToolResu
         return t.CallToolResult(content=[t.TextContent(text="pong")])
     if params.name != "hang":
         raise MCPError(t.INVALID_PARAMS, f"Unknown tool: {params.name}")
+    record_event(f"called {ctx.request_id}")
     try:
         await anyio.sleep_forever()
     except anyio.get_cancelled_exc_class():
