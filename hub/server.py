@@ -33,7 +33,7 @@ HANDLER_MODULES = (
     "hub.api.templates",
     "hub.api.plugins",
     "hub.api.tool_server",
-    "hub.api.builtins",
+    "hub.api.builtin_items",
     "hub.mcp.routes",
 )
 """Core route tables, each module ending in ``default_handlers``; the fallback 404 is last."""

@@ -13,6 +13,9 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import shutil
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -29,6 +32,21 @@ from hub.server import HubServer
 ACCEPT = "application/json, text/event-stream"
 PROTOCOL_VERSION = "2025-11-25"
 """The handshake-era protocol version ``RawMcp`` and ``McpSession`` speak by default."""
+
+
+def install_distribution(source: Path, into: Path) -> Path:
+    """Build the plugin distribution at ``source`` from a copy (so no ``build/`` lands in the
+    tree and parallel workers do not race) and install it into ``into/site``, outside the
+    environment; put the returned directory on ``sys.path`` (or ``PYTHONPATH``) to load it."""
+    copy = into / "source"
+    skip = shutil.ignore_patterns("build", "*.egg-info", "tests", "__pycache__")
+    shutil.copytree(source, copy, ignore=skip)
+    site = into / "site"
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"]
+    subprocess.run(
+        [*pip, "--target", str(site), str(copy)], check=True, capture_output=True, timeout=120
+    )
+    return site
 
 
 async def wait_for(

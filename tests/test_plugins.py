@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ from hub.auth.principal import Principal
 from hub.errors import StartupError
 from hub.plugins import Plugins, Registry
 from hub.server import HubServer
-from hub.testing import HubClient
+from hub.testing import HubClient, install_distribution
 from tests.hubproc import HubProcess
 
 ROOT = Path(__file__).parent.parent
@@ -138,31 +137,7 @@ def hello_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Built from a copy, so no build/ or egg-info lands in the tree and a parallel worker
     building the same distribution (its own tests) does not race this one."""
-    source = tmp_path_factory.mktemp("hello-source") / "mcphub-hello"
-    shutil.copytree(
-        ROOT / "contrib" / "mcphub-hello",
-        source,
-        ignore=shutil.ignore_patterns("build", "*.egg-info", "tests", "__pycache__"),
-    )
-    target = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return target
+    return install_distribution(ROOT / "contrib" / "mcphub-hello", tmp_path_factory.mktemp("hello"))
 
 
 def plugin_env(site: Path, **extra: str) -> dict[str, str]:

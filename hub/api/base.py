@@ -22,6 +22,7 @@ from hub.errors import (
     PayloadTooLarge,
     Unauthorized,
     error_body,
+    validation_message,
 )
 
 if TYPE_CHECKING:
@@ -29,16 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
-
-
-def validation_message(exc: ValidationError) -> tuple[str, list[dict[str, Any]]]:
-    """A readable first line and the field errors, without echoing the input values."""
-    errors = [
-        {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
-    ]
-    first = errors[0] if errors else {"field": "", "message": "invalid"}
-    where = f"{first['field']}: " if first["field"] else ""
-    return f"Invalid request body: {where}{first['message']}", errors
 
 
 class APIHandler(tornado.web.RequestHandler):

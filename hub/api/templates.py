@@ -11,10 +11,10 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from hub.api.api_spec import Op
-from hub.api.base import APIHandler, validation_message
+from hub.api.base import APIHandler
 from hub.auth.principal import Policy
 from hub.auth.rate_limits import Limit, RateLimitedMixin
-from hub.errors import BadRequest
+from hub.errors import BadRequest, validation_message
 from hub.services import templates
 from hub.services.templates import ExportBody, TemplateDoc
 

@@ -9,7 +9,7 @@ client's retry resumes the very same upstream call.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 import mcp_types as t
@@ -36,7 +36,26 @@ from hub.mcp.route_access import principal_key
 from hub.mcp.sessions import Message, PostCtx
 
 if TYPE_CHECKING:
-    from hub.mcp.streamable_http import McpHandler
+    import tornado.httputil
+
+    from hub.auth.principal import Principal
+    from hub.mcp.endpoint import McpEndpoint
+    from hub.mcp.route_access import Route
+
+
+class McpHandler(Protocol):
+    """What one 2026 exchange needs of the HTTP handler serving it (``streamable_http``)."""
+
+    request: tornado.httputil.HTTPServerRequest
+    endpoint: McpEndpoint
+    route: Route
+    principal: Principal | None
+    cancel_scope: anyio.CancelScope | None
+
+    def accepted(self) -> None: ...
+    def send(self, body: Any, status: int = 200) -> None: ...
+    def reply(self, msg: Message | bytes, status: int = 200) -> None: ...
+    async def emit(self, msg: Message) -> None: ...
 
 
 def error_message(rid: Any, code: int, message: str, data: Any = None) -> Message:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mcp.types as t
 from mcp.client.session import ClientRequestContext
@@ -19,9 +19,6 @@ from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError
 
 from hub.upstream.calls import Downstream, current_downstream
-
-if TYPE_CHECKING:
-    from hub.upstream.session import Upstream
 
 log = logging.getLogger(__name__)
 child_log = logging.getLogger("hub.upstream")
@@ -41,8 +38,9 @@ _LEVELS = {
 class Relay:
     """Tracks which downstreams have calls in flight and answers the upstream's requests."""
 
-    def __init__(self, upstream: Upstream) -> None:
-        self.upstream = upstream
+    def __init__(self, name: str) -> None:
+        self.name = name
+        """The upstream server's name, for log lines."""
         self.inflight: dict[int, Downstream] = {}
         self._ids = itertools.count()
 
@@ -85,7 +83,7 @@ class Relay:
         except ValidationError as exc:
             return t.ErrorData(code=t.INTERNAL_ERROR, message=f"invalid {method} result: {exc}")
         except Exception as exc:  # noqa: BLE001 - the upstream must always get an answer
-            log.warning("Relaying %s for %s failed: %s", method, self.upstream.name, exc)
+            log.warning("Relaying %s for %s failed: %s", method, self.name, exc)
             return t.ErrorData(code=t.INTERNAL_ERROR, message=f"{method} failed")
 
     async def sampling(
@@ -118,7 +116,7 @@ class Relay:
             try:
                 await forward(params.model_dump(by_alias=True, mode="json", exclude_none=True))
             except Exception as exc:  # noqa: BLE001 - a log line must never fail the call
-                log.debug("Relaying a log message from %s failed: %s", self.upstream.name, exc)
+                log.debug("Relaying a log message from %s failed: %s", self.name, exc)
         data = params.data
         text = data if isinstance(data, str) else repr(data)
         if params.logger:
@@ -127,5 +125,5 @@ class Relay:
             _LEVELS.get(params.level, logging.INFO),
             "%s",
             text,
-            extra={"source": self.upstream.name},
+            extra={"source": self.name},
         )

@@ -13,10 +13,8 @@ import asyncio
 import contextlib
 import logging
 import math
-import random
 import time
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 import anyio
 import mcp.types as t
@@ -29,52 +27,36 @@ from hub.errors import BadRequest, UpstreamError
 from hub.upstream.calls import current_downstream
 from hub.upstream.lists import CHANGED, LISTS, WIRE, RawRequest, list_all, list_pages
 from hub.upstream.policy import egress_guarded, expansion_policy
+from hub.upstream.reconnect import backoff, connect_slot
 from hub.upstream.relay import Relay
 from hub.upstream.state import Status
 from hub.upstream.transport import AuthRequired, Target, Transport, one_line
 
 if TYPE_CHECKING:
+    from hub.app import Hub
     from hub.config.models import ServerConfig
-    from hub.upstream.manager import UpstreamManager
+    from hub.upstream.state import UpstreamState
 
 log = logging.getLogger(__name__)
 
+
+class UpstreamManager(Protocol):
+    """What an upstream asks of the manager that owns it (``hub.upstream.manager``)."""
+
+    hub: Hub
+    connect_slots: asyncio.Semaphore
+
+    def state(self, name: str) -> UpstreamState: ...
+    def transport(self, config: ServerConfig) -> Transport: ...
+    def set_state(self, upstream: Upstream, what: tuple[str, ...], **changes: Any) -> None: ...
+
+
 CONNECT_TIMEOUT = 120.0
 """Seconds for spawn/connect + initialize + the first listing (an ``npx`` first run downloads)."""
-SLOT_HOLD = 10.0
-"""Seconds a connect attempt occupies a concurrency slot at most, so hung upstreams cannot
-keep the others waiting; the attempt itself goes on until ``CONNECT_TIMEOUT``."""
-BACKOFF_START, BACKOFF_CAP = 1.0, 60.0
 STABLE_AFTER = 30.0
 """A connection that lasted this long resets the backoff."""
 PING_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 10.0
-
-
-@contextlib.asynccontextmanager
-async def _slot(slots: asyncio.Semaphore) -> AsyncIterator[None]:
-    """One of the bounded connect slots, given back when done or after ``SLOT_HOLD``."""
-    await slots.acquire()
-    released = False
-
-    def release() -> None:
-        nonlocal released
-        if not released:
-            released = True
-            slots.release()
-
-    timer = asyncio.get_running_loop().call_later(SLOT_HOLD, release)
-    try:
-        yield
-    finally:
-        timer.cancel()
-        release()
-
-
-def backoff(failures: int) -> float:
-    """1 s, 2 s, 4 s … capped at 60 s, each with ±20 % jitter so restarts do not align."""
-    base = min(BACKOFF_CAP, BACKOFF_START * 2 ** max(0, failures - 1))
-    return float(base * random.uniform(0.8, 1.2))
 
 
 class _Watched:
@@ -123,7 +105,7 @@ class Upstream:
         self.name = name
         self.config = config
         self.session: ClientSession | None = None
-        self.relay = Relay(self)
+        self.relay = Relay(name)
         self.failures = 0
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
@@ -208,7 +190,7 @@ class Upstream:
             with anyio.CancelScope() as scope:
                 self._scope = scope
                 async with contextlib.AsyncExitStack() as stack:
-                    async with _slot(self.manager.connect_slots):
+                    async with connect_slot(self.manager.connect_slots):
                         scope.deadline = anyio.current_time() + CONNECT_TIMEOUT
                         opened = await stack.enter_async_context(transport.open(target))
                         session = await self._session(stack, opened)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -18,19 +17,9 @@ from typing import Any
 
 import pytest
 
-from hub.testing import HubClient, McpSession, wait_for
+from hub.testing import HubClient, McpSession, install_distribution, wait_for
 
 DIST = Path(__file__).resolve().parent.parent
-PIP_INSTALL = [
-    sys.executable,
-    "-m",
-    "pip",
-    "install",
-    "--quiet",
-    "--no-deps",
-    "--no-build-isolation",
-]
-
 pytestmark = pytest.mark.slow  # builds the distribution with pip once per module
 
 
@@ -38,19 +27,7 @@ pytestmark = pytest.mark.slow  # builds the distribution with pip once per modul
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The distribution built from a copy of its sources (so the tree stays clean) and
     installed into a private directory."""
-    tmp = tmp_path_factory.mktemp("echo-dist")
-    source = tmp / "source"
-    shutil.copytree(
-        DIST, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "tests", "__pycache__")
-    )
-    target = tmp / "site"
-    subprocess.run(
-        [*PIP_INSTALL, "--target", str(target), str(source)],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return target
+    return install_distribution(DIST, tmp_path_factory.mktemp("echo-dist"))
 
 
 @pytest.fixture(autouse=True)

@@ -8,26 +8,14 @@ on ``sys.path`` for each test.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from hub.testing import HubClient, McpSession, wait_for
+from hub.testing import HubClient, McpSession, install_distribution, wait_for
 
 DIST = Path(__file__).resolve().parent.parent
-PIP_INSTALL = [
-    sys.executable,
-    "-m",
-    "pip",
-    "install",
-    "--quiet",
-    "--no-deps",
-    "--no-build-isolation",
-]
-
 pytestmark = pytest.mark.slow  # builds the distribution with pip once per module
 
 
@@ -35,19 +23,7 @@ pytestmark = pytest.mark.slow  # builds the distribution with pip once per modul
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The distribution built from a copy of its sources (so the tree stays clean) and
     installed into a private directory."""
-    tmp = tmp_path_factory.mktemp("hello-dist")
-    source = tmp / "source"
-    shutil.copytree(
-        DIST, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "tests", "__pycache__")
-    )
-    target = tmp / "site"
-    subprocess.run(
-        [*PIP_INSTALL, "--target", str(target), str(source)],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return target
+    return install_distribution(DIST, tmp_path_factory.mktemp("hello-dist"))
 
 
 @pytest.fixture(autouse=True)

@@ -94,7 +94,7 @@ OTHER: dict[str, list[tuple[str, str, Any, str]]] = {
         ("PUT",    "/api/system-config",                      {},                             "401  403  403  in   403  401  401"),
         ("GET",    "/api/mcp-settings/export",                None,                           "401  403  403  ok   403  401  401"),
     ],
-    "hub.api.builtins": [
+    "hub.api.builtin_items": [
         ("GET",    "/api/prompts",                            None,                           "401  ok   ok   ok   ok   401  401"),
         ("POST",   "/api/prompts",                            {"name": "{uniq}", "template": "t"}, "401 403 403 ok ok  401  401"),
         ("GET",    "/api/prompts/none",                       None,                           "401  404  404  404  404  401  401"),

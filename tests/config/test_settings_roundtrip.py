@@ -15,7 +15,7 @@ from hub.auth.tokens import hash_key
 from hub.server import HubServer
 from hub.testing import HubClient
 
-FIXTURE = Path(__file__).parent / "fixtures" / "mcphub_settings.json"
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "mcphub_settings.json"
 
 
 def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
