@@ -1,7 +1,7 @@
 """``python -m bench.compare OLD_CHECKOUT``: this checkout's hub against another commit's, in one run.
 
 Both hubs face the same bench upstreams on the same machine in the same minutes: rounds
-alternate old, new, old, new … (S2 and S3 load, S4 ``tools/list``), and the table shows the
+alternate old/new, new/old … (S2 and S3 load, S4 ``tools/list``), and the table shows the
 median of each side and the new/old ratio. The other checkout needs its own ``.venv`` with
 the hub installed (``git worktree add /tmp/old COMMIT && python3 -m venv /tmp/old/.venv &&
 /tmp/old/.venv/bin/pip install -e /tmp/old``).
@@ -52,14 +52,18 @@ def render(old: Figures, new: Figures, old_name: str) -> str:
     return "\n".join(lines)
 
 
-async def compare(old_root: Path, rounds: int, params: Params) -> tuple[Figures, Figures, int]:
+async def compare(
+    old_root: Path, rounds: int, params: Params, only: set[str]
+) -> tuple[Figures, Figures, int]:
     old: Figures = defaultdict(list)
     new: Figures = defaultdict(list)
     errors = 0
-    for _ in range(rounds):
-        for root, into in ((old_root, old), (None, new)):
+    for round_ in range(rounds):
+        sides: list[tuple[Path | None, Figures]] = [(old_root, old), (None, new)]
+        # Who goes first alternates, so neither side always inherits the other's leftovers.
+        for root, into in sides if round_ % 2 == 0 else sides[::-1]:
             params.hub_root = root
-            report = await run_all(params, {"S2", "S3", "S4"})
+            report = await run_all(params, only)
             errors += len(report.errors)
             for key, value in figures(report).items():
                 into[key].append(value)
@@ -72,10 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="old/new pairs (default 3)")
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per load run")
     parser.add_argument("--upstreams", type=int, help="S4 upstream count (default 50)")
+    parser.add_argument(
+        "--only", action="append", choices=("S2", "S3", "S4"), help="repeatable; default all"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="bench: %(message)s")
     params = Params.make(False, duration=args.duration, upstreams=args.upstreams)
-    old, new, errors = asyncio.run(compare(args.old.resolve(), args.rounds, params))
+    only = set(args.only or ()) or {"S2", "S3", "S4"}
+    old, new, errors = asyncio.run(compare(args.old.resolve(), args.rounds, params, only))
     print(f"python -m bench.compare {args.old} --rounds {args.rounds} --duration {args.duration}")
     print(f"medians of {args.rounds} alternating rounds each\n")
     print(render(old, new, args.old.name))
