@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.app import Hub
+from hub.config.events import ChangeEvent, Kind
 from hub.testing import wait_for
 from hub.upstream.state import Status
 
@@ -165,3 +166,13 @@ class FakeDownstream:
     async def request(self, method: str, params: dict[str, Any] | None) -> dict[str, Any]:
         self.requests.append((method, params))
         return self.answers[method]
+
+
+def event_dict(event: ChangeEvent) -> dict[str, Any]:
+    """An event as the small dict the tests compare with: the kind, the record under ``id``
+    (groups, keys, built-ins) or ``name``, and the details."""
+    out: dict[str, Any] = {"kind": str(event.kind)}
+    if event.record is not None:
+        by_id = event.kind in (Kind.GROUPS, Kind.KEYS, Kind.BUILTINS)
+        out["id" if by_id else "name"] = event.record
+    return {**out, **event.detail}

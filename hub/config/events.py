@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -60,20 +60,12 @@ class Change(enum.StrEnum):
 LOCAL_KINDS = frozenset({Kind.UPSTREAM, Kind.RESOURCE_UPDATED})
 """Facts about one instance's own connections, which other instances do not share."""
 
-ID_KEYED = frozenset({Kind.GROUPS, Kind.KEYS, Kind.BUILTINS})
-"""Kinds whose records are named by id rather than by name (in the mapping view)."""
-
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, eq=False)
-class ChangeEvent(Mapping[str, Any]):
-    """One change, as subscribers and other instances see it.
-
-    It also reads as the small dict events used to be (``event["kind"]``, ``event.get
-    ("name")``, ``{"kind": "groups", "id": …} == event``): the kind, the record under
-    ``name`` or ``id``, and the details. ``action`` and ``origin`` are attributes only.
-    """
+@dataclass(frozen=True)
+class ChangeEvent:
+    """One change, as subscribers and other instances see it."""
 
     kind: str
     record: str | None = None
@@ -88,31 +80,6 @@ class ChangeEvent(Mapping[str, Any]):
     def shared(self) -> bool:
         """Whether other hub instances need this event (config changes, not local facts)."""
         return self.kind not in LOCAL_KINDS
-
-    def _view(self) -> dict[str, Any]:
-        view: dict[str, Any] = {"kind": str(self.kind)}
-        if self.record is not None:
-            view["id" if self.kind in ID_KEYED else "name"] = self.record
-        view.update(self.detail)
-        return view
-
-    def __getitem__(self, key: str) -> Any:
-        return self._view()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._view())
-
-    def __len__(self) -> int:
-        return len(self._view())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ChangeEvent):
-            return self.to_wire() == other.to_wire()
-        if isinstance(other, Mapping):
-            return self._view() == dict(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # equal to dicts, so not hashable either
 
     def to_wire(self) -> dict[str, Any]:
         """A JSON-ready form for carrying the event to other instances."""
@@ -166,13 +133,7 @@ class EventBus:
         action: str = Change.UPDATE,
         **detail: Any,
     ) -> ChangeEvent:
-        """Publish a change made by this instance.
-
-        ``name=`` or ``id=`` (the keyword form events were published with before they were
-        typed) name the record too, so older publishers keep working.
-        """
-        if record is None:
-            record = detail.pop("id" if kind in ID_KEYED else "name", None)
+        """Publish a change made by this instance; ``detail`` holds the kind's facts."""
         event = ChangeEvent(kind, record, action, self.origin, MappingProxyType(detail))
         self.emit(event)
         return event

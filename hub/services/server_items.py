@@ -16,7 +16,6 @@ from hub.auth.access import server_for
 from hub.auth.principal import Principal
 from hub.config.models import ItemOverride, ServerConfig
 from hub.errors import BadRequest, NotFound
-from hub.services.servers import server_lock
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -83,7 +82,7 @@ async def _update(
     if kind not in LABELS:
         raise BadRequest(f"Unknown item kind {kind!r}")
     live = hub.config
-    async with server_lock(hub):
+    async with hub.server_lock:
         config = server_for(live, principal, server)
         key, item = resolve(hub, server, config, kind, ref)
         overrides = dict(getattr(config, kind) or {})

@@ -7,8 +7,6 @@ writes configuration; the upstream manager follows the ``servers`` events on the
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -21,7 +19,7 @@ from hub.config.models import ServerConfig
 from hub.config.redaction import contains_mask, restore
 from hub.config.store import Conflict as StoreConflict
 from hub.errors import BadRequest, Conflict, HubError, validation_message
-from hub.upstream.config_check import ServerName, normalise, parse_config, same_target
+from hub.upstream.config_check import ServerName, parse_config, same_target
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -45,11 +43,6 @@ class ServerBody(BaseModel):
     config: ServerConfig
 
 
-def server_lock(hub: Hub) -> asyncio.Lock:
-    """One lock around every read-modify-write of server configs, so no edit is lost."""
-    return hub.server_lock
-
-
 def check_free(live: LiveConfig, name: str) -> None:
     """409 when a server or a group already answers to ``name``.
 
@@ -67,11 +60,11 @@ def check_free(live: LiveConfig, name: str) -> None:
 
 async def create_server(hub: Hub, principal: Principal, name: str, config: ServerConfig) -> None:
     """Validate, check rights, set the owner, write; 409 if the name is taken."""
-    config = normalise(hub, config)
+    config = hub.upstreams.validate(config)
     check_config_write(principal, config, hub.transports)
     owner = (config.owner or owner_for(principal)) if principal.is_admin else principal.name
     config = config.model_copy(update={"owner": owner})
-    async with server_lock(hub):
+    async with hub.server_lock:
         check_free(hub.config, name)
         try:
             await hub.config.put_server(name, config, create=True)
@@ -145,10 +138,10 @@ async def update_server(
     old one goes, so no reference is left pointing at nothing.
     """
     live = hub.config
-    async with server_lock(hub):
+    async with hub.server_lock:
         old = server_for(live, principal, name)
         raw = merge_update(principal, old, config, hub.transports)
-        config = normalise(hub, parse_config(raw))
+        config = hub.upstreams.validate(parse_config(raw))
         check_config_write(principal, config, hub.transports)
         if not new_name or new_name == name:
             await live.put_server(name, config)
@@ -168,7 +161,7 @@ async def update_server(
 async def delete_server(hub: Hub, principal: Principal, name: str) -> None:
     """Remove a server and drop it from groups and keys (the manager disconnects it)."""
     live = hub.config
-    async with server_lock(hub):
+    async with hub.server_lock:
         server_for(live, principal, name)
         await live.delete_server(name)
         await retarget_references(live, name, None)
@@ -178,7 +171,7 @@ async def delete_server(hub: Hub, principal: Principal, name: str) -> None:
 async def toggle_server(hub: Hub, principal: Principal, name: str, enabled: bool) -> None:
     """Enable or disable a server; a disabled server is disconnected."""
     live = hub.config
-    async with server_lock(hub):
+    async with hub.server_lock:
         config = server_for(live, principal, name)
         await live.put_server(name, config.model_copy(update={"enabled": enabled}))
 
@@ -188,38 +181,33 @@ async def reload_server(hub: Hub, principal: Principal, name: str) -> None:
     config = server_for(hub.config, principal, name)
     if not config.enabled:
         raise BadRequest(f"Server {name} is disabled; enable it first")
-    await maybe_await(hub.upstreams.reload(name))
+    await hub.upstreams.reload(name)
 
 
 # --------------------------------------------------------------------- references
 
 
-def rename_overrides(config: ServerConfig, old: str, new: str, sep: str) -> ServerConfig:
-    """Override keys carry the server name (``server{sep}tool``): follow a rename."""
+def _rekey(config: ServerConfig, old: str, new: str) -> ServerConfig | None:
+    """Tool and prompt override keys starting with ``old`` moved to ``new``; None when no
+    key starts with it."""
     update: dict[str, Any] = {}
-    prefix = f"{old}{sep}"
     for kind in ("tools", "prompts"):
         items = getattr(config, kind)
-        if items:
+        if items and any(k.startswith(old) for k in items):
             update[kind] = {
-                (f"{new}{sep}{k[len(prefix) :]}" if k.startswith(prefix) else k): v
-                for k, v in items.items()
+                (new + k[len(old) :] if k.startswith(old) else k): v for k, v in items.items()
             }
-    return config.model_copy(update=update) if update else config
+    return config.model_copy(update=update) if update else None
+
+
+def rename_overrides(config: ServerConfig, old: str, new: str, sep: str) -> ServerConfig:
+    """Override keys carry the server name (``server{sep}tool``): follow a rename."""
+    return _rekey(config, f"{old}{sep}", f"{new}{sep}") or config
 
 
 def rename_separator(config: ServerConfig, name: str, old: str, new: str) -> ServerConfig | None:
     """Override keys after a nameSeparator change; None when nothing changes."""
-    prefix = f"{name}{old}"
-    update: dict[str, Any] = {}
-    for kind in ("tools", "prompts"):
-        items = getattr(config, kind)
-        if items and any(k.startswith(prefix) for k in items):
-            update[kind] = {
-                (f"{name}{new}{k[len(prefix) :]}" if k.startswith(prefix) else k): v
-                for k, v in items.items()
-            }
-    return config.model_copy(update=update) if update else None
+    return _rekey(config, f"{name}{old}", f"{name}{new}")
 
 
 async def retarget_references(live: LiveConfig, old: str, new: str | None) -> None:
@@ -243,8 +231,3 @@ async def retarget_references(live: LiveConfig, old: str, new: str | None) -> No
             else:
                 allowed = [new if s == old else s for s in key.allowed_servers]
             await live.put_key(key.model_copy(update={"allowed_servers": allowed}))
-
-
-async def maybe_await(value: Any) -> Any:
-    """``value``, awaited when a plugin's transport returned an awaitable."""
-    return await value if inspect.isawaitable(value) else value

@@ -18,7 +18,7 @@ from hub.auth.principal import Principal
 from hub.config.models import Model, SystemConfig, parse_size
 from hub.config.redaction import mask_export, mask_server, mask_system, restore
 from hub.errors import BadRequest, validation_message
-from hub.services.servers import rename_separator, server_lock
+from hub.services.servers import rename_separator
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -110,7 +110,7 @@ async def update_system_config(hub: Hub, principal: Principal, patch: Any) -> Sy
     """
     require_admin_user(principal)
     live = hub.config
-    async with server_lock(hub):
+    async with hub.server_lock:
         old = live.system
         new = merge_system(old, patch)
         await live.put_system(new)

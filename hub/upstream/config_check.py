@@ -8,16 +8,13 @@ transport is validated exactly like the built-in ones.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import StringConstraints, ValidationError
 
 from hub.config.models import ServerConfig
 from hub.errors import BadRequest
 from hub.upstream.transport import Transports, claims, kind_of
-
-if TYPE_CHECKING:
-    from hub.app import Hub
 
 ServerName = Annotated[
     str,
@@ -99,11 +96,6 @@ def check(transports: Transports, config: ServerConfig) -> ServerConfig:
         raise _error(exc, "config") from exc
     except (ValueError, TypeError) as exc:
         raise BadRequest(f"Invalid server config: {exc}") from exc
-
-
-def normalise(hub: Hub, config: ServerConfig) -> ServerConfig:
-    """What the API stores for a config body: ``hub.upstreams.validate`` (``check`` above)."""
-    return hub.upstreams.validate(config)
 
 
 def same_target(old: ServerConfig, new: ServerConfig, transports: Transports) -> bool:

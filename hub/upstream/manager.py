@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from hub.config.events import Kind
 from hub.config.models import ServerConfig, SystemConfig
 from hub.errors import UpstreamError
 from hub.upstream.config_check import check
@@ -189,7 +190,7 @@ class UpstreamManager:
     def _put_state(self, name: str, what: tuple[str, ...], **changes: Any) -> None:
         self.states[name] = replace(self.state(name), **changes)
         for item in what:
-            self.hub.bus.publish("upstream", name=name, what=item)
+            self.hub.bus.publish(Kind.UPSTREAM, name, what=item)
 
     # ------------------------------------------------------------------ config sync
 
@@ -219,7 +220,7 @@ class UpstreamManager:
         if config is None:
             self._retire(name)
             self.states.pop(name, None)
-            self.hub.bus.publish("upstream", name=name, what="status")
+            self.hub.bus.publish(Kind.UPSTREAM, name, what="status")
             return
         if not config.enabled:
             self._retire(name)

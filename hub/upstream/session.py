@@ -23,6 +23,7 @@ from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError
 
 from hub import __version__
+from hub.config.events import Kind
 from hub.errors import BadRequest, UpstreamError
 from hub.upstream.calls import current_downstream
 from hub.upstream.lists import CHANGED, LISTS, WIRE, RawRequest, list_all, list_pages
@@ -285,7 +286,7 @@ class Upstream:
                 self._schedule_refresh(attr)
         elif isinstance(message, t.ResourceUpdatedNotification):
             bus = self.manager.hub.bus
-            bus.publish("resource_updated", name=self.name, uri=str(message.params.uri))
+            bus.publish(Kind.RESOURCE_UPDATED, self.name, uri=str(message.params.uri))
 
     def _schedule_refresh(self, attr: str) -> None:
         running = self._refresh.get(attr)

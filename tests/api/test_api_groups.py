@@ -7,6 +7,7 @@ from typing import Any
 from hub.server import HubServer
 from hub.testing import HubClient
 from tests.access_fixtures import Cast, remote
+from tests.upstreams_fixtures import event_dict
 
 
 async def add_servers(server: HubServer, *names: str, owner: str | None = None) -> None:
@@ -17,7 +18,7 @@ async def add_servers(server: HubServer, *names: str, owner: str | None = None) 
 async def test_create_lookup_update_delete(hub_server: HubServer, admin_client: HubClient) -> None:
     await add_servers(hub_server, "s1", "s2")
     events: list[dict[str, Any]] = []
-    hub_server.hub.bus.subscribe(events.append)
+    hub_server.hub.bus.subscribe(lambda e: events.append(event_dict(e)))
 
     r = await admin_client.post(
         "/api/groups",

@@ -24,6 +24,7 @@ from tests.upstreams_fixtures import (
     ROOT,
     TINY,
     FakeDownstream,
+    event_dict,
     everything_args,
     wait_for,
     wait_status,
@@ -62,7 +63,7 @@ async def test_stdio_everything(
     monkeypatch.setenv("HUBTEST_GREETING", "hello-from-hub")
     hub = hub_server.hub
     events: list[dict] = []
-    hub.bus.subscribe(lambda e: events.append(e) if e["kind"] == "upstream" else None)
+    hub.bus.subscribe(lambda e: events.append(event_dict(e)) if e.kind == "upstream" else None)
     config = ServerConfig(
         command=PY,
         args=everything_args("ev"),
