@@ -14,7 +14,7 @@ from hub.auth.authorize import authorize
 from hub.auth.identity import identify
 from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Policy, Principal
-from hub.config.models import parse_size
+from hub.config.system import parse_size
 from hub.errors import (
     BadRequest,
     HubError,

@@ -6,44 +6,18 @@ leaked hashes, client secrets and keys. Secrets are masked unless an admin asks 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from hub.api.api_spec import Op, Param
 from hub.api.base import APIHandler
 from hub.auth.access import require_user
 from hub.auth.principal import Policy
-from hub.config.models import (
-    EgressConfig,
-    EnvExpansionConfig,
-    InstallConfig,
-    McpRouterConfig,
-    OAuthServerConfig,
-    RoutingConfig,
-    SmartRoutingConfig,
-    UpstreamConfig,
-)
 from hub.config.redaction import mask_system
+from hub.config.system import SystemConfigPatch
 from hub.errors import BadRequest
 from hub.services import system
-
-
-class SystemConfigPatch(BaseModel):
-    """Any subset of systemConfig; each section is merged field by field."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    routing: RoutingConfig | None = None
-    install: InstallConfig | None = None
-    smartRouting: SmartRoutingConfig | None = None
-    mcpRouter: McpRouterConfig | None = None
-    nameSeparator: Annotated[str, Field(min_length=1, max_length=8)] | None = None
-    enableSessionRebuild: bool | None = None
-    oauthServer: OAuthServerConfig | None = None
-    envExpansion: EnvExpansionConfig | None = None
-    upstreams: UpstreamConfig | None = None
-    egress: EgressConfig | None = None
 
 
 class SettingsData(BaseModel):

@@ -23,7 +23,7 @@ from mcp_types import PROTOCOL_VERSION_META_KEY
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from hub.auth.principal import Policy, Principal
-from hub.config.models import parse_size
+from hub.config.system import parse_size
 from hub.mcp.endpoint import McpEndpoint
 from hub.mcp.method_handlers import encoded_list
 from hub.mcp.route_access import GateError, Route, authenticate, check_origin, resolve

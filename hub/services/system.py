@@ -15,8 +15,9 @@ from pydantic.fields import FieldInfo
 
 from hub.auth.access import require_admin, require_user, server_for
 from hub.auth.principal import Principal
-from hub.config.models import Model, SystemConfig, parse_size
+from hub.config.models import Model
 from hub.config.redaction import mask_export, mask_server, mask_system, restore
+from hub.config.system import SystemConfig, parse_size
 from hub.errors import BadRequest, validation_message
 from hub.services.servers import rename_separator
 

@@ -1,0 +1,152 @@
+"""Pydantic models of ``systemConfig``, one class per section.
+
+A new section is a class here and a field of ``SystemConfig``; the API's partial-update body
+(``SystemConfigPatch``) is derived from ``SystemConfig``, so nothing else needs listing it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from hub.config.base import Model
+
+
+class RoutingConfig(Model):
+    enable_global_route: bool = True
+    enable_group_name_route: bool = True
+    enable_bearer_auth: bool = True
+    bearer_auth_key: str = ""
+    bearer_auth_header_name: str = "Authorization"
+    json_body_limit: str = "1mb"
+    skip_auth: bool = False
+    unprefixed_server_route: bool = Field(
+        False, description="Single-server routes serve the upstream's own, unprefixed names."
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names MCP routes accept (DNS-rebinding guard); loopback always.",
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins MCP routes accept besides the host's own.",
+    )
+
+
+class InstallConfig(Model):
+    python_index_url: str = ""
+    npm_registry: str = ""
+    base_url: str = "http://localhost:3000"
+
+
+class SmartRoutingConfig(Model):
+    enabled: bool = False
+    db_url: str = ""
+    embedding_provider: str = "openai"
+    embedding_encoding_format: str = "auto"
+    openai_api_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: str = ""
+    openai_api_embedding_model: str = "text-embedding-3-small"
+    azure_openai_endpoint: str = ""
+    azure_openai_api_key: str = ""
+    azure_openai_api_version: str = "2024-02-15-preview"
+    azure_openai_embedding_deployment: str = ""
+    azure_openai_embedding_model: str = ""
+    progressive_disclosure: bool = False
+    base_pacing_delay_ms: int = 0
+
+
+class McpRouterConfig(Model):
+    api_key: str = ""
+    referer: str = "https://www.mcphub.app"
+    title: str = "MCPHub"
+    base_url: str = "https://api.mcprouter.to/v1"
+
+
+class DynamicRegistration(Model):
+    enabled: bool = True
+    allowed_grant_types: list[str] = Field(
+        default_factory=lambda: ["authorization_code", "refresh_token"]
+    )
+    requires_authentication: bool = False
+
+
+class OAuthServerConfig(Model):
+    enabled: bool = True
+    access_token_lifetime: int = 3600
+    refresh_token_lifetime: int = 1_209_600
+    authorization_code_lifetime: int = 300
+    require_client_secret: bool = False
+    allowed_scopes: list[str] = Field(default_factory=lambda: ["read", "write"])
+    require_state: bool = False
+    dynamic_registration: DynamicRegistration = Field(default_factory=DynamicRegistration)
+
+
+class EnvExpansionConfig(Model):
+    """Which environment variables ``${VAR}`` may read (the hub's own secrets never)."""
+
+    allow: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Names or prefixes ending in '*' that admin-owned configs may expand.",
+    )
+
+
+class EgressConfig(Model):
+    """Where upstream URLs of normal users' configs may point (an mcphub-py addition)."""
+
+    allow_internal: bool = Field(
+        False,
+        description="Let configs owned by non-admins dial loopback, private and link-local "
+        "addresses (admins' configs always may).",
+    )
+
+
+class UpstreamConfig(Model):
+    """How the hub connects to upstreams (an mcphub-py addition)."""
+
+    connect_concurrency: int = Field(8, ge=1, le=256)
+
+
+class SystemConfig(Model):
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
+    install: InstallConfig = Field(default_factory=InstallConfig)
+    smart_routing: SmartRoutingConfig = Field(default_factory=SmartRoutingConfig)
+    mcp_router: McpRouterConfig = Field(default_factory=McpRouterConfig)
+    name_separator: str = Field("-", min_length=1, max_length=8)
+    enable_session_rebuild: bool = False
+    oauth_server: OAuthServerConfig = Field(default_factory=OAuthServerConfig)
+    env_expansion: EnvExpansionConfig = Field(default_factory=EnvExpansionConfig)
+    upstreams: UpstreamConfig = Field(default_factory=UpstreamConfig)
+    egress: EgressConfig = Field(default_factory=EgressConfig)
+
+
+def patch_model() -> type[BaseModel]:
+    """Every section optional, unknown keys refused: the body of ``PUT /api/system-config``."""
+    fields: dict[str, Any] = {}
+    for name, info in SystemConfig.model_fields.items():
+        annotation: Any = info.annotation
+        if info.metadata:
+            annotation = Annotated[(annotation, *info.metadata)]
+        fields[info.alias or name] = (Optional[annotation], None)  # noqa: UP045 (built at run time)
+    return create_model(
+        "SystemConfigPatch",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__="Any subset of systemConfig; each section is merged field by field.",
+        **fields,
+    )
+
+
+SystemConfigPatch = patch_model()
+
+
+def parse_size(text: str | int) -> int:
+    """``"1mb"`` → 1048576, as the ``bytes`` package that express uses reads it."""
+    if isinstance(text, int):
+        return text
+    raw = text.strip().lower()
+    units = {"b": 1, "kb": 1 << 10, "mb": 1 << 20, "gb": 1 << 30}
+    for suffix in ("kb", "mb", "gb", "b"):
+        if raw.endswith(suffix):
+            return int(float(raw[: -len(suffix)]) * units[suffix])
+    return int(raw)
