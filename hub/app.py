@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import tornado.web
 
     from hub.auth.identity import Authenticator
+    from hub.catalogs.contract import ServerCatalog
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,8 @@ class Hub:
         self.jwt_secret = ""
         self.transports: Registry[Any] = Registry("transport")
         self.authenticators: Registry[Authenticator] = Registry("authenticator")
+        self.catalogs: Registry[ServerCatalog] = Registry("catalog")
+        """Server catalogs from ``register_catalogs`` (market, cloud, registry …), by name."""
         self.generated_admin_password: str | None = None
         self._admin_created: asyncio.Task[None] | None = None
         self.started = False
@@ -142,6 +145,7 @@ class Hub:
         self.plugins.started = True
         self.transports = self.plugins.transports()
         self.authenticators = self.plugins.authenticators()
+        self.catalogs = self.plugins.catalogs()
         self._catalog = Catalog(self)
         self._mcp = McpEndpoint(self)
         await self.plugins.startup(self)
@@ -158,6 +162,11 @@ class Hub:
             return
         self.started = False
         await self.plugins.shutdown(self)
+        for name, catalog in self.catalogs.items():
+            try:
+                await catalog.aclose()
+            except Exception:
+                log.exception("Catalog %s failed to close", name)
         if self._mcp is not None:
             self._mcp.close()
         await self.upstreams.stop()

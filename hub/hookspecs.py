@@ -203,3 +203,24 @@ def after_tool_call(
 
     .. versionadded:: 0.1
     """
+
+
+# ---------------------------------------------------------------------------
+# Catalogs: where users find servers to install.
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def register_catalogs(register: Register) -> None:
+    """Add server catalogs (the market, the MCPRouter cloud, the official registry …).
+
+    Called once at hub start. Call ``register(name, catalog)`` with a
+    ``hub.plugin_api.ServerCatalog``: its ``family`` (``market``, ``registry`` or ``cloud``)
+    says which of the core's routes list it (``/api/market/*`` merges every market catalog;
+    ``/api/registry/*`` and ``/api/cloud/*`` use the catalog registered as ``registry`` and
+    ``cloud``, or another one named by ``?catalog=``). It lists and searches entries, shows
+    one, and turns an entry plus the user's argument values into a server config, which the
+    core creates through the same rules as ``POST /api/servers``. Return nothing.
+
+    .. versionadded:: 0.2
+    """

@@ -14,6 +14,9 @@ What the hooks hand a plugin, by hook:
 - ``principal_from_request`` / ``permission_allowed``: a ``Principal``, an ``Action`` and a
   ``Resource``; ``authorize`` asks the same question from a plugin's own handler;
 - ``before_tool_call`` / ``after_tool_call``: a ``ToolCall``;
+- ``register_catalogs``: ``ServerCatalog`` objects (``Entry``, ``PageQuery``), which reach
+  other services with ``fetch_json`` (timeouts, size caps, the egress policy) and may reuse
+  MCPHub's market format (``normalise_market``, ``market_server_config``);
 - the change bus (``hub.bus``) carries ``ChangeEvent`` objects; a store may also keep an
   ``ActivityLog``.
 """
@@ -26,6 +29,10 @@ from hub.auth.authorize import authorize
 from hub.auth.identity import Authenticator
 from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Policy, Principal
+from hub.catalogs.contract import Entry, PageQuery, ServerCatalog
+from hub.catalogs.fetch import FetchResult, check_url, fetch_json
+from hub.catalogs.market_format import market_server_config
+from hub.catalogs.market_format import normalise as normalise_market
 from hub.config.activities import ActivityLog
 from hub.config.events import Change, ChangeEvent, Kind
 from hub.config.models import Model, ServerConfig, SystemConfig
@@ -60,18 +67,22 @@ __all__ = [
     "Claim",
     "Conflict",
     "Downstream",
+    "Entry",
+    "FetchResult",
     "Forbidden",
     "Hub",
     "HubError",
     "Kind",
     "Model",
     "NotFound",
+    "PageQuery",
     "PayloadTooLarge",
     "Policy",
     "Principal",
     "Register",
     "Registry",
     "Resource",
+    "ServerCatalog",
     "ServerConfig",
     "Store",
     "StoreConflict",
@@ -84,8 +95,12 @@ __all__ = [
     "Unauthorized",
     "UpstreamError",
     "authorize",
+    "check_url",
     "current_downstream",
+    "fetch_json",
     "hookimpl",
     "is_hub_secret",
+    "market_server_config",
+    "normalise_market",
     "one_line",
 ]

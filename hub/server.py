@@ -35,6 +35,10 @@ HANDLER_MODULES = (
     "hub.api.tool_server",
     "hub.api.builtin_items",
     "hub.mcp.routes",
+    "hub.api.market",
+    "hub.api.registry",
+    "hub.api.cloud",
+    "hub.api.mcpb",
 )
 """Core route tables, each module ending in ``default_handlers``; the fallback 404 is last."""
 

@@ -108,6 +108,48 @@ class UpstreamConfig(Model):
     connect_concurrency: int = Field(8, ge=1, le=256)
 
 
+class MarketConfig(Model):
+    """Where the market catalog comes from (an mcphub-py addition; MCPHub reads a file)."""
+
+    url: str = Field(
+        "",
+        description="An http(s) URL of a servers.json in MCPHub's format; it replaces the "
+        "catalog shipped with the hub. Empty: the shipped catalog.",
+    )
+    refresh_seconds: int = Field(
+        3600,
+        ge=0,
+        le=7 * 86400,
+        description="How long a fetched catalog is fresh; after that it is served while a "
+        "background fetch renews it (and kept when the source is down).",
+    )
+    max_bytes: int = Field(
+        16 * 1024 * 1024, ge=1024, description="Size cap on the fetched catalog."
+    )
+
+
+class RegistryConfig(Model):
+    """The official MCP registry the ``/api/registry`` routes read (an mcphub-py addition)."""
+
+    base_url: str = Field(
+        "https://registry.modelcontextprotocol.io/v0.1",
+        description="Base URL of a v0.1 registry API, version path included.",
+    )
+
+
+class McpbConfig(Model):
+    """Caps on MCPB bundle uploads (``POST /api/mcpb/upload``)."""
+
+    max_upload_bytes: int = Field(100 * 1024 * 1024, ge=1024, description="Upload size cap.")
+    max_unpacked_bytes: int = Field(
+        500 * 1024 * 1024, ge=1024, description="Cap on the unpacked total of a bundle."
+    )
+    max_ratio: int = Field(
+        100, ge=1, description="Largest unpacked/packed size ratio (zip-bomb guard)."
+    )
+    max_entries: int = Field(10_000, ge=1, description="Most files a bundle may hold.")
+
+
 class SystemConfig(Model):
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     install: InstallConfig = Field(default_factory=InstallConfig)
@@ -119,6 +161,9 @@ class SystemConfig(Model):
     env_expansion: EnvExpansionConfig = Field(default_factory=EnvExpansionConfig)
     upstreams: UpstreamConfig = Field(default_factory=UpstreamConfig)
     egress: EgressConfig = Field(default_factory=EgressConfig)
+    market: MarketConfig = Field(default_factory=MarketConfig)
+    registry: RegistryConfig = Field(default_factory=RegistryConfig)
+    mcpb: McpbConfig = Field(default_factory=McpbConfig)
 
 
 def patch_model() -> type[BaseModel]:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from hub.auth.access import check_config_write, find_group, owner_for, server_for
 from hub.auth.principal import Principal
+from hub.catalogs.bundle import forget_bundle
 from hub.config.models import ServerConfig
 from hub.config.redaction import contains_mask, restore
 from hub.config.store import Conflict as StoreConflict
@@ -162,9 +163,10 @@ async def delete_server(hub: Hub, principal: Principal, name: str) -> None:
     """Remove a server and drop it from groups and keys (the manager disconnects it)."""
     live = hub.config
     async with hub.server_lock:
-        server_for(live, principal, name)
+        config = server_for(live, principal, name)
         await live.delete_server(name)
         await retarget_references(live, name, None)
+    forget_bundle(hub, config)
     log.info("Server %s removed by %s", name, principal.name)
 
 

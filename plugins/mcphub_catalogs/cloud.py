@@ -1,0 +1,98 @@
+"""The ``cloud`` catalog: MCPHub's cloud market over the MCPRouter API.
+
+Settings come from ``systemConfig.mcpRouter`` (``apiKey``, ``referer``, ``title``,
+``baseUrl``), with MCPHub's environment fallbacks (``MCPROUTER_API_KEY``,
+``MCPROUTER_REFERER``, ``MCPROUTER_TITLE``, ``MCPROUTER_API_BASE``) for values left at
+their defaults. Every call is ``POST <baseUrl>/<op>`` with a JSON body and MCPHub's
+headers; the answer is an envelope ``{code, message, data}`` where ``code != 0`` fails.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from hub.plugin_api import (
+    BadRequest,
+    Entry,
+    Hub,
+    Registry,
+    ServerCatalog,
+    SystemConfig,
+    UpstreamError,
+    check_url,
+    fetch_json,
+    hookimpl,
+)
+
+NO_KEY = "MCPROUTER_API_KEY_NOT_CONFIGURED"
+
+
+def router_settings(system: SystemConfig) -> dict[str, str]:
+    """apiKey, referer, title and baseUrl, each from systemConfig or its fallback."""
+    section = system.mcp_router
+    defaults = type(section)()
+
+    def pick(value: str, default: str, env: str) -> str:
+        if value and value != default:
+            return value
+        return os.environ.get(env) or value
+
+    return {
+        "apiKey": pick(section.api_key, defaults.api_key, "MCPROUTER_API_KEY"),
+        "referer": pick(section.referer, defaults.referer, "MCPROUTER_REFERER"),
+        "title": pick(section.title, defaults.title, "MCPROUTER_TITLE"),
+        "baseUrl": pick(section.base_url, defaults.base_url, "MCPROUTER_API_BASE"),
+    }
+
+
+class CloudCatalog(ServerCatalog):
+    """Servers, tools and tool calls from MCPRouter."""
+
+    family = "cloud"
+    title = "MCPRouter cloud"
+
+    async def _call(self, hub: Hub, op: str, body: dict[str, Any], need_key: bool) -> Any:
+        settings = router_settings(hub.config.system)
+        if need_key and not settings["apiKey"]:
+            raise BadRequest(
+                NO_KEY,
+                setting="systemConfig.mcpRouter.apiKey",
+                detail="Set systemConfig.mcpRouter.apiKey (or MCPROUTER_API_KEY) to use "
+                "MCPRouter's tools",
+            )
+        url = check_url(settings["baseUrl"].rstrip("/") + op, "systemConfig.mcpRouter.baseUrl")
+        headers = {
+            "Authorization": f"Bearer {settings['apiKey']}",
+            "HTTP-Referer": settings["referer"],
+            "X-Title": settings["title"],
+            "Content-Type": "application/json",
+        }
+        result = await fetch_json(url, method="POST", headers=headers, body=body)
+        reply = result.body if isinstance(result.body, dict) else {}
+        if result.status >= 400 or reply.get("code", 0) != 0:
+            message = reply.get("message") or f"MCPRouter answered HTTP {result.status}"
+            raise UpstreamError(str(message))
+        return reply.get("data")
+
+    async def entries(self, hub: Hub) -> list[Entry]:
+        data = await self._call(hub, "/list-servers", {}, need_key=False)
+        servers = data.get("servers") if isinstance(data, dict) else None
+        return [s for s in servers or [] if isinstance(s, dict)]
+
+    async def tools(self, hub: Hub, name: str) -> list[dict[str, Any]]:
+        data = await self._call(hub, "/list-tools", {"server": name}, need_key=True)
+        tools = data.get("tools") if isinstance(data, dict) else None
+        return [t for t in tools or [] if isinstance(t, dict)]
+
+    async def call_tool(
+        self, hub: Hub, name: str, tool: str, arguments: dict[str, Any]
+    ) -> dict[str, Any]:
+        body = {"server": name, "name": tool, "arguments": arguments}
+        data = await self._call(hub, "/call-tool", body, need_key=True)
+        return data if isinstance(data, dict) else {"content": [], "isError": False}
+
+
+@hookimpl
+def register_catalogs(register: Registry[ServerCatalog]) -> None:
+    register("cloud", CloudCatalog())
