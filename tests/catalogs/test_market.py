@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakeService, Seen, data, failure, set_system
 
 from hub.plugin_api import Hub, Registry, ServerCatalog, hookimpl
 from hub.server import HubServer
 from hub.testing import HubClient, McpSession, wait_for
 from tests.api_fixtures import wait_server
+from tests.catalogs.fakes import FakeService, Seen, data, failure, set_system
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = str(ROOT / "bench" / "tiny_stdio.py")
