@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from hub.api.api_spec import Op
 from hub.api.base import APIHandler
 from hub.auth.principal import Policy
-from hub.errors import BadRequest, PayloadTooLarge
+from hub.errors import BadRequest, HubError, PayloadTooLarge
 from hub.services import mcpb
 
 FRAMING = 64 * 1024
@@ -55,21 +55,33 @@ class UploadHandler(APIHandler):
 
     async def prepare(self) -> None:
         self._body = bytearray()
-        await super().prepare()
-        mcpb.require_uploader(self.caller)
+        self._refusal: HubError | None = None
         self._cap = self.hub.config.system.mcpb.max_upload_bytes + FRAMING
         announced = self.request.headers.get("Content-Length")
         if announced and announced.isdigit() and int(announced) > self._cap:
             raise PayloadTooLarge(f"MCPB file exceeds {self._cap - FRAMING} bytes")
+        try:
+            await super().prepare()
+            mcpb.require_uploader(self.caller)
+        except HubError as exc:
+            # Answered once the body is read: a reply sent while the client is still
+            # sending is lost to a TCP reset. The body of a refused request is discarded.
+            self._refusal = exc
         if self.request.connection is not None:
             self.request.connection.set_max_body_size(self._cap)  # type: ignore[attr-defined]
 
     def data_received(self, chunk: bytes) -> None:
+        if self._refusal is not None:
+            return
         if len(self._body) + len(chunk) > self._cap:
-            raise PayloadTooLarge(f"MCPB file exceeds {self._cap - FRAMING} bytes")
+            self._refusal = PayloadTooLarge(f"MCPB file exceeds {self._cap - FRAMING} bytes")
+            self._body = bytearray()
+            return
         self._body.extend(chunk)
 
     async def post(self) -> None:
+        if self._refusal is not None:
+            raise self._refusal
         content_type = self.request.headers.get("Content-Type", "")
         if not content_type.startswith("multipart/form-data"):
             raise BadRequest("Send the bundle as multipart/form-data in the field mcpbFile")

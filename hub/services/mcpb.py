@@ -76,9 +76,14 @@ def _masked_reply(config: dict[str, Any], secret_values: list[str]) -> dict[str,
     shown = mask_server(config)
     if secret_values and isinstance(shown.get("args"), list):
         shown["args"] = [
-            MASK if any(s and s in str(a) for s in secret_values) else a for a in shown["args"]
+            MASK if any(_reveals(str(a), s) for s in secret_values) else a for a in shown["args"]
         ]
     return shown
+
+
+def _reveals(arg: str, secret: str) -> bool:
+    """Whether an argument shows a secret value (short values only when whole)."""
+    return arg == secret or (len(secret) >= 6 and secret in arg)
 
 
 async def upload(
