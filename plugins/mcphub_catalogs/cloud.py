@@ -63,11 +63,13 @@ class CloudCatalog(ServerCatalog):
             )
         url = check_url(settings["baseUrl"].rstrip("/") + op, "systemConfig.mcpRouter.baseUrl")
         headers = {
-            "Authorization": f"Bearer {settings['apiKey']}",
             "HTTP-Referer": settings["referer"],
             "X-Title": settings["title"],
             "Content-Type": "application/json",
         }
+        if settings["apiKey"]:
+            # MCPHub sends "Bearer " without a key; a header value may not end in a space.
+            headers["Authorization"] = f"Bearer {settings['apiKey']}"
         result = await fetch_json(url, method="POST", headers=headers, body=body)
         reply = result.body if isinstance(result.body, dict) else {}
         if result.status >= 400 or reply.get("code", 0) != 0:
