@@ -118,10 +118,21 @@ class TagHandler(LabelHandler):
     field = "tags"
 
 
+class CatalogsHandler(APIHandler):
+    """Which catalogs are registered (``register_catalogs``) and which routes list them."""
+
+    policy = Policy.AUTHENTICATED
+    docs = {"GET": Op("The registered catalogs: name, family, title", response=EntriesReply)}
+
+    async def get(self) -> None:
+        self.reply(catalogs.describe(self.hub))
+
+
 NAME = r"(?P<name>[^/]+)"
 LABEL = r"(?P<label>[^/]+)"
 
 default_handlers = [
+    (r"/api/catalogs", CatalogsHandler),
     (r"/api/market/servers", ServersHandler),
     (r"/api/market/servers/search", SearchHandler),
     (rf"/api/market/servers/{NAME}", ServerHandler),

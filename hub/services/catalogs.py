@@ -64,6 +64,18 @@ def catalog_for(hub: Hub, family: str, name: str | None = None) -> ServerCatalog
     raise NotFound(f"No {family} catalog '{wanted}' is available")
 
 
+def describe(hub: Hub) -> list[dict[str, Any]]:
+    """Every registered catalog: ``{name, family, title}``, in registration order."""
+    return [
+        {
+            "name": name,
+            "family": getattr(catalog, "family", "market"),
+            "title": getattr(catalog, "title", "") or name,
+        }
+        for name, catalog in hub.catalogs.items()
+    ]
+
+
 # --------------------------------------------------------------------- market
 
 

@@ -44,7 +44,11 @@ async def test_the_hub_loads_it_through_its_entry_point(admin_client: HubClient)
     plugins = {p["name"]: p for p in (await admin_client.get("/api/plugins")).json()["data"]}
     assert plugins["hello"]["distribution"] == "mcphub-hello"
     assert plugins["hello"]["version"] == "0.1.0"
-    assert plugins["hello"]["hooks"] == ["after_tool_call", "register_routes"]
+    assert plugins["hello"]["hooks"] == [
+        "after_tool_call",
+        "register_catalogs",
+        "register_routes",
+    ]
 
 
 async def test_the_route_is_public_and_counts_tool_calls(
@@ -81,3 +85,25 @@ def hello_blocked(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_a_blocked_plugin_adds_no_route(hello_blocked: None, hub_client: HubClient) -> None:
     assert (await hub_client.get("/api/hello")).status_code == 404
+
+
+async def test_its_catalog_appears_in_the_market_and_installs(
+    admin_client: HubClient, mcp_session: McpSession
+) -> None:
+    entries = (await admin_client.get("/api/market/servers")).json()["data"]
+    clock = next(e for e in entries if e["name"] == "hello-clock")
+    assert clock["catalog"] == "hello"
+    assert any(e["catalog"] == "market" for e in entries)  # next to the built-in market
+    r = await admin_client.post(
+        "/api/market/servers/hello-clock/install", json={"arguments": {"TIMEZONE": "UTC"}}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["config"]["args"][-2:] == ["--local-timezone", "UTC"]
+
+    async def connected() -> bool:
+        r = await admin_client.get("/api/servers/hello-clock")
+        return r.json()["data"]["status"] == "connected"
+
+    await wait_for(connected, 30)
+    result = await mcp_session.call_tool("hello-clock-get_current_time", {"timezone": "UTC"})
+    assert result["structuredContent"]["timezone"] == "UTC"
