@@ -3,8 +3,9 @@
 # no 5xx, and every status, content type and body matches what the document declares.
 #
 # The hub runs on 127.0.0.1 with a temporary data dir and no transport plugins, so fuzzed
-# server configs never spawn a process or dial anywhere. The log stream (SSE, endless) is
-# left out. Tunables: ST_MAX_EXAMPLES (default 40 per operation), ST_SEED, and ST_EXTRA (more
+# server configs never spawn a process or dial anywhere; nor are the catalog plugins there (a
+# fuzzed catalog URL would make their routes dial it): their routes answer empty or 404. The
+# log stream (SSE, endless) is left out. Tunables: ST_MAX_EXAMPLES (default 40 per operation), ST_SEED, and ST_EXTRA (more
 # `st run` options, e.g. --include-path-regex '^/api/servers').
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,7 +25,7 @@ trap cleanup EXIT
 
 ADMIN_PASSWORD="St-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(12))')-1a!"
 export ADMIN_PASSWORD
-MCPHUB_DISABLE_PLUGINS=stdio,sse,streamable-http,openapi MCPHUB_LOAD_PLUGINS="" \
+MCPHUB_DISABLE_PLUGINS=stdio,sse,streamable-http,openapi,market,cloud,registry MCPHUB_LOAD_PLUGINS="" \
   "$PY" -m hub.cli serve --host 127.0.0.1 --port 0 --data-dir "$tmp/data" \
   --log-level WARNING 2>"$tmp/hub.log" &
 pid=$!

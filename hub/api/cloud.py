@@ -41,7 +41,7 @@ class CloudHandler(APIHandler):
 
 
 class ServersHandler(CloudHandler):
-    docs = {"GET": Op("Every cloud server", response=EntriesReply, errors=(502,))}
+    docs = {"GET": Op("Every cloud server", response=EntriesReply, errors=(404, 502))}
 
     async def get(self) -> None:
         self.reply(await cloud.entries(self.hub, self.catalog_name))
@@ -52,7 +52,7 @@ class SearchHandler(CloudHandler):
         "GET": Op(
             "Cloud servers matching any term (name, title, description, content, author)",
             response=EntriesReply,
-            errors=(502,),
+            errors=(404, 502),
             query=(Param("query", {"type": "string"}, "Required"),),
         )
     }
@@ -63,7 +63,7 @@ class SearchHandler(CloudHandler):
 
 
 class ServerHandler(CloudHandler):
-    docs = {"GET": Op("One cloud server, with its tools", response=EntryReply, errors=(502,))}
+    docs = {"GET": Op("One cloud server, with its tools", response=EntryReply, errors=(404, 502))}
 
     async def get(self, name: str) -> None:
         self.reply(await cloud.show(self.hub, name, self.catalog_name))
@@ -71,7 +71,11 @@ class ServerHandler(CloudHandler):
 
 class LabelsHandler(CloudHandler):
     field = "categories"
-    docs = {"GET": Op("Labels found in the cloud servers' content", response=LabelsReply)}
+    docs = {
+        "GET": Op(
+            "Labels found in the cloud servers' content", response=LabelsReply, errors=(404, 502)
+        )
+    }
 
     async def get(self) -> None:
         self.reply(await cloud.labels(self.hub, self.field, self.catalog_name))
@@ -82,14 +86,20 @@ class TagsHandler(LabelsHandler):
 
 
 class LabelHandler(CloudHandler):
-    docs = {"GET": Op("Cloud servers whose content mentions the label", response=EntriesReply)}
+    docs = {
+        "GET": Op(
+            "Cloud servers whose content mentions the label",
+            response=EntriesReply,
+            errors=(404, 502),
+        )
+    }
 
     async def get(self, label: str) -> None:
         self.reply(await cloud.with_label(self.hub, label, self.catalog_name))
 
 
 class ToolsHandler(CloudHandler):
-    docs = {"GET": Op("The tools of a cloud server", response=ToolsReply, errors=(502,))}
+    docs = {"GET": Op("The tools of a cloud server", response=ToolsReply, errors=(404, 502))}
 
     async def get(self, name: str) -> None:
         self.reply(await cloud.tools(self.hub, name, self.catalog_name))
@@ -101,7 +111,7 @@ class CallHandler(CloudHandler):
             "Call a cloud server's tool through MCPRouter",
             body=CallBody,
             response=CallReply,
-            errors=(502,),
+            errors=(404, 502),
         )
     }
 

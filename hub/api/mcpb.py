@@ -87,7 +87,10 @@ class UploadHandler(APIHandler):
             raise BadRequest("Send the bundle as multipart/form-data in the field mcpbFile")
         args: dict[str, list[bytes]] = {}
         files: dict[str, list[tornado.httputil.HTTPFile]] = {}
-        tornado.httputil.parse_body_arguments(content_type, bytes(self._body), args, files)
+        try:
+            tornado.httputil.parse_body_arguments(content_type, bytes(self._body), args, files)
+        except tornado.httputil.HTTPInputError as exc:
+            raise BadRequest(f"Invalid multipart body: {exc}") from None
         self._body = bytearray()
         uploaded = files.get(mcpb.FIELD)
         if not uploaded:

@@ -41,7 +41,7 @@ class ServersHandler(RegistryHandler):
         "GET": Op(
             "A page of registry servers (the registry's JSON, nextCursor included)",
             response=RawReply,
-            errors=(502,),
+            errors=(404, 502),
             query=(
                 Param("cursor", {"type": "string"}, "metadata.nextCursor of the last page"),
                 Param("limit", {"type": "string"}, "Page size (passed on when positive)"),
