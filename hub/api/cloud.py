@@ -13,9 +13,10 @@ from pydantic import BaseModel, Field
 
 from hub.api.api_spec import Op, Param
 from hub.api.base import APIHandler
-from hub.api.market import EntriesReply, EntryReply, LabelsReply
+from hub.api.market import EntriesReply, EntryReply, InstallReply, LabelsReply
 from hub.auth.principal import Policy
-from hub.services import cloud
+from hub.services import catalogs, cloud
+from hub.services.catalogs import InstallBody
 
 
 class ToolsReply(BaseModel):
@@ -121,6 +122,25 @@ class CallHandler(CloudHandler):
         self.reply(await cloud.call_tool(self.hub, name, tool, arguments, self.catalog_name))
 
 
+class InstallHandler(CloudHandler):
+    policy = Policy.OWNER
+    docs = {
+        "POST": Op(
+            "Install a cloud server as a streamable-HTTP server through MCPRouter",
+            body=InstallBody,
+            response=InstallReply,
+            errors=(403, 404, 409, 502),
+        )
+    }
+
+    async def post(self, name: str) -> None:
+        body = self.body_as(InstallBody)
+        installed = await catalogs.install_cloud(
+            self.hub, self.caller, name, body, self.catalog_name
+        )
+        self.reply(installed, "Server installed successfully")
+
+
 NAME = r"(?P<name>[^/]+)"
 LABEL = r"(?P<label>[^/]+)"
 
@@ -129,6 +149,7 @@ default_handlers = [
     (r"/api/cloud/servers/search", SearchHandler),
     (rf"/api/cloud/servers/{NAME}", ServerHandler),
     (rf"/api/cloud/servers/{NAME}/tools", ToolsHandler),
+    (rf"/api/cloud/servers/{NAME}/install", InstallHandler),
     (rf"/api/cloud/servers/{NAME}/tools/(?P<tool>[^/]+)/call", CallHandler),
     (r"/api/cloud/categories", LabelsHandler),
     (rf"/api/cloud/categories/{LABEL}", LabelHandler),

@@ -153,6 +153,17 @@ async def install_registry(
     return await install(hub, principal, catalog, entry, body, _server_name(body.serverName))
 
 
+async def install_cloud(
+    hub: Hub, principal: Principal, name: str, body: InstallBody, catalog: str | None = None
+) -> dict[str, Any]:
+    source = catalog_for(hub, "cloud", catalog)
+    entry = await source.show(hub, name)
+    if entry is None:
+        raise NotFound("Cloud server not found")
+    default = str(entry.get("config_name") or entry.get("server_key") or name)
+    return await install(hub, principal, source, entry, body, _server_name(default))
+
+
 def _server_name(entry_name: str) -> str:
     """A hub server name from a catalog name: the part after the last ``/``
     (``io.github.x/weather`` → ``weather``)."""

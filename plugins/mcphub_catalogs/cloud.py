@@ -77,6 +77,14 @@ class CloudCatalog(ServerCatalog):
             raise UpstreamError(str(message))
         return reply.get("data")
 
+    def _headers(self, hub: Hub) -> dict[str, str]:
+        settings = router_settings(hub.config.system)
+        return {
+            "Authorization": f"Bearer {settings['apiKey']}",
+            "HTTP-Referer": settings["referer"],
+            "X-Title": settings["title"],
+        }
+
     async def entries(self, hub: Hub) -> list[Entry]:
         data = await self._call(hub, "/list-servers", {}, need_key=False)
         servers = data.get("servers") if isinstance(data, dict) else None
@@ -93,6 +101,32 @@ class CloudCatalog(ServerCatalog):
         body = {"server": name, "name": tool, "arguments": arguments}
         data = await self._call(hub, "/call-tool", body, need_key=True)
         return data if isinstance(data, dict) else {"content": [], "isError": False}
+
+    async def show(self, hub: Hub, name: str, version: str | None = None) -> Entry | None:
+        for entry in await self.entries(hub):
+            if name in (entry.get("name"), entry.get("config_name"), entry.get("server_key")):
+                return entry
+        return None
+
+    async def server_config(
+        self, hub: Hub, entry: Entry, installation: str | None, arguments: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A streamable-HTTP server at the router's ``server_url`` for this server
+        (``/get-server``), authenticated with the router's API key."""
+        key = str(entry.get("server_key") or entry.get("config_name") or entry.get("name"))
+        detail = await self._call(hub, "/get-server", {"server": key}, need_key=True)
+        url = detail.get("server_url") if isinstance(detail, dict) else None
+        url = url or entry.get("server_url")
+        if not isinstance(url, str) or not url:
+            raise UpstreamError("MCPRouter gave no server_url for this server")
+        config: dict[str, Any] = {
+            "type": "streamable-http",
+            "url": url,
+            "headers": self._headers(hub),
+        }
+        if entry.get("description"):
+            config["description"] = str(entry["description"])[:500]
+        return config
 
 
 @hookimpl

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from hub.testing import HubClient
+from tests.api_fixtures import wait_server
 from tests.catalogs.fakes import FakeService, Seen, data, failure, set_system
 
 CLOUD_SERVERS = [
@@ -165,3 +166,29 @@ async def test_the_api_key_is_masked_in_settings(api: HubClient) -> None:
     settings = data(await api.get("/api/settings"))
     assert settings["systemConfig"]["mcpRouter"]["apiKey"] == "******"
     assert "router-key-1" not in (await api.get("/api/settings")).text
+
+
+async def test_install_a_cloud_server_connects(
+    api: HubClient, fake: FakeService, everything_http: str
+) -> None:
+    def get_server(seen: Seen) -> tuple[int, Any]:
+        if seen.body.get("server") != "weather-key":
+            return 200, {"code": 404, "message": "no such server", "data": None}
+        return 200, {"code": 0, "message": "ok", "data": {"server_url": everything_http}}
+
+    fake.routes["/v1/get-server"] = get_server
+    r = await api.post("/api/cloud/servers/weather/install", json={})
+    assert failure(r, 400) == "MCPROUTER_API_KEY_NOT_CONFIGURED"
+    await with_key(api)
+    r = await api.post("/api/cloud/servers/nope/install", json={})
+    assert failure(r, 404) == "Cloud server not found"
+
+    installed = data(await api.post("/api/cloud/servers/weather/install", json={}))
+    assert installed["name"] == "weather-cfg"
+    config = installed["config"]
+    assert config["type"] == "streamable-http" and config["url"] == everything_http
+    assert config["headers"]["Authorization"] == "******"  # the router key stays hidden
+    assert config["headers"]["X-Title"] == "T"
+    assert fake.requests_to("/v1/get-server")[-1].body == {"server": "weather-key"}
+    summary = await wait_server(api, "weather-cfg", "connected")
+    assert any(t["name"] == "weather-cfg-echo" for t in summary["tools"])
