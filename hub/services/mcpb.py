@@ -14,6 +14,7 @@ import json
 import re
 import secrets
 import zipfile
+import zlib
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from hub.app import Hub
     from hub.auth.principal import Principal
 
+CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
+"""What reading a damaged, encrypted or oddly compressed entry raises."""
 FIELD = "mcpbFile"
 """MCPHub's multipart field name for the bundle."""
 _NAME = TypeAdapter(ServerName)
@@ -66,8 +69,12 @@ def _read_manifest(archive: zipfile.ZipFile) -> dict[str, Any]:
         raise BadRequest("manifest.json not found in MCPB file") from None
     if info.file_size > manifest.MAX_MANIFEST:
         raise BadRequest("Invalid manifest: manifest.json is larger than 1 MiB")
-    with archive.open(info) as handle:
-        return manifest.parse(handle.read(manifest.MAX_MANIFEST + 1))
+    try:
+        with archive.open(info) as handle:
+            raw = handle.read(manifest.MAX_MANIFEST + 1)
+    except CORRUPT as exc:
+        raise BadRequest(f"Refused MCPB bundle: the archive is corrupt ({exc})") from None
+    return manifest.parse(raw)
 
 
 def _masked_reply(config: dict[str, Any], secret_values: list[str]) -> dict[str, Any]:
@@ -120,6 +127,9 @@ async def upload(
         folder = root / f"server-{safe}-{secrets.token_hex(4)}"
         try:
             await asyncio.to_thread(bundle.extract, archive, folder, bounds)
+        except CORRUPT as exc:
+            bundle.remove_tree(folder)
+            raise BadRequest(f"Refused MCPB bundle: the archive is corrupt ({exc})") from None
         except BaseException:
             bundle.remove_tree(folder)
             raise

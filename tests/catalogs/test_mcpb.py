@@ -194,6 +194,18 @@ def bomb() -> bytes:
     return out.getvalue()
 
 
+def corrupt() -> bytes:
+    """A bundle whose stored entry was damaged after its checksum was written."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("manifest.json", json.dumps(manifest()))
+        archive.writestr("server/main.py", TINY_SOURCE)
+    raw = bytearray(out.getvalue())
+    at = raw.index(TINY_SOURCE[:40])
+    raw[at : at + 5] = b"XXXXX"
+    return bytes(raw)
+
+
 REFUSALS = {
     "traversal": (with_entry(TRAVERSAL), 400, "escapes the bundle folder"),
     "backslash traversal": (with_entry(BACKSLASH), 400, "escapes the bundle folder"),
@@ -219,6 +231,7 @@ REFUSALS = {
     ),
     "bad name": (bundle(manifest(name="../x")), 400, "Invalid manifest: name may hold only"),
     "missing author": (bundle(manifest(author={})), 400, "Invalid manifest: missing author.name"),
+    "corrupt entry": (corrupt(), 400, "the archive is corrupt"),
     "not a zip": (b"this is not a zip file at all", 400, "not a valid MCPB (zip) file"),
 }
 
