@@ -161,7 +161,7 @@ def test_third_party_plugin_is_listed_and_can_be_disabled(hello_site: Path) -> N
 
     out = listed()
     assert any(line.startswith("hello\t0.1.0\t") for line in out.splitlines()), out
-    assert "after_tool_call, register_routes" in out
+    assert "after_tool_call, register_catalogs, register_routes" in out
     assert "hello" not in listed(MCPHUB_DISABLE_PLUGINS="hello")
     assert "hello" not in listed(MCPHUB_LOAD_PLUGINS="")
 
