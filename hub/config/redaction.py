@@ -103,6 +103,10 @@ def mask_server(config: dict[str, Any]) -> dict[str, Any]:
         out["headers"] = {
             k: _secret_text(v) if SECRET_NAME.search(k) else v for k, v in out["headers"].items()
         }
+    hidden = out.get("secretArgs")
+    if isinstance(hidden, list) and isinstance(out.get("args"), list):
+        # Arguments known to carry secrets (an MCPB bundle's sensitive user_config values).
+        out["args"] = [MASK if i in hidden else a for i, a in enumerate(out["args"])]
     if isinstance(out.get("url"), str):
         out["url"] = mask_url(out["url"])
     for section in ("oauth", "openapi", "proxy"):

@@ -21,7 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from hub.catalogs import bundle, manifest
 from hub.config.models import ServerConfig
-from hub.config.redaction import MASK, mask_server
+from hub.config.redaction import mask_server
 from hub.errors import BadRequest, Forbidden, PayloadTooLarge, validation_message
 from hub.services import servers
 from hub.upstream.config_check import ServerName
@@ -77,17 +77,6 @@ def _read_manifest(archive: zipfile.ZipFile) -> dict[str, Any]:
     return manifest.parse(raw)
 
 
-def _masked_reply(config: dict[str, Any], secret_values: list[str]) -> dict[str, Any]:
-    """The stored config as the API shows it, sensitive user_config values masked in args
-    too (env values are masked anyway)."""
-    shown = mask_server(config)
-    if secret_values and isinstance(shown.get("args"), list):
-        shown["args"] = [
-            MASK if any(_reveals(str(a), s) for s in secret_values) else a for a in shown["args"]
-        ]
-    return shown
-
-
 def _reveals(arg: str, secret: str) -> bool:
     """Whether an argument shows a secret value (short values only when whole)."""
     return arg == secret or (len(secret) >= 6 and secret in arg)
@@ -133,13 +122,6 @@ async def upload(
         except BaseException:
             bundle.remove_tree(folder)
             raise
-    try:
-        raw = manifest.server_config(parsed, folder, values)
-        config = ServerConfig.model_validate(raw)
-        await servers.create_server(hub, principal, server_name, config)
-    except BaseException:
-        bundle.remove_tree(folder)
-        raise
     specs = parsed.get("user_config") or {}
     secret_values = [
         str(v)
@@ -147,9 +129,21 @@ async def upload(
         if specs.get(k, {}).get("sensitive")
         for v in (value if isinstance(value, list) else [value])
     ]
+    try:
+        raw = manifest.server_config(parsed, folder, values)
+        hidden = [
+            i for i, a in enumerate(raw["args"]) if any(_reveals(a, s) for s in secret_values)
+        ]
+        if hidden:
+            raw["secretArgs"] = hidden  # masked like env values in every API reply
+        config = ServerConfig.model_validate(raw)
+        await servers.create_server(hub, principal, server_name, config)
+    except BaseException:
+        bundle.remove_tree(folder)
+        raise
     stored = hub.config.servers[server_name].wire()
     return {
         "manifest": parsed,
         "extractDir": str(folder),
-        "server": {"name": server_name, "config": _masked_reply(stored, secret_values)},
+        "server": {"name": server_name, "config": mask_server(stored)},
     }

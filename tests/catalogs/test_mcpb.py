@@ -152,6 +152,28 @@ async def test_upload_installs_and_connects(
     assert not exists(folder)
 
 
+async def test_sensitive_values_in_arguments_are_masked(
+    api: HubClient, mcp_session: McpSession, hub_server: HubServer
+) -> None:
+    doc = manifest(name="argsecret")
+    doc["server"]["mcp_config"]["args"] = ["${__dirname}/server/main.py", "${user_config.token}"]
+    body = data(await upload(api, bundle(doc), user_config={"token": "label-is-secret"}))
+    assert body["server"]["config"]["args"][1] == "******"
+    assert body["server"]["config"]["secretArgs"] == [1]
+    listed = data(await api.get("/api/servers/argsecret"))
+    assert listed["config"]["args"][1] == "******"
+    assert "label-is-secret" not in json.dumps(listed)
+    await wait_server(api, "argsecret", "connected")
+    hello = await mcp_session.call_tool("argsecret-hello", {})
+    assert hello["content"][0]["text"] == "hello from label-is-secret"  # the real value ran
+    # Sent back masked (as the dashboard's edit form does): the stored secret stays.
+    config = {**listed["config"], "description": "edited"}
+    r = await api.put("/api/servers/argsecret", json={"config": config})
+    assert r.status_code == 200, r.text
+    stored = hub_server.hub.config.servers["argsecret"]
+    assert stored.args is not None and stored.args[1] == "label-is-secret"
+
+
 async def test_user_config_values_and_multiple(api: HubClient) -> None:
     doc = manifest(name="multi")
     doc["server"]["mcp_config"]["args"] += ["--dirs", "${user_config.dirs}", "--n=${user_config.n}"]
