@@ -1,0 +1,101 @@
+"""First start: the admin is created only once the port is bound; a busy port ends the
+process with one line; ``mcphub admin reset-password`` gives access back."""
+
+from __future__ import annotations
+
+import re
+import socket
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from tests.commands.cli_helpers import mcphub, one_line_error
+from tests.hubproc import HubProcess
+
+pytestmark = pytest.mark.slow  # `mcphub serve` child processes
+
+
+def test_a_busy_port_exits_with_one_line_and_creates_no_admin(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = mcphub("serve", "--port", str(port), cwd=tmp_path)
+    line = one_line_error(done)
+    assert f"127.0.0.1:{port}" in line and "in use" in line
+    assert "password" not in done.stderr
+
+
+async def test_the_password_of_a_failed_start_is_not_lost(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert mcphub("serve", "--port", str(port), cwd=tmp_path).returncode == 1
+    # The next start is a first start again: it prints a password that works.
+    hub = await HubProcess(tmp_path, {"ADMIN_PASSWORD": ""}).start()
+    try:
+        match = re.search(r"password: (\S+)", hub.stderr)
+        assert match, hub.stderr
+        async with httpx2.AsyncClient(base_url=hub.url) as http:
+            r = await http.post(
+                "/api/auth/login", json={"username": "admin", "password": match.group(1)}
+            )
+            assert r.status_code == 200
+    finally:
+        await hub.stop()
+
+
+async def test_serve_says_where_everything_is(tmp_path: Path) -> None:
+    hub = await HubProcess(tmp_path, {"ADMIN_PASSWORD": "Serve-says-1!"}).start()
+    try:
+        await _wait_for_text(hub, "data:")
+        text = hub.stderr
+        assert f"dashboard: {hub.url}/" in text
+        assert f"MCP endpoint: {hub.url}/mcp" in text
+        assert "log in as 'admin'" in text
+        assert f"data: {tmp_path / 'data'}" in text
+    finally:
+        await hub.stop()
+
+
+async def _wait_for_text(hub: HubProcess, text: str) -> None:
+    from hub.testing import wait_for
+
+    await wait_for(lambda: text in hub.stderr, within=10)
+
+
+async def test_reset_password_recovers_access(tmp_path: Path) -> None:
+    first = await HubProcess(tmp_path, {"ADMIN_PASSWORD": ""}).start()
+    await first.stop()  # its generated password is "lost"
+    done = mcphub("admin", "reset-password", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    match = re.search(r"new password for 'admin': (\S+)", done.stderr)
+    assert match, done.stderr
+    generated = match.group(1)
+    chosen = "Chosen-pass-9!"
+    weak = mcphub("admin", "reset-password", "admin", "--password-stdin", cwd=tmp_path, stdin="x")
+    assert "special character" in one_line_error(weak)
+    unknown = mcphub("admin", "reset-password", "bob", cwd=tmp_path)
+    assert "bob" in one_line_error(unknown)
+
+    hub = await HubProcess(tmp_path, {"ADMIN_PASSWORD": ""}).start()
+    try:
+        async with httpx2.AsyncClient(base_url=hub.url) as http:
+            r = await http.post("/api/auth/login", json={"username": "admin", "password": generated})
+            assert r.status_code == 200
+    finally:
+        await hub.stop()
+    done = mcphub(
+        "admin", "reset-password", "admin", "--password-stdin", cwd=tmp_path, stdin=chosen + "\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert chosen not in done.stderr + done.stdout
+    hub = await HubProcess(tmp_path, {"ADMIN_PASSWORD": ""}).start()
+    try:
+        async with httpx2.AsyncClient(base_url=hub.url) as http:
+            r = await http.post("/api/auth/login", json={"username": "admin", "password": chosen})
+            assert r.status_code == 200
+    finally:
+        await hub.stop()
