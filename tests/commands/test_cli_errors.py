@@ -64,8 +64,8 @@ def test_help_shows_defaults_and_texts(tmp_path: Path) -> None:
     text = " ".join(done.stdout.split())
     assert "(default: 127.0.0.1)" in text and "(default: 3000)" in text
     assert "--log-level" in text and "(default: INFO)" in text
-    for command in ("import", "export", "admin"):
-        done = mcphub(command, "--help", cwd=tmp_path)
+    for command in (["import"], ["export"], ["admin", "reset-password"]):
+        done = mcphub(*command, "--help", cwd=tmp_path)
         assert done.returncode == 0, (command, done.stderr)
         assert "(default: data)" in " ".join(done.stdout.split()), command
 

@@ -3,14 +3,17 @@ process with one line; ``mcphub admin reset-password`` gives access back."""
 
 from __future__ import annotations
 
+import json
 import re
+import secrets
 import socket
 from pathlib import Path
 
+import bcrypt
 import httpx2
 import pytest
 
-from tests.commands.cli_helpers import mcphub, one_line_error
+from tests.commands.cli_helpers import mcphub, one_line_error, write_settings
 from tests.hubproc import HubProcess
 
 pytestmark = pytest.mark.slow  # `mcphub serve` child processes
@@ -66,36 +69,47 @@ async def _wait_for_text(hub: HubProcess, text: str) -> None:
     await wait_for(lambda: text in hub.stderr, within=10)
 
 
+def _lost_admin(tmp_path: Path) -> None:
+    """A data dir whose only user is an admin with a password nobody knows."""
+    lost = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(4)).decode()
+    users = [{"username": "admin", "password": lost, "isAdmin": True}]
+    write_settings(tmp_path / "lost.json", {}, users=users)
+    assert mcphub("import", "lost.json", cwd=tmp_path).returncode == 0
+
+
 async def test_reset_password_recovers_access(tmp_path: Path) -> None:
-    first = await HubProcess(tmp_path, {"ADMIN_PASSWORD": ""}).start()
-    await first.stop()  # its generated password is "lost"
+    _lost_admin(tmp_path)
     done = mcphub("admin", "reset-password", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     match = re.search(r"new password for 'admin': (\S+)", done.stderr)
     assert match, done.stderr
-    generated = match.group(1)
-    chosen = "Chosen-pass-9!"
+    hub = await HubProcess(tmp_path, {"ADMIN_PASSWORD": ""}).start()
+    try:
+        async with httpx2.AsyncClient(base_url=hub.url) as http:
+            login = {"username": "admin", "password": match.group(1)}
+            assert (await http.post("/api/auth/login", json=login)).status_code == 200
+    finally:
+        await hub.stop()
+
+
+def test_reset_password_from_stdin_follows_the_password_policy(tmp_path: Path) -> None:
+    _lost_admin(tmp_path)
     weak = mcphub("admin", "reset-password", "admin", "--password-stdin", cwd=tmp_path, stdin="x")
     assert "special character" in one_line_error(weak)
     unknown = mcphub("admin", "reset-password", "bob", cwd=tmp_path)
     assert "bob" in one_line_error(unknown)
-
-    hub = await HubProcess(tmp_path, {"ADMIN_PASSWORD": ""}).start()
-    try:
-        async with httpx2.AsyncClient(base_url=hub.url) as http:
-            r = await http.post("/api/auth/login", json={"username": "admin", "password": generated})
-            assert r.status_code == 200
-    finally:
-        await hub.stop()
+    chosen = "Chosen-pass-9!"
     done = mcphub(
         "admin", "reset-password", "admin", "--password-stdin", cwd=tmp_path, stdin=chosen + "\n"
     )
     assert done.returncode == 0, done.stderr
     assert chosen not in done.stderr + done.stdout
-    hub = await HubProcess(tmp_path, {"ADMIN_PASSWORD": ""}).start()
-    try:
-        async with httpx2.AsyncClient(base_url=hub.url) as http:
-            r = await http.post("/api/auth/login", json={"username": "admin", "password": chosen})
-            assert r.status_code == 200
-    finally:
-        await hub.stop()
+    (admin,) = json.loads(mcphub("export", cwd=tmp_path).stdout)["users"]
+    assert bcrypt.checkpw(chosen.encode(), admin["password"].encode())
+    assert admin["tokenVersion"] == 1  # logins made with the old password end
+
+
+def test_reset_password_needs_an_existing_data_dir(tmp_path: Path) -> None:
+    line = one_line_error(mcphub("admin", "reset-password", "--data-dir", "dat", cwd=tmp_path))
+    assert "dat" in line
+    assert not (tmp_path / "dat").exists()
