@@ -5,10 +5,10 @@ difference an import would make (``--dry-run``)."""
 from __future__ import annotations
 
 import difflib
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,8 @@ async def import_settings(
     after = await _preview(settings) if dry_run else None
     if after is not None:
         return ImportOutcome(len(settings.mcp_servers), difference(before, after, source))
-    backup = backups / f"mcp_settings-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns()}.json"
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    backup = backups / f"mcp_settings-{stamp}.json"
     write_atomic(backup, dump(before))
     await hub.config.import_settings(settings)
     after = hub.config.export_settings()

@@ -60,7 +60,7 @@ async def import_on_first_start(live: LiveConfig, path: Path | None) -> None:
                 path,
             )
         else:
-            log.info("Settings file %s unchanged since it was imported", path)
+            log.info("Settings file %s is the one imported on the first start", path)
         return
     await live.import_settings(settings)
     await store.put("system", MARKER, {"path": str(path), "sha256": digest})
