@@ -189,11 +189,11 @@ def _say_where(hub: Any, url: str) -> None:
     if hub.generated_admin_password:
         login = "log in as 'admin' with the password printed above, then change it"
     elif hub.options.admin_password:
-        login = "log in as 'admin' with ADMIN_PASSWORD (it sets the first admin's password)"
+        login = "log in as 'admin' with ADMIN_PASSWORD (the first admin's password)"
     else:
         login = (
-            "log in as 'admin' (or another user); a lost password: stop the hub and run "
-            "`mcphub admin reset-password [USER]`"
+            "log in as 'admin' or another user (lost password: stop the hub, run "
+            "`mcphub admin reset-password [USER]`)"
         )
     store = hub.store
     data = os.path.abspath(hub.options.data_dir)
@@ -201,8 +201,9 @@ def _say_where(hub: Any, url: str) -> None:
     print(
         f"mcphub {__version__} listening on {url}\n"
         f"  dashboard: {base}/\n"
-        f"  MCP endpoint: {base}/mcp (clients send the header Authorization: Bearer <key>)\n"
-        f"  REST API: {base}/api ({login})\n"
+        f"  {login}\n"
+        f"  MCP endpoint: {base}/mcp (clients send Authorization: Bearer <key>; make keys "
+        "in the dashboard or at /api/auth/keys)\n"
         f"  data: {data} (store: {hub.options.store}{source})",
         file=sys.stderr,
         flush=True,
