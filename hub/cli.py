@@ -108,12 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(exp)
     exp.add_argument("file", type=Path, nargs="?", help="Output file; stdout when omitted.")
 
-    admin = command("admin", "Administer users while the hub is stopped.")
+    admin = command("admin", "Administer users (in the data dir, or through the running hub).")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
     reset = admin_sub.add_parser(
         "reset-password",
-        help="Give a user a new password (the hub must be stopped).",
-        description="Give a user a new password and end their logins. A random one is "
+        help="Give a user a new password.",
+        description="Give a user a new password and end their logins: in the data dir when "
+        "the hub is stopped, through its API when it runs there. A random password is "
         "generated and printed once, unless --password-stdin.",
         formatter_class=Formatter,
     )
@@ -265,9 +266,14 @@ async def _export(args: argparse.Namespace) -> int:
 
 
 async def _reset_password(args: argparse.Namespace) -> int:
-    from hub.commands.admin import check_policy, generated_password, reset_password
+    from hub.commands.admin import (
+        check_policy,
+        generated_password,
+        reset_password,
+        reset_through_hub,
+    )
     from hub.commands.config_ops import opened_hub
-    from hub.commands.lock import DataDirLock
+    from hub.commands.lock import DataDirLock, LockHeld
 
     _require_data(args)
     generated = None
@@ -278,14 +284,24 @@ async def _reset_password(args: argparse.Namespace) -> int:
         password = generated = generated_password()
     options = _options(args)
     with DataDirLock(options.data_dir) as lock:
-        lock.acquire("admin reset-password")
+        try:
+            lock.acquire("admin reset-password")
+            url = None
+        except LockHeld as held:
+            url = held.holder.get("url") if held.holder.get("command") == "serve" else None
+            if not url:
+                raise
         async with opened_hub(options) as hub:
-            await reset_password(hub, args.user, password)
+            if url:
+                await reset_through_hub(hub, url, args.user, password)
+            else:
+                await reset_password(hub, args.user, password)
+    where = f" through the running hub at {url}" if url else ""
     if generated:
         # Straight to the console, once, as the first start's password.
-        print(f"mcphub: new password for {args.user!r}: {generated}", file=sys.stderr)
+        print(f"mcphub: new password for {args.user!r}{where}: {generated}", file=sys.stderr)
     else:
-        print(f"mcphub: password of {args.user!r} changed", file=sys.stderr)
+        print(f"mcphub: password of {args.user!r} changed{where}", file=sys.stderr)
     return 0
 
 

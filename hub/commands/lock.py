@@ -20,6 +20,15 @@ from hub.commands import CommandError
 LOCK_NAME = "mcphub.lock"
 
 
+class LockHeld(CommandError):
+    """The data dir is in use; ``holder`` says by which process (``pid``, ``command``,
+    ``url`` once a hub listens)."""
+
+    def __init__(self, message: str, holder: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
 class DataDirLock:
     """The lock of one data dir, taken by this process (``acquire``) until ``release``."""
 
@@ -29,7 +38,7 @@ class DataDirLock:
         self.info: dict[str, Any] = {}
 
     def acquire(self, command: str, **info: Any) -> None:
-        """Take the lock for ``command``; ``CommandError`` naming the holder when taken."""
+        """Take the lock for ``command``; ``LockHeld`` naming the holder when taken."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -37,7 +46,7 @@ class DataDirLock:
         except BlockingIOError:
             holder = _read(fd)
             os.close(fd)
-            raise CommandError(describe(holder, self.path.parent)) from None
+            raise LockHeld(describe(holder, self.path.parent), holder) from None
         self._fd = fd
         self.info = {"pid": os.getpid(), "command": command, "since": time.time(), **info}
         self._write()

@@ -73,7 +73,6 @@ class FileStore(MemoryStore):
     # ------------------------------------------------------------------ open, close
 
     async def open(self) -> None:
-        await asyncio.to_thread(self._remove_stale_temp_files)
         text = await asyncio.to_thread(_read, self.path)
         if text is None:
             log.info("Settings file %s does not exist yet; starting empty", self.path)
@@ -86,7 +85,9 @@ class FileStore(MemoryStore):
         self.known = fingerprint(text)
 
     def _remove_stale_temp_files(self) -> None:
-        """Temp files of writes a killed hub never renamed."""
+        """Temp files of writes a killed hub never renamed. Only a serving hub (the data
+        dir's lock holder) removes them: a command reading the file meanwhile must not
+        remove the temp file of a write in flight."""
         for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
             stale.unlink(missing_ok=True)
 
@@ -134,6 +135,7 @@ class FileStore(MemoryStore):
         """Apply outside edits from now on: ``check`` refuses a settings document as the API
         would (raising), ``apply`` makes the hub serve the store's new content."""
         if self._watch is None:
+            self._remove_stale_temp_files()
             self._watch = asyncio.create_task(self._run(apply, check), name="settings-watch")
 
     async def _run(

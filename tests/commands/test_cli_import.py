@@ -27,7 +27,7 @@ async def test_import_while_a_hub_runs_is_refused_naming_it(tmp_path: Path) -> N
         assert hub.proc is not None
         line = one_line_error(mcphub("import", "small.json", cwd=tmp_path))
         assert f"pid {hub.proc.pid}" in line and hub.url in line
-        line = one_line_error(mcphub("admin", "reset-password", cwd=tmp_path))
+        line = one_line_error(mcphub("import", "--dry-run", "small.json", cwd=tmp_path))
         assert f"pid {hub.proc.pid}" in line
         async with httpx2.AsyncClient(base_url=hub.url) as http:
             assert (await http.get("/health")).json()["servers"]["total"] == 5

@@ -113,3 +113,25 @@ def test_reset_password_needs_an_existing_data_dir(tmp_path: Path) -> None:
     line = one_line_error(mcphub("admin", "reset-password", "--data-dir", "dat", cwd=tmp_path))
     assert "dat" in line
     assert not (tmp_path / "dat").exists()
+
+
+async def test_reset_password_through_the_running_hub(tmp_path: Path) -> None:
+    _lost_admin(tmp_path)
+    hub = await HubProcess(tmp_path, {"ADMIN_PASSWORD": ""}).start()
+    try:
+        done = mcphub("admin", "reset-password", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        match = re.search(
+            r"new password for 'admin' through the running hub at (\S+): (\S+)", done.stderr
+        )
+        assert match, done.stderr
+        assert match.group(1) == hub.url
+        async with httpx2.AsyncClient(base_url=hub.url) as http:
+            login = {"username": "admin", "password": match.group(2)}
+            assert (await http.post("/api/auth/login", json=login)).status_code == 200
+        weak = mcphub("admin", "reset-password", "--password-stdin", cwd=tmp_path, stdin="weak")
+        assert "special character" in one_line_error(weak)
+        unknown = mcphub("admin", "reset-password", "nobody", cwd=tmp_path)
+        assert "nobody" in one_line_error(unknown)
+    finally:
+        await hub.stop()
