@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 import sys
@@ -17,8 +16,9 @@ from hub.auth.passwords import MAX_PASSWORD_BYTES, hash_password
 from hub.auth.rate_limits import RateLimits
 from hub.auth.tokens import load_jwt_secret
 from hub.config.events import EventBus
+from hub.config.first_import import import_on_first_start
 from hub.config.live import LiveConfig
-from hub.config.models import McpSettings, User
+from hub.config.models import User
 from hub.config.store import Store
 from hub.errors import StartupError
 from hub.mcp.catalog import Catalog
@@ -138,7 +138,7 @@ class Hub:
         opts = self.options
         logs.attach()
         await self.open()
-        await self._first_start_import()
+        await import_on_first_start(self.config, opts.settings_path)
         await self._ensure_admin()
         self.jwt_secret = load_jwt_secret(opts.data_dir, opts.jwt_secret)
         # From here on the plugin set is fixed: registries are read once, now.
@@ -173,18 +173,6 @@ class Hub:
         if self._catalog is not None:
             self._catalog.close()
         await self.store.close()
-
-    async def _first_start_import(self) -> None:
-        path = self.options.settings_path
-        cfg = self.config
-        if path is None or cfg.users or cfg.servers or cfg.groups:
-            return
-        if not path.exists():
-            log.info("No settings file at %s; starting empty", path)
-            return
-        settings = McpSettings.model_validate(json.loads(path.read_text()))
-        await cfg.import_settings(settings)
-        log.info("Imported %s (%d servers)", path, len(cfg.servers))
 
     async def _ensure_admin(self) -> None:
         """With no user at all, create ``admin``. The user is stored at once, with a hash no

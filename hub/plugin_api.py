@@ -104,3 +104,32 @@ __all__ = [
     "normalise_market",
     "one_line",
 ]
+
+# --- settings files: what a store keeping ``mcp_settings.json`` itself needs (issue 20) ---
+from hub.config.memory_store import MemoryStore
+from hub.config.models import McpSettings
+from hub.config.settings_file import (
+    SettingsFileError,
+    Snapshot,
+    dump,
+    fingerprint,
+    parse_settings,
+    settings_snapshot,
+    snapshot_document,
+    write_atomic,
+)
+from hub.services.servers import check_settings_servers
+
+__all__ += [
+    "McpSettings",
+    "MemoryStore",
+    "SettingsFileError",
+    "Snapshot",
+    "check_settings_servers",
+    "dump",
+    "fingerprint",
+    "parse_settings",
+    "settings_snapshot",
+    "snapshot_document",
+    "write_atomic",
+]

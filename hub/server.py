@@ -3,6 +3,7 @@ listening server that ``mcphub serve`` and the test kit run."""
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import os
@@ -16,6 +17,7 @@ import tornado.web
 from hub.api.base import NotFoundHandler
 from hub.app import Hub, HubOptions
 from hub.auth.principal import Policy
+from hub.errors import StartupError
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,16 @@ MAX_BODY = 64 * 1024 * 1024
 """Tornado's own ceiling; the per-route limit (``routing.jsonBodyLimit``) is checked later."""
 
 
+def bind(host: str, port: int) -> list[socket.socket]:
+    """Listening sockets for ``host:port``; ``StartupError`` in one line when it is taken."""
+    try:
+        return tornado.netutil.bind_sockets(port, host)
+    except OSError as exc:
+        reason = "address already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        raise StartupError(f"cannot listen on {where}: {reason or exc}") from exc
+
+
 class HubServer:
     """Starts the hub, then listens; stops listening, then stops the hub."""
 
@@ -123,13 +135,18 @@ class HubServer:
         return int(self.sockets[0].getsockname()[1])
 
     async def start(self) -> None:
+        """Bind the port first, so a busy port fails before anything is created (the first
+        admin and its one-time password included); then start the hub and serve."""
         opts = self.hub.options
+        self.sockets = bind(opts.host, opts.port)
         try:
             await self.hub.start()
         except BaseException:
             await self.hub.stop()  # close what was opened, so the process can exit
+            for sock in self.sockets:
+                sock.close()
+            self.sockets = []
             raise
-        self.sockets = tornado.netutil.bind_sockets(opts.port, opts.host)
         self.http = tornado.httpserver.HTTPServer(
             make_app(self.hub),
             max_body_size=MAX_BODY,

@@ -8,10 +8,8 @@ change), then applied in memory, then published on the change bus as a typed
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
-from hub.auth.tokens import hash_key, mask_token
 from hub.config.events import Change, EventBus, Kind
 from hub.config.models import (
     BearerKey,
@@ -23,6 +21,7 @@ from hub.config.models import (
     SystemConfig,
     User,
 )
+from hub.config.settings_file import secure_key, settings_snapshot
 from hub.config.store import Store
 
 
@@ -166,44 +165,13 @@ class LiveConfig:
 
     async def import_settings(self, settings: McpSettings) -> None:
         """Replace everything with an ``mcp_settings.json`` snapshot, in one transaction."""
-        now = time.time()
-        system = settings.system_config
-        keys = [secure_key(k) for k in settings.bearer_keys]
-        legacy = system.routing.bearer_auth_key
-        if legacy and not any(k.name == "default" for k in keys):
-            # MCPHub's single legacy key becomes a regular all-access key named "default".
-            keys.append(
-                secure_key(
-                    BearerKey(id=str(uuid.uuid4()), name="default", token=legacy, access_type="all")
-                )
-            )
-        if legacy:
-            system = system.model_copy(
-                update={"routing": system.routing.model_copy(update={"bearer_auth_key": ""})}
-            )
-        extras = {k: v for k, v in (settings.model_extra or {}).items()}
-        snapshot: dict[str, dict[str, dict[str, Any]]] = {
-            "servers": {
-                name: {"config": cfg.wire(exclude_unset=True), "createdAt": now}
-                for name, cfg in settings.mcp_servers.items()
-            },
-            "groups": {g.id: g.wire(exclude_unset=True) for g in settings.groups},
-            "users": {u.username: u.wire(exclude_unset=True) for u in settings.users},
-            "bearer_keys": {k.id: k.wire(exclude_unset=True) for k in keys},
-            "system": {"config": system.wire(exclude_unset=True)},
-            "prompts": {p.id: p.wire(exclude_unset=True) for p in settings.prompts},
-            "resources": {r.id: r.wire(exclude_unset=True) for r in settings.resources},
-            "oauth_clients": {
-                str(c.get("clientId", i)): c for i, c in enumerate(settings.oauth_clients or [])
-            },
-            "oauth_tokens": {
-                hash_key(str(t.get("accessToken", i))): t
-                for i, t in enumerate(settings.oauth_tokens or [])
-            },
-            "user_configs": {k: {"value": v} for k, v in (settings.user_configs or {}).items()},
-            "extra": {k: {"value": v} for k, v in extras.items()},
-        }
-        await self.store.replace_all(snapshot)
+        await self.store.replace_all(settings_snapshot(settings))
+        await self.load()
+        self.bus.publish(Kind.IMPORTED, action=Change.REPLACE)
+
+    async def reload(self) -> None:
+        """Read everything again after the store changed under the hub (an edited settings
+        file), and tell every subscriber as an import would."""
         await self.load()
         self.bus.publish(Kind.IMPORTED, action=Change.REPLACE)
 
@@ -227,16 +195,3 @@ class LiveConfig:
 
 def _created(create: bool) -> Change:
     return Change.CREATE if create else Change.UPDATE
-
-
-def secure_key(key: BearerKey) -> BearerKey:
-    """Replace a plaintext token by its hash and a masked hint (imported MCPHub keys)."""
-    if not key.token:
-        return key
-    return key.model_copy(
-        update={
-            "token": None,
-            "token_hash": hash_key(key.token),
-            "token_hint": mask_token(key.token),
-        }
-    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from hub.config.events import ChangeEvent
@@ -46,6 +47,9 @@ class Store(abc.ABC):
     """Async, durable document store used by the hub for all persistent state."""
 
     name: str = "abstract"
+    source_file: Path | None = None
+    """The settings file this store keeps as its source of truth, if it keeps one; the hub
+    then never imports that file into it on a first start."""
 
     @abc.abstractmethod
     async def open(self) -> None:

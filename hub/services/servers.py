@@ -11,12 +11,12 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from hub.auth.access import check_config_write, find_group, owner_for, server_for
 from hub.auth.principal import Principal
 from hub.catalogs.bundle import forget_bundle
-from hub.config.models import ServerConfig
+from hub.config.models import McpSettings, ServerConfig
 from hub.config.redaction import contains_mask, restore
 from hub.config.store import Conflict as StoreConflict
 from hub.errors import BadRequest, Conflict, HubError, validation_message
@@ -233,3 +233,24 @@ async def retarget_references(live: LiveConfig, old: str, new: str | None) -> No
             else:
                 allowed = [new if s == old else s for s in key.allowed_servers]
             await live.put_key(key.model_copy(update={"allowed_servers": allowed}))
+
+
+# --------------------------------------------------------------------- settings files
+
+
+def check_settings_servers(hub: Hub, settings: McpSettings) -> None:
+    """Every server of a settings file (``mcphub import``, an edited settings file), checked
+    as ``POST /api/servers`` checks one: its name, then its config through the transports.
+    ``BadRequest`` naming the first server refused; the file's configs are kept as written."""
+    for name, config in settings.mcp_servers.items():
+        try:
+            _NAME.validate_python(name)
+        except ValidationError as exc:
+            raise BadRequest(f"Invalid server name {name!r}: {exc.errors()[0]['msg']}") from exc
+        try:
+            hub.upstreams.validate(config)
+        except BadRequest as exc:
+            raise BadRequest(f"Server {name!r}: {exc.message}") from exc
+
+
+_NAME: TypeAdapter[str] = TypeAdapter(ServerName)

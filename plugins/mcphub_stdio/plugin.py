@@ -20,7 +20,9 @@ class StdioConfig(BaseModel):
 
     command: str = Field(min_length=1, description="The program; never run through a shell.")
     args: list[str] = Field(default_factory=list)
-    env: dict[str, str] = Field(
+    # Scalars, as MCPHub's files have them ("RETRIES": 3) and the core's check allows; the
+    # child gets them as strings.
+    env: dict[str, str | int | float | bool] = Field(
         default_factory=dict, description="Added to a small allow-list of the hub's environment."
     )
     cwd: str | None = None

@@ -1,0 +1,96 @@
+"""A Store held in memory: the base of stores that keep their documents elsewhere as a
+whole (the settings-file store), and a scratch store (``mcphub import --dry-run``)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from hub.config.settings_file import Snapshot
+from hub.config.store import COLLECTIONS, Conflict, Store, StoreError
+
+
+class _Scratch(Store):
+    """The store seen from inside a transaction: writes go to a copy until it commits."""
+
+    name = "memory-transaction"
+
+    def __init__(self, data: Snapshot) -> None:
+        self.data = data
+
+    async def open(self) -> None:
+        raise StoreError("a transaction is already open")
+
+    async def close(self) -> None:
+        raise StoreError("close the store, not the transaction")
+
+    async def items(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
+        return list(self.data.get(collection, {}).items())
+
+    async def get(self, collection: str, key: str) -> dict[str, Any] | None:
+        return self.data.get(collection, {}).get(key)
+
+    async def put(
+        self, collection: str, key: str, doc: dict[str, Any], *, create: bool = False
+    ) -> None:
+        docs = self.data.setdefault(collection, {})
+        if create and key in docs:
+            raise Conflict(f"{collection} {key!r} already exists")
+        docs[key] = doc
+
+    async def delete(self, collection: str, key: str) -> bool:
+        return self.data.get(collection, {}).pop(key, None) is not None
+
+    def transaction(self) -> Any:
+        raise StoreError("transactions do not nest")
+
+
+class MemoryStore(Store):
+    """Documents in dicts. Every write works on a copy and goes through ``commit``, which a
+    subclass overrides to make the new state durable before it becomes the current one."""
+
+    name = "memory"
+
+    def __init__(self) -> None:
+        self.data: Snapshot = {c: {} for c in COLLECTIONS}
+        self.lock = asyncio.Lock()
+        """Held around every write, so writes apply (and persist) one at a time."""
+
+    def copy(self) -> Snapshot:
+        """A copy of the collections a write may change without touching the current ones."""
+        return {c: dict(docs) for c, docs in self.data.items()}
+
+    async def commit(self, data: Snapshot) -> None:
+        """Make ``data`` the current state; a subclass persists it first."""
+        self.data = data
+
+    async def open(self) -> None:
+        return
+
+    async def close(self) -> None:
+        return
+
+    async def items(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
+        return list(self.data.get(collection, {}).items())
+
+    async def get(self, collection: str, key: str) -> dict[str, Any] | None:
+        return self.data.get(collection, {}).get(key)
+
+    async def put(
+        self, collection: str, key: str, doc: dict[str, Any], *, create: bool = False
+    ) -> None:
+        async with self.transaction() as tx:
+            await tx.put(collection, key, doc, create=create)
+
+    async def delete(self, collection: str, key: str) -> bool:
+        async with self.transaction() as tx:
+            return bool(await tx.delete(collection, key))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Store]:
+        async with self.lock:
+            scratch = _Scratch(self.copy())
+            yield scratch
+            await self.commit(scratch.data)

@@ -1,0 +1,1 @@
+"""The settings-file store: ``mcp_settings.json`` itself is the live configuration."""
