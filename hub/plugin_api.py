@@ -20,12 +20,17 @@ What the hooks hand a plugin, by hook:
 
 from __future__ import annotations
 
+# OAuth (the authorization server plugin): identity, login rate limits, token hashing and
+# the OAuth clients service it shares with ``/api/oauth/clients``.
+from hub.api.auth import LOGIN_FAILURES
 from hub.api.base import APIHandler
 from hub.app import Hub
 from hub.auth.authorize import authorize
-from hub.auth.identity import Authenticator
+from hub.auth.identity import Authenticator, identify
 from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Policy, Principal
+from hub.auth.rate_limits import limiter_for, too_many
+from hub.auth.tokens import hash_key, same_secret
 from hub.config.activities import ActivityLog
 from hub.config.events import Change, ChangeEvent, Kind
 from hub.config.models import Model, ServerConfig, SystemConfig
@@ -44,11 +49,14 @@ from hub.errors import (
 )
 from hub.hookspecs import Register, hookimpl
 from hub.registry import Registry
+from hub.services import oauth_clients
 from hub.upstream.calls import Downstream, ToolCall, current_downstream
 from hub.upstream.env_expansion import is_hub_secret
 from hub.upstream.transport import AuthRequired, Claim, Target, Transport, one_line
 
 __all__ = [
+    # OAuth
+    "LOGIN_FAILURES",
     "APIHandler",
     "Action",
     "ActivityLog",
@@ -85,7 +93,13 @@ __all__ = [
     "UpstreamError",
     "authorize",
     "current_downstream",
+    "hash_key",
     "hookimpl",
+    "identify",
     "is_hub_secret",
+    "limiter_for",
+    "oauth_clients",
     "one_line",
+    "same_secret",
+    "too_many",
 ]

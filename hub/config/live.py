@@ -155,6 +155,26 @@ class LiveConfig:
         self.system = system
         self.bus.publish(Kind.SYSTEM)
 
+    async def put_oauth_client(self, client_id: str, doc: dict[str, Any]) -> None:
+        """Store an OAuth client record (secrets already hashed by the caller)."""
+        await self.store.put("oauth_clients", client_id, doc)
+        self.oauth_clients[client_id] = doc
+
+    async def delete_oauth_client(self, client_id: str) -> bool:
+        removed = await self.store.delete("oauth_clients", client_id)
+        self.oauth_clients.pop(client_id, None)
+        return removed
+
+    async def put_oauth_token(self, key: str, doc: dict[str, Any]) -> None:
+        """Store an issued token pair under the hash of its access token."""
+        await self.store.put("oauth_tokens", key, doc)
+        self.oauth_tokens[key] = doc
+
+    async def delete_oauth_token(self, key: str) -> bool:
+        removed = await self.store.delete("oauth_tokens", key)
+        self.oauth_tokens.pop(key, None)
+        return removed
+
     def group(self, ref: str) -> Group | None:
         """A group by id, or by name when the routing config allows names."""
         found = self.groups.get(ref)
@@ -194,12 +214,12 @@ class LiveConfig:
             "prompts": {p.id: p.wire(exclude_unset=True) for p in settings.prompts},
             "resources": {r.id: r.wire(exclude_unset=True) for r in settings.resources},
             "oauth_clients": {
-                str(c.get("clientId", i)): c for i, c in enumerate(settings.oauth_clients or [])
+                str(c.get("clientId", i)): secure_oauth_client(c)
+                for i, c in enumerate(settings.oauth_clients or [])
             },
-            "oauth_tokens": {
-                hash_key(str(t.get("accessToken", i))): t
-                for i, t in enumerate(settings.oauth_tokens or [])
-            },
+            "oauth_tokens": dict(
+                secure_oauth_token(t, i) for i, t in enumerate(settings.oauth_tokens or [])
+            ),
             "user_configs": {k: {"value": v} for k, v in (settings.user_configs or {}).items()},
             "extra": {k: {"value": v} for k, v in extras.items()},
         }
@@ -240,3 +260,23 @@ def secure_key(key: BearerKey) -> BearerKey:
             "token_hint": mask_token(key.token),
         }
     )
+
+
+def secure_oauth_client(doc: dict[str, Any]) -> dict[str, Any]:
+    """An MCPHub client record with its plaintext ``clientSecret`` replaced by its hash."""
+    doc = dict(doc)
+    secret = doc.pop("clientSecret", None)
+    if secret:
+        doc["clientSecretHash"] = hash_key(str(secret))
+    return doc
+
+
+def secure_oauth_token(doc: dict[str, Any], index: int) -> tuple[str, dict[str, Any]]:
+    """An MCPHub token record keyed and stored by hashes (``accessTokenHash`` …), so an
+    imported token keeps working and an export never holds it in plaintext."""
+    doc = dict(doc)
+    for field in ("accessToken", "refreshToken"):
+        value = doc.pop(field, None)
+        if value:
+            doc[f"{field}Hash"] = hash_key(str(value))
+    return str(doc.get("accessTokenHash") or index), doc
