@@ -38,9 +38,10 @@ ENDPOINTS: list[tuple[str, Any]] = [
 
 @hookimpl
 def register_routes(hub: Hub) -> list[tuple[str, Any, dict[str, Any]]]:
+    # Unescaped dots: the hub serves patterns starting with "/.well-known/" at the root.
     routes: list[tuple[str, Any, dict[str, Any]]] = [
-        (r"/\.well-known/oauth-authorization-server(?P<suffix>/.*)?", ServerMetadataHandler, {}),
-        (r"/\.well-known/oauth-protected-resource(?P<suffix>/.*)?", ResourceMetadataHandler, {}),
+        ("/.well-known/oauth-authorization-server(?P<suffix>/.*)?", ServerMetadataHandler, {}),
+        ("/.well-known/oauth-protected-resource(?P<suffix>/.*)?", ResourceMetadataHandler, {}),
     ]
     routes += [(f"/oauth{path}", handler, {}) for path, handler in ENDPOINTS]
     if hub.base_path:
