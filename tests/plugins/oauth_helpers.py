@@ -49,7 +49,7 @@ class Client:
         page = await self.http.get("/oauth/authorize", params=query)
         assert page.status_code == 200, page.text
         assert page.headers["Content-Type"].startswith("text/html")
-        form = re.search(r'<form method="POST"[^>]*>(.*?)</form>', page.text, re.S)
+        form = re.search(r'<form method="POST"[^>]*>(.*?)</form>', page.text, re.DOTALL)
         assert form is not None
         fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(1)))
         assert fields["allow"] == "true"
