@@ -213,3 +213,28 @@ async def test_imported_mcphub_client_and_token_keep_working(
         auth=("imported-client", IMPORTED_SECRET),
     )
     assert r.status_code == 200, r.text
+
+
+async def test_issuer_follows_the_proxy_headers(http: httpx2.AsyncClient) -> None:
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "hub.example"}
+    doc = (await http.get("/.well-known/oauth-authorization-server", headers=headers)).json()
+    assert doc["issuer"] == "https://hub.example"
+    assert doc["token_endpoint"] == "https://hub.example/oauth/token"
+
+
+async def test_failed_logins_at_authorize_are_rate_limited(http: httpx2.AsyncClient) -> None:
+    client, _ = await register(http, token_endpoint_auth_method="none")
+    form = {
+        "response_type": "code",
+        "client_id": client.client_id,
+        "redirect_uri": REDIRECT,
+        "code_challenge": "a" * 43,
+        "code_challenge_method": "S256",
+        "allow": "true",
+        "token": "forged.jwt.value",
+    }
+    statuses = [(await http.post("/oauth/authorize", data=form)).status_code for _ in range(12)]
+    assert statuses[0] == 401
+    assert statuses[-1] == 429
+    r = await http.post("/api/auth/login", json={"username": "admin", "password": "wrong"})
+    assert r.status_code == 429, "the same limiter as the login route"
