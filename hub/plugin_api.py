@@ -20,8 +20,6 @@ What the hooks hand a plugin, by hook:
 
 from __future__ import annotations
 
-# OAuth (the authorization server plugin): identity, login rate limits, token hashing and
-# the OAuth clients service it shares with ``/api/oauth/clients``.
 from hub.api.auth import LOGIN_FAILURES
 from hub.api.base import APIHandler
 from hub.app import Hub
@@ -29,7 +27,7 @@ from hub.auth.authorize import authorize
 from hub.auth.identity import Authenticator, identify
 from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Policy, Principal
-from hub.auth.rate_limits import limiter_for, too_many
+from hub.auth.rate_limits import Limit, limiter_for, too_many
 from hub.auth.tokens import hash_key, same_secret
 from hub.config.activities import ActivityLog
 from hub.config.events import Change, ChangeEvent, Kind
@@ -55,7 +53,6 @@ from hub.upstream.env_expansion import is_hub_secret
 from hub.upstream.transport import AuthRequired, Claim, Target, Transport, one_line
 
 __all__ = [
-    # OAuth
     "LOGIN_FAILURES",
     "APIHandler",
     "Action",
@@ -72,6 +69,7 @@ __all__ = [
     "Hub",
     "HubError",
     "Kind",
+    "Limit",
     "Model",
     "NotFound",
     "PayloadTooLarge",

@@ -131,6 +131,12 @@ async def issue(
     cfg = hub.config.system.oauth_server
     access, refresh = secrets.token_hex(32), secrets.token_hex(32)
     now = time.time()
+    for old_key, old in list(hub.config.oauth_tokens.items()):
+        if (
+            _ts(old.get("refreshTokenExpiresAt")) < now
+            and _ts(old.get("accessTokenExpiresAt")) < now
+        ):
+            await hub.config.delete_oauth_token(old_key)  # nothing left to use in that pair
     key = hash_key(access)
     await hub.config.put_oauth_token(
         key,

@@ -10,7 +10,7 @@ import json
 import secrets
 from typing import Any
 
-from hub.plugin_api import hash_key, oauth_clients, same_secret
+from hub.plugin_api import Limit, hash_key, limiter_for, oauth_clients, same_secret, too_many
 from mcphub_oauth import urls
 from mcphub_oauth.base import OAuthHandler
 from mcphub_oauth.grants import OAuthError
@@ -39,6 +39,8 @@ UPDATABLE = (
     "tos_uri",
 )
 AUTH_METHODS = ("none", "client_secret_basic", "client_secret_post")
+REGISTRATIONS = Limit(30, 60.0)
+"""Dynamic registrations allowed per client IP per minute (the endpoint is unauthenticated)."""
 
 
 class RegistrationBase(OAuthHandler):
@@ -110,6 +112,11 @@ class RegisterHandler(RegistrationBase):
         self.set_header("Cache-Control", "no-store")
         if not self.hub.config.system.oauth_server.dynamic_registration.enabled:
             raise OAuthError("invalid_request", "Dynamic client registration is disabled", 403)
+        wait = limiter_for(self.hub, "oauth-registrations", REGISTRATIONS).hit(
+            self.request.remote_ip or "?"
+        )
+        if wait is not None:
+            raise too_many(wait)
         data = self.body()
         fields = self.checked(data, None)
         method = data.get("token_endpoint_auth_method", "client_secret_basic")
