@@ -28,10 +28,10 @@ from hub.auth.identity import Authenticator, identify
 from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Policy, Principal
 from hub.auth.rate_limits import Limit, limiter_for, too_many
-from hub.auth.tokens import hash_key, same_secret
+from hub.auth.tokens import hash_key, issue_token, same_secret
 from hub.config.activities import ActivityLog
 from hub.config.events import Change, ChangeEvent, Kind
-from hub.config.models import Model, ServerConfig, SystemConfig
+from hub.config.models import Model, ServerConfig, SystemConfig, User
 from hub.config.store import Conflict as StoreConflict
 from hub.config.store import Store, StoreError
 from hub.errors import (
@@ -89,12 +89,14 @@ __all__ = [
     "Transport",
     "Unauthorized",
     "UpstreamError",
+    "User",
     "authorize",
     "current_downstream",
     "hash_key",
     "hookimpl",
     "identify",
     "is_hub_secret",
+    "issue_token",
     "limiter_for",
     "oauth_clients",
     "one_line",
