@@ -278,3 +278,16 @@ async def test_tokens_are_stored_hashed_and_survive_restart(
     assert await tool_names(http, tokens["access_token"])
     exported = (await admin_client.get("/api/mcp-settings/export")).text
     assert tokens["access_token"] not in exported and reg["client_secret"] not in exported
+
+
+async def test_user_scoped_routes_take_the_users_token(
+    http: httpx2.AsyncClient, admin_client: HubClient
+) -> None:
+    jwt = await alice_jwt(admin_client)
+    client, _ = await register(http, token_endpoint_auth_method="none")
+    tokens = await client.exchange(jwt)
+    assert any(
+        n.startswith("mine-") for n in await tool_names(http, tokens["access_token"], "/alice/mcp")
+    )
+    r = await RawMcp(http, "/admin/mcp", bearer(tokens["access_token"])).initialize()
+    assert r.status_code == 403
