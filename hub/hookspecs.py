@@ -224,3 +224,23 @@ def register_catalogs(register: Register) -> None:
 
     .. versionadded:: 0.2
     """
+
+
+# ---------------------------------------------------------------------------
+# OAuth: what the hub advertises to MCP clients.
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def resource_metadata_url(
+    hub: Hub, request: tornado.httputil.HTTPServerRequest
+) -> str | Awaitable[str | None] | None:
+    """The RFC 9728 protected-resource metadata URL for the MCP route ``request`` asked for.
+
+    Called when an MCP route answers 401 or 403, to fill ``resource_metadata`` of its
+    ``WWW-Authenticate`` challenge. Return the URL, or None when this plugin serves no such
+    document right now (an authorization server switched off); with no answer at all the
+    challenge names no metadata. The first non-None answer wins, after awaiting.
+
+    .. versionadded:: 0.2
+    """

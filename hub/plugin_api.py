@@ -23,19 +23,22 @@ What the hooks hand a plugin, by hook:
 
 from __future__ import annotations
 
+from hub.api.auth import LOGIN_FAILURES
 from hub.api.base import APIHandler
 from hub.app import Hub
 from hub.auth.authorize import authorize
-from hub.auth.identity import Authenticator
+from hub.auth.identity import Authenticator, identify
 from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Policy, Principal
+from hub.auth.rate_limits import Limit, limiter_for, too_many
+from hub.auth.tokens import hash_key, issue_token, same_secret
 from hub.catalogs.contract import Entry, PageQuery, ServerCatalog
 from hub.catalogs.fetch import FetchResult, check_url, fetch_json
 from hub.catalogs.market_format import market_server_config
 from hub.catalogs.market_format import normalise as normalise_market
 from hub.config.activities import ActivityLog
 from hub.config.events import Change, ChangeEvent, Kind
-from hub.config.models import Model, ServerConfig, SystemConfig
+from hub.config.models import Model, ServerConfig, SystemConfig, User
 from hub.config.store import Conflict as StoreConflict
 from hub.config.store import Store, StoreError
 from hub.errors import (
@@ -51,11 +54,13 @@ from hub.errors import (
 )
 from hub.hookspecs import Register, hookimpl
 from hub.registry import Registry
+from hub.services import oauth_clients
 from hub.upstream.calls import Downstream, ToolCall, current_downstream
 from hub.upstream.env_expansion import is_hub_secret
 from hub.upstream.transport import AuthRequired, Claim, Target, Transport, one_line
 
 __all__ = [
+    "LOGIN_FAILURES",
     "APIHandler",
     "Action",
     "ActivityLog",
@@ -73,6 +78,7 @@ __all__ = [
     "Hub",
     "HubError",
     "Kind",
+    "Limit",
     "Model",
     "NotFound",
     "PageQuery",
@@ -94,15 +100,23 @@ __all__ = [
     "Transport",
     "Unauthorized",
     "UpstreamError",
+    "User",
     "authorize",
     "check_url",
     "current_downstream",
     "fetch_json",
+    "hash_key",
     "hookimpl",
+    "identify",
     "is_hub_secret",
+    "issue_token",
+    "limiter_for",
     "market_server_config",
     "normalise_market",
+    "oauth_clients",
     "one_line",
+    "same_secret",
+    "too_many",
 ]
 
 # --- settings files: what a store keeping ``mcp_settings.json`` itself needs (issue 20) ---

@@ -270,6 +270,15 @@ class Plugins:
         )
         return None if answer is None else bool(answer)
 
+    async def resource_metadata_url(
+        self, hub: Hub, request: tornado.httputil.HTTPServerRequest
+    ) -> str | None:
+        """The protected-resource metadata URL a plugin serves for ``request``, or None."""
+        url: str | None = await self._first(
+            self.pm.hook.resource_metadata_url, hub=hub, request=request
+        )
+        return url
+
     async def startup(self, hub: Hub) -> None:
         await self._each(self.pm.hook.startup, swallow=False, hub=hub)
 

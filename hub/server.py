@@ -36,6 +36,7 @@ HANDLER_MODULES = (
     "hub.api.plugins",
     "hub.api.tool_server",
     "hub.api.builtin_items",
+    "hub.api.oauth_clients",
     "hub.mcp.routes",
     "hub.api.market",
     "hub.api.registry",

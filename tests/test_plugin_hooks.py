@@ -67,6 +67,8 @@ async def test_a_hookwrapper_sees_every_hook_the_core_calls(
         async with httpx2.AsyncClient(base_url=f"http://{server.address}") as http:
             # No credential at all: the authenticators find nobody, the hook is asked.
             assert (await http.get("/api/servers")).status_code == 401
+            # An MCP 401 asks which protected-resource metadata to name.
+            assert (await RawMcp(http, "/mcp").initialize()).status_code == 401
             mcp = RawMcp(http, "/mcp", {"Authorization": f"Bearer {KEY}"})
             assert (await mcp.initialize()).status_code == 200
             called = reply(await mcp.call("tools/call", {"name": "ev-echo", "arguments": {}}))

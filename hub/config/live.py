@@ -154,6 +154,26 @@ class LiveConfig:
         self.system = system
         self.bus.publish(Kind.SYSTEM)
 
+    async def put_oauth_client(self, client_id: str, doc: dict[str, Any]) -> None:
+        """Store an OAuth client record (secrets already hashed by the caller)."""
+        await self.store.put("oauth_clients", client_id, doc)
+        self.oauth_clients[client_id] = doc
+
+    async def delete_oauth_client(self, client_id: str) -> bool:
+        removed = await self.store.delete("oauth_clients", client_id)
+        self.oauth_clients.pop(client_id, None)
+        return removed
+
+    async def put_oauth_token(self, key: str, doc: dict[str, Any]) -> None:
+        """Store an issued token pair under the hash of its access token."""
+        await self.store.put("oauth_tokens", key, doc)
+        self.oauth_tokens[key] = doc
+
+    async def delete_oauth_token(self, key: str) -> bool:
+        removed = await self.store.delete("oauth_tokens", key)
+        self.oauth_tokens.pop(key, None)
+        return removed
+
     def group(self, ref: str) -> Group | None:
         """A group by id, or by name when the routing config allows names."""
         found = self.groups.get(ref)

@@ -136,15 +136,35 @@ def settings_snapshot(settings: McpSettings, created: float | None = None) -> Sn
         "prompts": {p.id: p.wire(exclude_unset=True) for p in settings.prompts},
         "resources": {r.id: r.wire(exclude_unset=True) for r in settings.resources},
         "oauth_clients": {
-            str(c.get("clientId", i)): c for i, c in enumerate(settings.oauth_clients or [])
+            str(c.get("clientId", i)): secure_oauth_client(c)
+            for i, c in enumerate(settings.oauth_clients or [])
         },
-        "oauth_tokens": {
-            hash_key(str(t.get("accessToken", i))): t
-            for i, t in enumerate(settings.oauth_tokens or [])
-        },
+        "oauth_tokens": dict(
+            secure_oauth_token(t, i) for i, t in enumerate(settings.oauth_tokens or [])
+        ),
         "user_configs": {k: {"value": v} for k, v in (settings.user_configs or {}).items()},
         "extra": {k: {"value": v} for k, v in extras.items()},
     }
+
+
+def secure_oauth_client(doc: dict[str, Any]) -> dict[str, Any]:
+    """An MCPHub client record with its plaintext ``clientSecret`` replaced by its hash."""
+    doc = dict(doc)
+    secret = doc.pop("clientSecret", None)
+    if secret:
+        doc["clientSecretHash"] = hash_key(str(secret))
+    return doc
+
+
+def secure_oauth_token(doc: dict[str, Any], index: int) -> tuple[str, dict[str, Any]]:
+    """An MCPHub token record keyed and stored by hashes (``accessTokenHash`` …), so an
+    imported token keeps working and an export never holds it in plaintext."""
+    doc = dict(doc)
+    for field in ("accessToken", "refreshToken"):
+        value = doc.pop(field, None)
+        if value:
+            doc[f"{field}Hash"] = hash_key(str(value))
+    return str(doc.get("accessTokenHash") or index), doc
 
 
 def snapshot_document(snapshot: Snapshot) -> dict[str, Any]:

@@ -37,7 +37,11 @@ class RoutingConfig(Model):
 class InstallConfig(Model):
     python_index_url: str = ""
     npm_registry: str = ""
-    base_url: str = "http://localhost:3000"
+    base_url: str = Field(
+        "",
+        description="The hub's public URL (OAuth issuer); empty: the URL each request came to. "
+        "MCPHub fills in http://localhost:3000 on the first write; the hub does not.",
+    )
 
 
 class SmartRoutingConfig(Model):

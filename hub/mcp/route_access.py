@@ -115,20 +115,17 @@ def check_origin(hub: Hub, request: tornado.httputil.HTTPServerRequest) -> None:
 # ---------------------------------------------------------------------- auth
 
 
-def challenge(hub: Hub, request: tornado.httputil.HTTPServerRequest, description: str) -> GateError:
-    """The 401 MCP clients read to find the hub's OAuth metadata."""
-    proto = request.headers.get("X-Forwarded-Proto") or request.protocol
-    host = request.headers.get("X-Forwarded-Host") or request.host
-    metadata = f"{proto}://{host}/.well-known/oauth-protected-resource{hub.base_path}"
-    header = (
-        f'Bearer error="invalid_token", error_description="{description}", '
-        f'resource_metadata="{metadata}"'
-    )
-    body = {
-        "error": "invalid_token",
-        "error_description": description,
-        "resource_metadata": metadata,
-    }
+async def challenge(
+    hub: Hub, request: tornado.httputil.HTTPServerRequest, description: str
+) -> GateError:
+    """The 401 MCP clients read: ``resource_metadata`` names the OAuth metadata only when a
+    plugin serves it (``resource_metadata_url``), so a wrong key reads as a wrong key."""
+    metadata = await hub.plugins.resource_metadata_url(hub, request)
+    header = f'Bearer error="invalid_token", error_description="{description}"'
+    body = {"error": "invalid_token", "error_description": description}
+    if metadata:
+        header += f', resource_metadata="{metadata}"'
+        body["resource_metadata"] = metadata
     return GateError(401, description, body=body, headers={"WWW-Authenticate": header})
 
 
@@ -143,20 +140,27 @@ async def authenticate(
     try:
         await authorize(hub, principal, Action.USE_MCP, resource)
     except HubError as exc:
-        raise _refused(hub, request, exc) from None
+        raise await _refused(hub, request, exc) from None
     return principal
 
 
-def _refused(hub: Hub, request: tornado.httputil.HTTPServerRequest, exc: HubError) -> GateError:
+async def _refused(
+    hub: Hub, request: tornado.httputil.HTTPServerRequest, exc: HubError
+) -> GateError:
     """An authorization refusal in MCP's words."""
     if isinstance(exc, Unauthorized):
         description = exc.message
         if description == rules.NO_AUTH and _sent_credentials(hub, request):
             # Identity's half of the answer: credentials came, but they named nobody.
             description = "Invalid bearer token"
-        return challenge(hub, request, description)
+        return await challenge(hub, request, description)
     if isinstance(exc, NotFound):
         return _missing()
+    if "www_authenticate" in exc.extra:
+        # A plugin's own challenge (OAuth ``insufficient_scope``), sent as it worded it.
+        header = str(exc.extra["www_authenticate"])
+        body = {"error": "insufficient_scope", "error_description": exc.message}
+        return GateError(exc.status, exc.message, body=body, headers={"WWW-Authenticate": header})
     return GateError(exc.status, exc.message)
 
 

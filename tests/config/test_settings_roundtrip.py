@@ -65,7 +65,9 @@ def test_export_keeps_every_field_of_the_source(exported: dict[str, Any]) -> Non
     legacy = source["systemConfig"]["routing"].pop("bearerAuthKey")
     for group in source["groups"]:
         group["servers"] = normalise_group_servers(group["servers"])
+    oauth = {k: source.pop(k) for k in ("oauthClients", "oauthTokens")}
     assert_contains(source, exported)
+    source.update(oauth)
     # Keys are held as hashes: the same token keeps working, the plaintext is gone.
     by_name = {k["name"]: k for k in exported["bearerKeys"]}
     for key in keys:
@@ -77,6 +79,18 @@ def test_export_keeps_every_field_of_the_source(exported: dict[str, Any]) -> Non
     assert by_name["default"]["accessType"] == "all"
     assert exported["systemConfig"]["routing"]["bearerAuthKey"] == ""
     assert legacy not in json.dumps(exported)
+    # OAuth client secrets and tokens likewise: held as hashes, the rest kept.
+    clients = {c["clientId"]: c for c in exported["oauthClients"]}
+    for client in source.pop("oauthClients"):
+        held = clients[client["clientId"]]
+        assert held["clientSecretHash"] == hash_key(client.pop("clientSecret"))
+        assert "clientSecret" not in held
+        assert_contains(client, held)
+    for token, held in zip(source.pop("oauthTokens"), exported["oauthTokens"], strict=True):
+        assert held["accessTokenHash"] == hash_key(token.pop("accessToken"))
+        assert held["refreshTokenHash"] == hash_key(token.pop("refreshToken"))
+        assert "accessToken" not in held and "refreshToken" not in held
+        assert_contains(token, held)
 
 
 @pytest.mark.slow
