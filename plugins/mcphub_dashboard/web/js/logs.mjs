@@ -4,7 +4,7 @@ import { BASE, session, del } from "./api.mjs";
 import { Page, TextField, Select, Notice, ErrorNotice, Empty } from "./ui.mjs";
 
 const KEEP = 2000;
-const LEVELS = [["", "All levels"], ["debug", "debug"], ["info", "info"], ["warning", "warning"], ["error", "error"]];
+const LEVELS = [["", "All levels"], ["debug", "debug"], ["info", "info"], ["warn", "warning"], ["error", "error"]];
 
 export function LogsPage() {
   const [lines, setLines] = useState([]);
@@ -16,6 +16,17 @@ export function LogsPage() {
   const [error, setError] = useState(null);
   const pausedRef = useRef(false);
   pausedRef.current = paused;
+  const listRef = useRef(null);
+  const follow = useRef(true);
+  useEffect(() => {
+    // Follow the tail, unless the reader has scrolled up to read.
+    const box = listRef.current;
+    if (box && follow.current) box.scrollTop = box.scrollHeight;
+  });
+  const onScroll = (e) => {
+    const box = e.currentTarget;
+    follow.current = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  };
 
   useEffect(() => {
     const url = `${BASE}/api/logs/stream?token=${encodeURIComponent(session.token)}`;
@@ -66,9 +77,9 @@ export function LogsPage() {
     <${ErrorNotice} error=${error} />
     ${shown.length === 0
       ? html`<${Empty}>${lines.length ? "No line matches the filter." : "No log lines yet; they appear here as the hub writes them."}<//>`
-      : html`<ol class="log" aria-label="Log lines" aria-live=${paused ? "off" : "polite"} tabindex="0">
+      : html`<ol class="log" ref=${listRef} onScroll=${onScroll} aria-label="Log lines" aria-live=${paused ? "off" : "polite"} tabindex="0">
         ${shown.map((l, i) => html`<li key=${`${l.timestamp}-${i}`} class=${`log-${l.type}`}>
-          <time>${new Date(l.timestamp).toLocaleTimeString()}</time>
+          <time>${new Date(l.timestamp).toLocaleTimeString([], { hour12: false })}</time>
           <span class="log-level">${l.type}</span>
           <span class="log-source">${l.source}</span>
           <span class="log-message">${l.message}</span></li>`)}

@@ -80,7 +80,7 @@ function SectionForm({ section, value, onSaved, extra }) {
     </div>
     <${ErrorNotice} error=${error} />
     <${Notice} kind="success">${saved}<//>
-    <div class="actions"><button type="submit">Save ${section.title.toLowerCase()}</button>${extra}</div>
+    <div class="actions"><button type="submit">Save ${section.title}</button>${extra}</div>
   </form>`;
 }
 
