@@ -11,7 +11,6 @@ import functools
 from typing import Any
 
 from hub.plugin_api import APIHandler, Hub, NotFound, Policy, hookimpl
-
 from mcphub_dashboard.assets import CSP, Asset, Bundle, load
 
 PAGES = (
