@@ -230,3 +230,44 @@ async def test_an_ended_session_returns_to_the_login_with_a_message(
     await dashboard.page.get_by_role("button", name="Log out").click()
     await expect(dashboard.page.get_by_text("You are logged out.")).to_be_visible()
     dashboard.assert_clean()
+
+
+FIRST_LOAD = """() => {
+  const entries = [...performance.getEntriesByType("navigation"),
+                   ...performance.getEntriesByType("resource")];
+  return {
+    bytes: entries.reduce((sum, e) => sum + e.transferSize, 0),
+    decoded: entries.reduce((sum, e) => sum + e.decodedBodySize, 0),
+    files: entries.length,
+    interactiveMs: performance.now(),
+  };
+}"""
+
+
+async def test_first_load_is_small_and_quick(
+    browser: Browser, hub_server: HubServer, admin_client: HubClient
+) -> None:
+    """A cold load (empty cache) of the Servers page of a logged-in user: every byte the
+    browser received, compressed, and the time until the server list can be used."""
+    await wait_for(lambda: _connected(admin_client, "every"))
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    token = admin_client.token
+    await context.add_init_script(f"localStorage.setItem('mcphub_token', '{token}')")
+    board = Dashboard(await context.new_page(), f"http://{hub_server.address}")
+    board.watch()
+    try:
+        await board.page.goto(board.url + "/servers")
+        # Timed inside the page (polled every frame): when the server's switch can be used.
+        ready = await board.page.wait_for_function(
+            """() => document.querySelector('[aria-label="Server every enabled"]:not(:disabled)')
+                && performance.now()""",
+            polling="raf",
+        )
+        figures = await board.page.evaluate(FIRST_LOAD)
+        figures["interactiveMs"] = round(await ready.json_value())
+        print(f"first load of /servers: {figures}")
+        assert figures["bytes"] < 200_000, figures
+        assert figures["interactiveMs"] < 1_000, figures
+        board.assert_clean()
+    finally:
+        await context.close()

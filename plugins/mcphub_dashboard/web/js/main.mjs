@@ -133,9 +133,9 @@ function App() {
   const [checking, setChecking] = useState(!!session.token);
   const [message, setMessage] = useState("");
 
-  const loggedIn = useCallback(async (who) => {
+  const loggedIn = useCallback(async (who, known) => {
     try {
-      const found = await get("/api/dashboard/features");
+      const found = await (known || get("/api/dashboard/features"));
       setFeatures(found.data || {});
     } catch {
       setFeatures({});
@@ -152,8 +152,11 @@ function App() {
 
   useEffect(() => {
     if (!session.token) return;
+    // Both at once: the first page waits for neither twice.
+    const features = get("/api/dashboard/features");
+    features.catch(() => {});
     get("/api/auth/user")
-      .then((reply) => loggedIn(reply.user || reply.data))
+      .then((reply) => loggedIn(reply.user || reply.data, features))
       .catch(() => {})
       .finally(() => setChecking(false));
   }, []);
