@@ -21,7 +21,7 @@ async def connected(client: HubClient, name: str) -> bool:
 async def test_a_server_is_edited_reloaded_and_deleted(
     dashboard: Dashboard, admin_password: str, admin_client: HubClient
 ) -> None:
-    await wait_for(lambda: connected(admin_client, "every"))
+    await wait_for(lambda: connected(admin_client, "every"), within=30)
     await dashboard.login(admin_password)
     page = dashboard.page
     card = page.get_by_role("article", name="Server every")
@@ -127,7 +127,7 @@ async def test_a_prompt_and_a_user_are_created(
 async def test_the_keyboard_alone_logs_in_and_flips_a_switch(
     dashboard: Dashboard, admin_password: str, admin_client: HubClient
 ) -> None:
-    await wait_for(lambda: connected(admin_client, "every"))
+    await wait_for(lambda: connected(admin_client, "every"), within=30)
     page = dashboard.page
     await page.goto(dashboard.url + "/")
     await expect(page.get_by_label("Username")).to_be_focused()  # autofocus

@@ -103,7 +103,7 @@ async def test_a_server_added_through_the_form_connects(
 async def test_a_tool_switch_and_description_reach_the_api(
     dashboard: Dashboard, admin_password: str, admin_client: HubClient
 ) -> None:
-    await wait_for(lambda: _connected(admin_client, "every"))
+    await wait_for(lambda: _connected(admin_client, "every"), within=30)
     await dashboard.login(admin_password)
     page = dashboard.page
     card = page.get_by_role("article", name="Server every")
@@ -249,7 +249,7 @@ async def test_first_load_is_small_and_quick(
 ) -> None:
     """A cold load (empty cache) of the Servers page of a logged-in user: every byte the
     browser received, compressed, and the time until the server list can be used."""
-    await wait_for(lambda: _connected(admin_client, "every"))
+    await wait_for(lambda: _connected(admin_client, "every"), within=30)
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     token = admin_client.token
     await context.add_init_script(f"localStorage.setItem('mcphub_token', '{token}')")
