@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import expect
 
 from hub.testing import HubClient, wait_for
-from tests.dashboard.browser import Dashboard
+from tests.dashboard.browser import PAGES, Dashboard
 
 pytestmark = pytest.mark.slow  # a browser per test
 
@@ -145,4 +145,41 @@ async def test_the_keyboard_alone_logs_in_and_flips_a_switch(
     await page.keyboard.press("Space")
     await expect(switch).not_to_be_checked()
     assert (await admin_client.get("/api/servers/every")).json()["data"]["enabled"] is False
+    dashboard.assert_clean()
+
+
+async def test_a_normal_user_sees_only_their_pages(
+    dashboard: Dashboard, admin_client: HubClient
+) -> None:
+    r = await admin_client.post(
+        "/api/users", json={"username": "bob", "password": "Bob-has-a-long-pass-1!"}
+    )
+    assert r.status_code in (200, 201), r.text
+    await dashboard.login("Bob-has-a-long-pass-1!", username="bob")
+    nav = dashboard.page.get_by_role("navigation", name="Pages")
+    names = [n.strip() for n in await nav.get_by_role("link").all_inner_texts()]
+    assert names == [p for p in PAGES if p not in ("Keys", "Users", "Logs")]
+    for name in names:
+        await dashboard.open(name)
+    await expect(dashboard.page.get_by_role("form", name="Change your password")).to_be_visible()
+    dashboard.assert_clean()
+
+
+async def test_a_group_selection_reaches_the_api(
+    dashboard: Dashboard, admin_password: str, admin_client: HubClient
+) -> None:
+    await wait_for(lambda: connected(admin_client, "every"), within=30)
+    r = await admin_client.post("/api/groups", json={"name": "team", "servers": ["every"]})
+    assert r.status_code in (200, 201), r.text
+    await dashboard.login(admin_password)
+    page = dashboard.page
+    await dashboard.open("Groups")
+    card = page.get_by_role("article", name="Group team")
+    await card.get_by_text("every: all tools").click()
+    await card.get_by_label("All tools of every").uncheck()
+    await card.get_by_label("echo", exact=True).uncheck()
+    await expect(card.get_by_text("every: 25 of 26 tools")).to_be_visible()
+    group = (await admin_client.get("/api/groups/team")).json()["data"]
+    tools = group["servers"][0]["tools"]
+    assert "echo" not in tools and "add" in tools and len(tools) == 25
     dashboard.assert_clean()
