@@ -39,6 +39,17 @@ CSP = (
 """No inline script or style, nothing from another origin (no CDN, no web fonts)."""
 
 
+CORE_MODULES = (
+    "vendor/preact.mjs",
+    "vendor/hooks.mjs",
+    "vendor/htm.mjs",
+    "js/lib.mjs",
+    "js/api.mjs",
+    "js/ui.mjs",
+)
+"""What ``js/main.mjs`` imports before any page."""
+
+
 @dataclass(frozen=True)
 class Asset:
     """One file: its bytes, its gzip form (when that is smaller) and its media type."""
@@ -65,21 +76,23 @@ class Bundle:
     files: dict[str, Asset]
     index_template: str
 
-    def index(self, base_path: str) -> Asset:
-        """``index.html`` for a hub served under ``base_path`` (``""`` at the root)."""
+    def index(self, base_path: str, page_module: str) -> Asset:
+        """``index.html`` for a hub served under ``base_path`` (``""`` at the root), asking
+        early for the modules of the page it opens on (``js/servers.mjs``)."""
         text = self.index_template.replace("{{base}}", html.escape(base_path, quote=True))
         text = text.replace("{{build}}", self.build)
-        text = text.replace("{{preload}}", self._preloads(base_path))
+        text = text.replace("{{preload}}", self._preloads(base_path, page_module))
         return _asset("index.html", text.encode())
 
-    def _preloads(self, base_path: str) -> str:
-        # Every module up front: the browser fetches them in parallel instead of discovering
-        # imports one level at a time.
+    def _preloads(self, base_path: str, page_module: str) -> str:
+        # The shell's modules and the first page's, up front: the browser fetches them in
+        # parallel instead of discovering imports one level at a time. Other pages' modules
+        # are imported when their page is opened.
         base = html.escape(base_path, quote=True)
         return "\n".join(
             f'<link rel="modulepreload" href="{base}/assets/{self.build}/{name}">'
-            for name in sorted(self.files)
-            if name.endswith(".mjs") and name != "js/main.mjs"
+            for name in (*CORE_MODULES, page_module)
+            if name in self.files
         )
 
 

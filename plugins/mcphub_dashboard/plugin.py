@@ -13,21 +13,22 @@ from typing import Any
 from hub.plugin_api import APIHandler, Hub, NotFound, Policy, hookimpl
 from mcphub_dashboard.assets import CSP, Asset, Bundle, load
 
-PAGES = (
-    "login",
-    "servers",
-    "groups",
-    "users",
-    "keys",
-    "settings",
-    "logs",
-    "activity",
-    "market",
-    "prompts",
-    "resources",
-    "oauth-clients",
-)
-"""Client-side routes: a reload or a bookmark of one of them gets the application too."""
+PAGES = {
+    "login": "servers",
+    "servers": "servers",
+    "groups": "groups",
+    "users": "people",
+    "keys": "people",
+    "settings": "settings",
+    "logs": "logs",
+    "activity": "activity",
+    "market": "market",
+    "prompts": "builtins",
+    "resources": "builtins",
+    "oauth-clients": "oauth",
+}
+"""Client-side routes (a reload or a bookmark of one gets the application too), each with
+the module (``js/<name>.mjs``) of its page; after a login the Servers page opens."""
 
 
 @functools.cache
@@ -69,7 +70,8 @@ class PageHandler(StaticHandler):
     """``index.html``: names the current build, so it is revalidated on every load."""
 
     async def get(self, page: str | None = None) -> None:
-        self.send_asset(bundle().index(self.hub.base_path), "no-cache")
+        module = f"js/{PAGES.get(page or 'servers', 'servers')}.mjs"
+        self.send_asset(bundle().index(self.hub.base_path, module), "no-cache")
 
     head = get
 

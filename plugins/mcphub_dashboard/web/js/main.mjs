@@ -1,30 +1,38 @@
 // The application shell: login, navigation between pages, theme, token expiry.
 import { html, render, useState, useEffect, useCallback } from "./lib.mjs";
 import { BASE, session, get, post, onExpired } from "./api.mjs";
-import { TextField, Notice } from "./ui.mjs";
-import { ServersPage } from "./servers.mjs";
-import { GroupsPage } from "./groups.mjs";
-import { UsersPage, KeysPage } from "./people.mjs";
-import { SettingsPage } from "./settings.mjs";
-import { LogsPage } from "./logs.mjs";
-import { ActivityPage } from "./activity.mjs";
-import { MarketPage } from "./market.mjs";
-import { PromptsPage, ResourcesPage } from "./builtins.mjs";
-import { OAuthClientsPage } from "./oauth.mjs";
+import { TextField, Notice, Spinner } from "./ui.mjs";
 
+// Each page's module is imported when the page is first opened (the hub's index.html already
+// asks for the first page's module); `view` names the component it exports.
 const PAGES = [
-  { path: "/servers", title: "Servers", view: ServersPage },
-  { path: "/groups", title: "Groups", view: GroupsPage },
-  { path: "/market", title: "Market", view: MarketPage },
-  { path: "/prompts", title: "Prompts", view: PromptsPage },
-  { path: "/resources", title: "Resources", view: ResourcesPage },
-  { path: "/keys", title: "Keys", view: KeysPage, admin: true },
-  { path: "/users", title: "Users", view: UsersPage, admin: true },
-  { path: "/oauth-clients", title: "OAuth clients", view: OAuthClientsPage },
-  { path: "/activity", title: "Activity", view: ActivityPage },
-  { path: "/logs", title: "Logs", view: LogsPage, admin: true },
-  { path: "/settings", title: "Settings", view: SettingsPage },
+  { path: "/servers", title: "Servers", module: "servers", view: "ServersPage" },
+  { path: "/groups", title: "Groups", module: "groups", view: "GroupsPage" },
+  { path: "/market", title: "Market", module: "market", view: "MarketPage" },
+  { path: "/prompts", title: "Prompts", module: "builtins", view: "PromptsPage" },
+  { path: "/resources", title: "Resources", module: "builtins", view: "ResourcesPage" },
+  { path: "/keys", title: "Keys", module: "people", view: "KeysPage", admin: true },
+  { path: "/users", title: "Users", module: "people", view: "UsersPage", admin: true },
+  { path: "/oauth-clients", title: "OAuth clients", module: "oauth", view: "OAuthClientsPage" },
+  { path: "/activity", title: "Activity", module: "activity", view: "ActivityPage" },
+  { path: "/logs", title: "Logs", module: "logs", view: "LogsPage", admin: true },
+  { path: "/settings", title: "Settings", module: "settings", view: "SettingsPage" },
 ];
+
+const loaded = new Map();
+/** The page's component, once its module is in (null until then, or an Error). */
+function usePageView(page) {
+  const [, setTick] = useState(0);
+  const key = `${page.module}.${page.view}`;
+  useEffect(() => {
+    if (loaded.has(key)) return;
+    import(`./${page.module}.mjs`)
+      .then((module) => loaded.set(key, module[page.view]))
+      .catch((err) => loaded.set(key, err))
+      .finally(() => setTick((t) => t + 1));
+  }, [key]);
+  return loaded.get(key) || null;
+}
 
 const here = () => {
   const path = location.pathname.slice(BASE.length).replace(/\/+$/, "");
@@ -103,9 +111,8 @@ function Shell({ user, features, onLogout, theme, toggleTheme }) {
   const page = pages.find((p) => p.path === path) || pages[0];
   useEffect(() => {
     document.title = `${page.title} · MCP Hub`;
-    document.getElementById("page-title")?.focus({ preventScroll: true });
   }, [page]);
-  const View = page.view;
+  const View = usePageView(page);
   return html`<div class="shell">
     <a class="skip" href="#main">Skip to content</a>
     <header class="topbar">
@@ -121,7 +128,11 @@ function Shell({ user, features, onLogout, theme, toggleTheme }) {
       </div>
     </header>
     <main id="main" class="content">
-      <${View} key=${page.path} user=${user} features=${features} navigate=${navigate} />
+      ${View instanceof Error
+        ? html`<${Notice} kind="error">The ${page.title} page could not be loaded (${View.message}); reload to try again.<//>`
+        : View
+          ? html`<${View} key=${page.path} user=${user} features=${features} navigate=${navigate} />`
+          : html`<${Spinner} label=${`Loading ${page.title}…`} />`}
     </main>
   </div>`;
 }

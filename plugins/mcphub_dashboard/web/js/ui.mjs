@@ -30,6 +30,10 @@ export function useInterval(tick, ms) {
 }
 
 export function Page({ title, intro, actions, children }) {
+  // A new page takes the focus to its heading, so keyboard and screen-reader users start there.
+  useEffect(() => {
+    document.getElementById("page-title")?.focus({ preventScroll: true });
+  }, []);
   return html`<section class="page" aria-labelledby="page-title">
     <header class="page-head">
       <div>
