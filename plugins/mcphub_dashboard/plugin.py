@@ -128,5 +128,5 @@ def register_routes(hub: Hub) -> list[tuple[str, type, dict[str, Any]]]:
         (r"/api/dashboard/features", FeaturesHandler, {}),
         (r"/?", PageHandler, {}),
         (rf"/(?P<page>{pages})/?", PageHandler, {}),
-        (r"/assets/(?P<build>[0-9a-f]{1,64})/(?P<name>[A-Za-z0-9_./-]+)", AssetHandler, {}),
+        (r"/assets/(?P<build>[0-9A-Za-z]{1,64})/(?P<name>[A-Za-z0-9_./-]+)", AssetHandler, {}),
     ]

@@ -178,8 +178,26 @@ async def test_a_group_selection_reaches_the_api(
     await card.get_by_text("every: all tools").click()
     await card.get_by_label("All tools of every").uncheck()
     await card.get_by_label("echo", exact=True).uncheck()
+    await expect(card.get_by_label("All prompts of every")).to_be_checked()
     await expect(card.get_by_text("every: 25 of 26 tools")).to_be_visible()
     group = (await admin_client.get("/api/groups/team")).json()["data"]
     tools = group["servers"][0]["tools"]
     assert "echo" not in tools and "add" in tools and len(tools) == 25
+    await card.get_by_label("All prompts of every").uncheck()
+    await card.get_by_label("simple", exact=True).uncheck()
+    await expect(card.get_by_text("1 of 2 prompts")).to_be_visible()
+    group = (await admin_client.get("/api/groups/team")).json()["data"]
+    assert group["servers"][0]["prompts"] == ["greet"]
+    dashboard.assert_clean()
+
+
+async def test_a_stale_token_at_start_shows_the_login_with_a_message(dashboard: Dashboard) -> None:
+    page = dashboard.page
+    await page.goto(dashboard.url + "/servers")
+    await expect(page.get_by_label("Username")).to_be_visible()
+    await page.evaluate("localStorage.setItem('mcphub_token', 'a-token-from-long-ago')")
+    dashboard.expected_statuses = {401}
+    await page.reload()
+    await expect(page.get_by_role("status")).to_contain_text("session has ended")
+    await expect(page.get_by_label("Username")).to_be_visible()
     dashboard.assert_clean()

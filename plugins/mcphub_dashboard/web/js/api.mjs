@@ -62,6 +62,7 @@ export async function api(path, { method = "GET", body } = {}) {
   }
   if (response.status === 401 && session.token && path !== "/api/auth/login") {
     session.clear();
+    session.ended = data?.message || "the token is no longer valid";
     for (const listener of expiredListeners) listener(data?.message || "");
   }
   if (!response.ok || data?.success === false) {
@@ -71,7 +72,20 @@ export async function api(path, { method = "GET", body } = {}) {
   return data;
 }
 
-export const get = (path) => api(path);
+const early = new Map();
+/** Start a GET now (while the shell is still starting) for the page that will ask for it. */
+export function prefetch(path) {
+  const request = api(path);
+  request.catch(() => {}); // the page that takes it reports the failure
+  early.set(path, request);
+}
+
+/** GET `path`; the first call after a prefetch of it takes the prefetched answer. */
+export function get(path) {
+  const request = early.get(path);
+  early.delete(path);
+  return request || api(path);
+}
 export const post = (path, body = {}) => api(path, { method: "POST", body });
 export const put = (path, body = {}) => api(path, { method: "PUT", body });
 export const del = (path) => api(path, { method: "DELETE" });

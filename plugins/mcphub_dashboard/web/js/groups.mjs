@@ -56,35 +56,58 @@ function GroupForm({ group, servers, onDone, onCancel }) {
   </form>`;
 }
 
-/** Which of a member server's tools the group offers: all, or a chosen list. */
-function Selection({ group, member, server, separator, onChanged }) {
+const KINDS = ["tools", "prompts", "resources"];
+
+/** The upstream names of a server's items of one kind (what a group's selection holds). */
+function upstreamNames(server, kind, prefix) {
+  const items = server?.[kind] || [];
+  if (kind === "resources") return items.map((r) => r.uri);
+  return items.map((i) => (i.name.startsWith(prefix) ? i.name.slice(prefix.length) : i.name));
+}
+
+function summary(member, kind, names) {
+  const value = member[kind];
+  return value === "all" || value === undefined ? `all ${kind}` : `${value.length} of ${names.length} ${kind}`;
+}
+
+/** Which of one kind of a member server's items the group offers: all, or a chosen list. */
+function KindSelection({ group, member, kind, names, onChanged }) {
   const [error, setError] = useState(null);
-  const prefix = `${member.name}${separator}`;
-  const tools = (server?.tools || []).map((t) => (t.name.startsWith(prefix) ? t.name.slice(prefix.length) : t.name));
-  const all = member.tools === "all" || member.tools === undefined;
-  const chosen = new Set(all ? tools : member.tools || []);
+  const all = member[kind] === "all" || member[kind] === undefined;
+  const chosen = new Set(all ? names : member[kind] || []);
   const save = async (value) => {
     setError(null);
     try {
-      await put(`/api/groups/${enc(group.id)}/server-configs/${enc(member.name)}/tools`, { tools: value });
+      await put(`/api/groups/${enc(group.id)}/server-configs/${enc(member.name)}/${kind}`, { [kind]: value });
       await onChanged();
     } catch (err) {
       setError(err);
     }
   };
-  const flip = (tool, on) => {
+  const flip = (name, on) => {
     const next = new Set(chosen);
-    if (on) next.add(tool);
-    else next.delete(tool);
+    if (on) next.add(name);
+    else next.delete(name);
     save([...next]);
   };
-  return html`<details class="selection">
-    <summary>${member.name}: ${all ? "all tools" : `${chosen.size} of ${tools.length} tools`}</summary>
-    <${Check} label=${`All tools of ${member.name}`} checked=${all} onChange=${(on) => save(on ? "all" : tools)} />
-    ${!all && html`<div class="checks">${tools.map((t) => html`<${Check} label=${t} checked=${chosen.has(t)}
-      onChange=${(on) => flip(t, on)} />`)}</div>`}
-    ${tools.length === 0 && html`<p class="muted">Its tools are listed once it is connected.</p>`}
+  if (names.length === 0) return null;
+  return html`<fieldset><legend>${kind[0].toUpperCase() + kind.slice(1)} of ${member.name}</legend>
+    <${Check} label=${`All ${kind} of ${member.name}`} checked=${all} onChange=${(on) => save(on ? "all" : names)} />
+    ${!all && html`<div class="checks">${names.map((n) => html`<${Check} key=${n} label=${n} checked=${chosen.has(n)}
+      onChange=${(on) => flip(n, on)} />`)}</div>`}
     <${ErrorNotice} error=${error} />
+  </fieldset>`;
+}
+
+function Selection({ group, member, server, separator, onChanged }) {
+  const prefix = `${member.name}${separator}`;
+  const names = Object.fromEntries(KINDS.map((k) => [k, upstreamNames(server, k, prefix)]));
+  const offered = KINDS.filter((k) => names[k].length > 0);
+  return html`<details class="selection">
+    <summary>${member.name}: ${(offered.length ? offered : ["tools"]).map((k) => summary(member, k, names[k])).join(", ")}</summary>
+    ${offered.length === 0 && html`<p class="muted">Its tools are listed once it is connected.</p>`}
+    ${offered.map((k) => html`<${KindSelection} key=${k} group=${group} member=${member} kind=${k}
+      names=${names[k]} onChanged=${onChanged} />`)}
   </details>`;
 }
 

@@ -1,6 +1,6 @@
 // The application shell: login, navigation between pages, theme, token expiry.
 import { html, render, useState, useEffect, useCallback } from "./lib.mjs";
-import { BASE, session, get, post, onExpired } from "./api.mjs";
+import { BASE, session, get, post, prefetch, onExpired } from "./api.mjs";
 import { TextField, Notice, Spinner } from "./ui.mjs";
 
 // Each page's module is imported when the page is first opened (the hub's index.html already
@@ -156,13 +156,19 @@ function App() {
     if (here() === "/login" || here() === "/") navigate("/servers");
   }, []);
 
-  useEffect(() => onExpired((why) => {
+  const ended = (why) => {
     setUser(null);
     setMessage(`Your session has ended${why ? ` (${why})` : ""}. Log in again to go on.`);
-  }), []);
+  };
+  useEffect(() => onExpired(ended), []);
 
   useEffect(() => {
-    if (!session.token) return;
+    if (!session.token) {
+      // A prefetch may have found the token refused before this listened.
+      if (session.ended) ended(session.ended);
+      setChecking(false);
+      return;
+    }
     // Both at once: the first page waits for neither twice.
     const features = get("/api/dashboard/features");
     features.catch(() => {});
@@ -184,6 +190,10 @@ function App() {
   return html`<${Shell} user=${user} features=${features} onLogout=${logout}
     theme=${theme} toggleTheme=${toggleTheme} />`;
 }
+
+// The Servers page, where most visits start, needs the server list: ask for it at once
+// rather than after the login check (one round trip fewer before the page can be used).
+if (session.token && ["/", "/servers"].includes(here())) prefetch("/api/servers");
 
 const root = document.getElementById("app");
 root.textContent = ""; // the "Loading" line of index.html
