@@ -90,6 +90,8 @@ async def test_a_server_added_through_the_form_connects(
     await form.get_by_label("Name").fill("added")
     await form.get_by_role("button", name="Add server").click()
     await expect(form.get_by_role("alert")).to_contain_text("command")
+    # … and under the field it names.
+    await expect(form.get_by_label("Command")).to_have_attribute("aria-invalid", "true")
     await form.get_by_label("Command").fill(sys.executable)
     await form.get_by_label("Arguments").fill("-m\ntests.upstreams.everything\n--name\nadded")
     await form.get_by_role("button", name="Add server").click()

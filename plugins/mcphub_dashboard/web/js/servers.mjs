@@ -63,7 +63,9 @@ export function ServerForm({ server, onDone, onCancel }) {
   const fieldError = (...names) => {
     const errs = error?.fieldErrors || {};
     for (const n of names) if (errs[n] || errs[`config.${n}`]) return errs[n] || errs[`config.${n}`];
-    return undefined;
+    // "Invalid server config: url must be …": the field the hub names, next to that field.
+    const named = /config: (\w+) /.exec(error?.message || "")?.[1];
+    return named && names.includes(named) ? error.message.split(": ").slice(1).join(": ") : undefined;
   };
   const submit = async (e) => {
     e.preventDefault();
