@@ -122,7 +122,8 @@ async def test_a_tool_switch_and_description_reach_the_api(
         found: dict[str, object] = next(t for t in tools if t["name"] == "every-echo")
         return found
 
-    assert (await echo())["enabled"] is False
+    # The switch moves at once; the hub has it when the call returns.
+    await wait_for(lambda: _echo_enabled(admin_client, False))
     await card.get_by_role("button", name="Edit description of every-echo").click()
     await card.get_by_label("Description of every-echo").fill("Says it back")
     await card.get_by_role("button", name="Save description").click()
@@ -132,8 +133,13 @@ async def test_a_tool_switch_and_description_reach_the_api(
     await expect(card.get_by_text("test tool echo")).to_be_visible()
     await switch.click()
     await expect(switch).to_be_checked()
-    assert (await echo())["enabled"] is True
+    await wait_for(lambda: _echo_enabled(admin_client, True))
     dashboard.assert_clean()
+
+
+async def _echo_enabled(client: HubClient, enabled: bool) -> bool:
+    tools = (await client.get("/api/servers/every")).json()["data"]["tools"]
+    return any(t["name"] == "every-echo" and t["enabled"] is enabled for t in tools)
 
 
 async def _connected(client: HubClient, name: str) -> bool:
