@@ -1,0 +1,1 @@
+"""The built-in web dashboard, served at ``/`` (see ``plugin``)."""
