@@ -14,6 +14,9 @@ What the hooks hand a plugin, by hook:
 - ``principal_from_request`` / ``permission_allowed``: a ``Principal``, an ``Action`` and a
   ``Resource``; ``authorize`` asks the same question from a plugin's own handler;
 - ``before_tool_call`` / ``after_tool_call``: a ``ToolCall``;
+- ``register_search_index``: ``SearchProvider`` objects whose ``SearchIndex`` holds
+  ``ToolDoc`` entries and answers ``SearchHit`` lists (``ProviderUnavailable`` when it
+  cannot run with a ``SmartRoutingConfig``);
 - the change bus (``hub.bus``) carries ``ChangeEvent`` objects; a store may also keep an
   ``ActivityLog``.
 """
@@ -31,6 +34,7 @@ from hub.config.events import Change, ChangeEvent, Kind
 from hub.config.models import Model, ServerConfig, SystemConfig
 from hub.config.store import Conflict as StoreConflict
 from hub.config.store import Store, StoreError
+from hub.config.system import SmartRoutingConfig
 from hub.errors import (
     BadRequest,
     Conflict,
@@ -44,6 +48,15 @@ from hub.errors import (
 )
 from hub.hookspecs import Register, hookimpl
 from hub.registry import Registry
+from hub.search.documents import (
+    ProviderUnavailable,
+    SearchHit,
+    SearchIndex,
+    ToolDoc,
+    doc_key,
+    split_key,
+)
+from hub.search.router import SearchProvider
 from hub.upstream.calls import Downstream, ToolCall, current_downstream
 from hub.upstream.env_expansion import is_hub_secret
 from hub.upstream.transport import AuthRequired, Claim, Target, Transport, one_line
@@ -69,10 +82,15 @@ __all__ = [
     "PayloadTooLarge",
     "Policy",
     "Principal",
+    "ProviderUnavailable",
     "Register",
     "Registry",
     "Resource",
+    "SearchHit",
+    "SearchIndex",
+    "SearchProvider",
     "ServerConfig",
+    "SmartRoutingConfig",
     "Store",
     "StoreConflict",
     "StoreError",
@@ -80,12 +98,15 @@ __all__ = [
     "Target",
     "TooManyRequests",
     "ToolCall",
+    "ToolDoc",
     "Transport",
     "Unauthorized",
     "UpstreamError",
     "authorize",
     "current_downstream",
+    "doc_key",
     "hookimpl",
     "is_hub_secret",
     "one_line",
+    "split_key",
 ]

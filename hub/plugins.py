@@ -188,6 +188,9 @@ class Plugins:
     def authenticators(self) -> Registry[Any]:
         return self._registry("authenticator", self.pm.hook.register_authenticators)
 
+    def search_providers(self) -> Registry[Any]:
+        return self._registry("search provider", self.pm.hook.register_search_index)
+
     def routes(self, hub: Hub) -> list[tuple[str, Any, dict[str, Any]]]:
         out: list[tuple[str, Any, dict[str, Any]]] = []
         for routes in self.pm.hook.register_routes(hub=hub):

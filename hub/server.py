@@ -34,6 +34,7 @@ HANDLER_MODULES = (
     "hub.api.plugins",
     "hub.api.tool_server",
     "hub.api.builtin_items",
+    "hub.api.smart_routing",
     "hub.mcp.routes",
 )
 """Core route tables, each module ending in ``default_handlers``; the fallback 404 is last."""

@@ -1,0 +1,11 @@
+"""Registers the smart-routing search providers."""
+
+from __future__ import annotations
+
+from hub.plugin_api import Registry, hookimpl
+from mcphub_search.lexical import LexicalProvider
+
+
+@hookimpl
+def register_search_index(register: Registry[object]) -> None:
+    register("lexical", LexicalProvider())
