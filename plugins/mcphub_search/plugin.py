@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from hub.plugin_api import Registry, hookimpl
 from mcphub_search.lexical import LexicalProvider
+from mcphub_search.local import LocalProvider
 
 
 @hookimpl
 def register_search_index(register: Registry[object]) -> None:
     register("lexical", LexicalProvider())
+    register("local", LocalProvider())
