@@ -10,6 +10,7 @@ score leads, and a name or description that shares the query's words adds a boun
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
@@ -19,6 +20,8 @@ from typing import Any, Protocol
 from hub.plugin_api import SearchHit, ToolDoc
 from mcphub_search.lexical import LexicalIndex
 from mcphub_search.terms import split_identifier
+
+log = logging.getLogger(__name__)
 
 QUERY_CACHE = 256
 
@@ -74,7 +77,9 @@ class VectorCache:
         return out
 
     def put(self, model: str, vectors: dict[str, Any]) -> None:
-        rows = [(model, h, int(v.shape[0]), v.astype("float32").tobytes()) for h, v in vectors.items()]
+        rows = [
+            (model, h, int(v.shape[0]), v.astype("float32").tobytes()) for h, v in vectors.items()
+        ]
         with self.db:
             self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
 
@@ -108,6 +113,8 @@ class VectorIndex:
         """Texts sent to the model so far (the cache hits are not counted)."""
 
     async def upsert(self, docs: Sequence[ToolDoc]) -> None:
+        # Lexical first: if the embedding model fails, these tools are still found by words.
+        self.lexical.put(docs)
         texts = {doc.key: embed_text(doc) for doc in docs}
         hashes = {key: text_hash(text) for key, text in texts.items()}
         model = self.embedder.model_id
@@ -121,7 +128,6 @@ class VectorIndex:
             known.update(made)
         for key, digest in hashes.items():
             self.vectors[key] = known[digest]
-        self.lexical.put(docs)
         self._matrix = None
 
     async def remove(self, keys: Collection[str]) -> None:
@@ -146,32 +152,42 @@ class VectorIndex:
         if cached is not None:
             self._queries.move_to_end(query)
             return cached
-        vector = (await self.embedder.embed([query]))[0]
+        digest = text_hash(query)
+        model = self.embedder.model_id
+        vector = self.cache.get(model, [digest]).get(digest)
+        if vector is None:
+            vector = (await self.embedder.embed([query]))[0]
+            self.cache.put(model, {digest: vector})
         self._queries[query] = vector
         if len(self._queries) > QUERY_CACHE:
             self._queries.popitem(last=False)
         return vector
 
     async def search(self, query: str, limit: int, allowed: Collection[str]) -> list[SearchHit]:
-        import numpy as np
-
-        keys, matrix = self._rows()
-        if not keys or not query.strip():
+        if not query.strip():
             return []
-        vector = await self._query_vector(query)
+        keys, matrix = self._rows()
+        lexical = self.lexical.scores(query, max(limit * 5, 50), allowed)
+        if not keys:  # nothing embedded (yet, or the model is failing): words alone
+            return lexical[:limit]
+        try:
+            vector = await self._query_vector(query)
+        except Exception as exc:  # noqa: BLE001 - a provider outage must not fail the search
+            log.warning("Embedding the query failed (%s); answering with lexical matches", exc)
+            return lexical[:limit]
         similarity = matrix @ vector
         scores = dict(zip(keys, similarity.tolist(), strict=True))
-        lexical = self.lexical.scores(query, max(limit * 5, 50), allowed)
-        if lexical and self.lexical_weight:
+        if lexical:
             top = max(hit.score for hit in lexical) or 1.0
             for hit in lexical:
                 if hit.key in scores:
                     scores[hit.key] += self.lexical_weight * hit.score / top
+                else:  # not embedded (the model failed for it): its words alone
+                    scores[hit.key] = hit.score / top
         ranked = sorted(
             ((s, k) for k, s in scores.items() if k in allowed and s >= self.threshold),
             reverse=True,
         )
-        del np
         return [SearchHit(key, float(score)) for score, key in ranked[:limit]]
 
     async def close(self) -> None:
