@@ -18,7 +18,7 @@ from mcphub_search import minilm
 from mcphub_search.vectors import VectorCache, VectorIndex
 
 BATCH = 32
-THRESHOLD = 0.15
+THRESHOLD = 0.1
 """Below this hybrid score (MiniLM cosine plus lexical bonus) a tool is unrelated."""
 LEXICAL_WEIGHT = 0.2
 

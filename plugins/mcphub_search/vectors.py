@@ -4,7 +4,10 @@ Vectors live next to the tools in a SQLite file in the data dir, keyed by the em
 model and a hash of the text embedded, so an unchanged tool is never embedded twice (not
 even across restarts). Search is a cosine over a numpy matrix (thousands of tools take a
 fraction of a millisecond), combined with the lexical BM25 scores ("hybrid"): the semantic
-score leads, and a name or description that shares the query's words adds a bounded bonus.
+score leads, and a tool whose words match the query gains a bonus in proportion to its own
+cosine (measured on bench/smart: it lifts hit@1 on queries that share words with their tool
+from 0.91 to 0.95 and leaves paraphrases where plain cosine puts them; an additive bonus
+cost up to 0.1 of hit@5 on paraphrases).
 """
 
 from __future__ import annotations
@@ -181,7 +184,10 @@ class VectorIndex:
             top = max(hit.score for hit in lexical) or 1.0
             for hit in lexical:
                 if hit.key in scores:
-                    scores[hit.key] += self.lexical_weight * hit.score / top
+                    # Scaled by the tool's own cosine: words shared with a semantically
+                    # unrelated tool add little, so they cannot drown the semantic ranking.
+                    cosine = max(scores[hit.key], 0.0)
+                    scores[hit.key] += self.lexical_weight * hit.score / top * cosine
                 else:  # not embedded (the model failed for it): its words alone
                     scores[hit.key] = hit.score / top
         ranked = sorted(
