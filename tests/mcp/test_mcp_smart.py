@@ -167,12 +167,6 @@ async def test_group_scope_is_enforced_on_search_and_call(
             assert echoed["structuredContent"] == {"text": "g"}
         finally:
             await session.close()
-    missing = await McpSession.open(f"http://{hub.address}", "/mcp", admin_headers(hub))
-    try:
-        r = await missing.post({"jsonrpc": "2.0", "id": 1, "method": "ping"})
-        assert r.status_code == 200
-    finally:
-        await missing.close()
 
 
 async def test_unknown_smart_group_is_404(hub: HubServer) -> None:
@@ -270,6 +264,22 @@ async def test_index_follows_the_catalog_without_reindex(hub: HubServer, smart: 
     await live.put_server("hang", config)
     await hub.hub.smart.settled()
     assert not await found("narwhal")
+
+
+async def test_a_new_server_is_searchable_within_5_s_without_reindex(
+    hub: HubServer, smart: McpSession, everything: UpstreamProc, admin_client: HubClient
+) -> None:
+    assert not [r for r in await search(smart, "echo", 50) if r["serverName"] == "late"]
+    r = await admin_client.post(
+        "/api/servers", json={"name": "late", "config": http_server(everything.url)}
+    )
+    assert r.status_code in (200, 201), r.text
+
+    async def found() -> bool:
+        return "late-echo" in {r["name"] for r in await search(smart, "echo", 50)}
+
+    elapsed = await wait_for(found, 5)
+    assert elapsed < 5
 
 
 async def test_2026_client_and_legacy_sse_reach_smart(hub: HubServer) -> None:
