@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -73,6 +74,9 @@ class Outcome:
     tools: int
     by_kind: dict[str, Scores]
     latencies_ms: list[float]
+    cpu_ms: list[float]
+    """CPU time of the whole process per search (the model's worker thread included): what
+    a search costs whatever else the shared machine is doing."""
     build_s: float
     misses: list[str]
 
@@ -89,15 +93,17 @@ async def measure(name: str, index: SearchIndex, docs: list[ToolDoc]) -> Outcome
     allowed = {d.key for d in docs}
     by_kind: dict[str, Scores] = {"shared": Scores(), "paraphrase": Scores(), "all": Scores()}
     latencies: list[float] = []
+    cpu_ms: list[float] = []
     misses = []
     for text, expected, kind in queries():
         server, tool = expected.split("/")
         want = doc_key(server, tool)
         # One call per query, first of its kind in this data dir: a cold search, the query
         # embedded by the model (no vector cache hit), is what is timed.
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         hits = await index.search(text, 10, allowed)
         latencies.append((time.perf_counter() - start) * 1000)
+        cpu_ms.append((time.process_time() - cpu) * 1000)
         keys = [h.key for h in hits]
         rank = keys.index(want) + 1 if want in keys else None
         by_kind[kind].add(rank)
@@ -105,7 +111,7 @@ async def measure(name: str, index: SearchIndex, docs: list[ToolDoc]) -> Outcome
         if rank is None or rank > 5:
             top = ", ".join(k.replace("\x00", "/") for k in keys[:3])
             misses.append(f"{name} [{kind}] {text!r} -> want {expected}, got {top}")
-    return Outcome(name, len(docs), by_kind, latencies, build, misses)
+    return Outcome(name, len(docs), by_kind, latencies, cpu_ms, build, misses)
 
 
 async def run(names: list[str], show_misses: bool) -> int:
@@ -165,15 +171,23 @@ def render(rows: list[Outcome]) -> str:
                 f"| {row.provider} | {row.tools} | {kind} | {len(s.ranks)} | {s.hit(1):.2f} "
                 f"| {s.hit(5):.2f} | {s.mrr():.2f} |"
             )
-    out += ["", "| Provider | Tools | index build s | search p50 ms | search p95 ms |"]
-    out.append("|---|--:|--:|--:|--:|")
+    out += [
+        "",
+        (
+            "| Provider | Tools | index build s | search p50 ms | search p95 ms | CPU ms p50 |"
+            " load avg |"
+        ),
+        "|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     for row in rows:
         if row.tools >= SCALE:
             lat = sorted(row.latencies_ms)
             p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))]
             out.append(
                 f"| {row.provider} | {row.tools} | {row.build_s:.2f} "
-                f"| {statistics.median(lat):.2f} | {p95:.2f} |"
+                f"| {statistics.median(lat):.2f} | {p95:.2f} "
+                f"| {statistics.median(row.cpu_ms):.2f} | {load:.1f} |"
             )
     return "\n".join(out)
 
