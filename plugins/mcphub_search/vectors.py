@@ -26,7 +26,9 @@ from mcphub_search.terms import split_identifier
 
 log = logging.getLogger(__name__)
 
-QUERY_CACHE = 256
+QUERY_CACHE = 1024
+_QUERIES: OrderedDict[tuple[str, str], Any] = OrderedDict()
+"""Recent query vectors by (model, query)."""
 
 
 class Embedder(Protocol):
@@ -111,7 +113,6 @@ class VectorIndex:
         self.vectors: dict[str, Any] = {}
         self._matrix: Any = None
         self._keys: list[str] = []
-        self._queries: OrderedDict[str, Any] = OrderedDict()
         self.embedded = 0
         """Texts sent to the model so far (the cache hits are not counted)."""
 
@@ -151,19 +152,17 @@ class VectorIndex:
         return self._keys, self._matrix
 
     async def _query_vector(self, query: str) -> Any:
-        cached = self._queries.get(query)
+        # Per model, shared by the indexes of a process (a reindex keeps it), bounded: user
+        # queries are not worth a row on disk each.
+        entry = (self.embedder.model_id, query)
+        cached = _QUERIES.get(entry)
         if cached is not None:
-            self._queries.move_to_end(query)
+            _QUERIES.move_to_end(entry)
             return cached
-        digest = text_hash(query)
-        model = self.embedder.model_id
-        vector = self.cache.get(model, [digest]).get(digest)
-        if vector is None:
-            vector = (await self.embedder.embed([query]))[0]
-            self.cache.put(model, {digest: vector})
-        self._queries[query] = vector
-        if len(self._queries) > QUERY_CACHE:
-            self._queries.popitem(last=False)
+        vector = (await self.embedder.embed([query]))[0]
+        _QUERIES[entry] = vector
+        if len(_QUERIES) > QUERY_CACHE:
+            _QUERIES.popitem(last=False)
         return vector
 
     async def search(self, query: str, limit: int, allowed: Collection[str]) -> list[SearchHit]:
