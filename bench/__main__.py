@@ -114,6 +114,11 @@ def request_errors(report: Report) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["smart"]:  # python -m bench smart: the search providers (issue 14)
+        from bench.smart.__main__ import main as smart
+
+        return smart(args_in[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="CI smoke run: small and short")
     parser.add_argument("--duration", type=float, help="seconds per load run")

@@ -25,6 +25,7 @@ from hub.mcp.catalog import Catalog
 from hub.mcp.endpoint import McpEndpoint
 from hub.plugins import Plugins
 from hub.registry import Registry
+from hub.search.router import SmartRouter
 from hub.upstream.manager import UpstreamManager
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ class Hub:
         """The route table, set when the HTTP application is built (``hub.server``)."""
         self._catalog: Catalog | None = None
         self._mcp: McpEndpoint | None = None
+        self._smart: SmartRouter | None = None
 
     @property
     def store(self) -> Store:
@@ -113,6 +115,13 @@ class Hub:
         if self._mcp is None:
             raise RuntimeError("hub is not started")
         return self._mcp
+
+    @property
+    def smart(self) -> SmartRouter:
+        """Smart routing: the tool search index, kept in step with the catalog."""
+        if self._smart is None:
+            raise RuntimeError("hub is not started")
+        return self._smart
 
     @property
     def base_path(self) -> str:
@@ -148,6 +157,8 @@ class Hub:
         self.catalogs = self.plugins.catalogs()
         self._catalog = Catalog(self)
         self._mcp = McpEndpoint(self)
+        self._smart = SmartRouter(self, self.plugins.search_providers())
+        self._smart.start()
         await self.plugins.startup(self)
         await self.upstreams.start()
         self.started = True
@@ -170,6 +181,8 @@ class Hub:
         if self._mcp is not None:
             self._mcp.close()
         await self.upstreams.stop()
+        if self._smart is not None:
+            await self._smart.stop()
         if self._catalog is not None:
             self._catalog.close()
         await self.store.close()

@@ -244,3 +244,23 @@ def resource_metadata_url(
 
     .. versionadded:: 0.2
     """
+
+
+# ---------------------------------------------------------------------------
+# Smart routing: the tool search index behind /mcp/$smart.
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def register_search_index(register: Register) -> None:
+    """Add tool-search providers for smart routing (``/mcp/$smart``).
+
+    Called once at hub start. Call ``register(name, provider)`` where ``provider`` follows
+    ``hub.plugin_api.SearchProvider``: ``check(config)`` raises ``ProviderUnavailable`` when
+    it cannot run with a ``SmartRoutingConfig`` (a 400 on the system-config write that
+    selects it), and ``open(config, data_dir)`` returns a ``SearchIndex``. The provider named
+    by ``smartRouting.embeddingProvider`` is used; the hub feeds its index the catalog's
+    tools incrementally and cuts its answers to what each caller may call. Return nothing.
+
+    .. versionadded:: 0.1
+    """

@@ -17,6 +17,9 @@ What the hooks hand a plugin, by hook:
 - ``register_catalogs``: ``ServerCatalog`` objects (``Entry``, ``PageQuery``), which reach
   other services with ``fetch_json`` (timeouts, size caps, the egress policy) and may reuse
   MCPHub's market format (``normalise_market``, ``market_server_config``);
+- ``register_search_index``: ``SearchProvider`` objects whose ``SearchIndex`` holds
+  ``ToolDoc`` entries and answers ``SearchHit`` lists (``ProviderUnavailable`` when it
+  cannot run with a ``SmartRoutingConfig``);
 - the change bus (``hub.bus``) carries ``ChangeEvent`` objects; a store may also keep an
   ``ActivityLog``.
 """
@@ -41,6 +44,7 @@ from hub.config.events import Change, ChangeEvent, Kind
 from hub.config.models import Model, ServerConfig, SystemConfig, User
 from hub.config.store import Conflict as StoreConflict
 from hub.config.store import Store, StoreError
+from hub.config.system import SmartRoutingConfig
 from hub.errors import (
     BadRequest,
     Conflict,
@@ -54,6 +58,15 @@ from hub.errors import (
 )
 from hub.hookspecs import Register, hookimpl
 from hub.registry import Registry
+from hub.search.documents import (
+    ProviderUnavailable,
+    SearchHit,
+    SearchIndex,
+    ToolDoc,
+    doc_key,
+    split_key,
+)
+from hub.search.router import SearchProvider
 from hub.services import oauth_clients
 from hub.upstream.calls import Downstream, ToolCall, current_downstream
 from hub.upstream.env_expansion import is_hub_secret
@@ -85,11 +98,16 @@ __all__ = [
     "PayloadTooLarge",
     "Policy",
     "Principal",
+    "ProviderUnavailable",
     "Register",
     "Registry",
     "Resource",
+    "SearchHit",
+    "SearchIndex",
+    "SearchProvider",
     "ServerCatalog",
     "ServerConfig",
+    "SmartRoutingConfig",
     "Store",
     "StoreConflict",
     "StoreError",
@@ -97,6 +115,7 @@ __all__ = [
     "Target",
     "TooManyRequests",
     "ToolCall",
+    "ToolDoc",
     "Transport",
     "Unauthorized",
     "UpstreamError",
@@ -104,6 +123,7 @@ __all__ = [
     "authorize",
     "check_url",
     "current_downstream",
+    "doc_key",
     "fetch_json",
     "hash_key",
     "hookimpl",
@@ -145,5 +165,6 @@ __all__ += [
     "parse_settings",
     "settings_snapshot",
     "snapshot_document",
+    "split_key",
     "write_atomic",
 ]

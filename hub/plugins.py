@@ -191,6 +191,9 @@ class Plugins:
     def catalogs(self) -> Registry[Any]:
         return self._registry("catalog", self.pm.hook.register_catalogs)
 
+    def search_providers(self) -> Registry[Any]:
+        return self._registry("search provider", self.pm.hook.register_search_index)
+
     def routes(self, hub: Hub) -> list[tuple[str, Any, dict[str, Any]]]:
         out: list[tuple[str, Any, dict[str, Any]]] = []
         for routes in self.pm.hook.register_routes(hub=hub):

@@ -37,6 +37,7 @@ HANDLER_MODULES = (
     "hub.api.tool_server",
     "hub.api.builtin_items",
     "hub.api.oauth_clients",
+    "hub.api.smart_routing",
     "hub.mcp.routes",
     "hub.api.market",
     "hub.api.registry",

@@ -47,7 +47,11 @@ class InstallConfig(Model):
 class SmartRoutingConfig(Model):
     enabled: bool = False
     db_url: str = ""
-    embedding_provider: str = "openai"
+    embedding_provider: str = Field(
+        "lexical",
+        description="Tool search provider: lexical (SQLite FTS5, needs nothing), local (the "
+        "embeddings extra), openai or azure_openai. MCPHub's default was openai.",
+    )
     embedding_encoding_format: str = "auto"
     openai_api_base_url: str = "https://api.openai.com/v1"
     openai_api_key: str = ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from mcp.shared.uri_template import InvalidUriTemplate, UriTemplate
@@ -19,6 +19,7 @@ from mcp.shared.uri_template import InvalidUriTemplate, UriTemplate
 from hub.config.events import ChangeEvent, Kind
 from hub.config.models import GroupServer, ItemOverride, Selection
 from hub.mcp.builtin_items import BUILTIN, prompt_item, resource_item
+from hub.mcp.smart_tools import SMART, meta_tools
 from hub.upstream.state import Status
 
 if TYPE_CHECKING:
@@ -51,6 +52,8 @@ class Scope:
     servers: tuple[str, ...]
     group: str | None = None
     prefixed: bool = True
+    smart: bool = False
+    """Smart routing: list the meta-tools; search and call what the rest of the scope lists."""
 
 
 @dataclass
@@ -67,6 +70,8 @@ class View:
     resource_index: dict[str, str] = field(default_factory=dict)
     template_owners: list[tuple[str, UriTemplate]] = field(default_factory=list)
     schemas: dict[str, Any] = field(default_factory=dict)
+    searches: Scope | None = None
+    """For a ``$smart`` view: the scope whose tools its meta-tools search and call."""
     wire: dict[tuple[str, str, str | None], dict[str, Any]] = field(default_factory=dict)
     """Pre-serialised list results keyed by (method, protocol version, cursor)."""
     encoded: dict[int, tuple[list[dict[str, Any]], bytes]] = field(default_factory=dict)
@@ -191,6 +196,8 @@ class Catalog:
         return view
 
     def _build(self, scope: Scope) -> View:
+        if scope.smart:
+            return self._smart(scope)
         config = self.hub.config
         sep = config.system.name_separator
         group = config.groups.get(scope.group) if scope.group else None
@@ -266,4 +273,17 @@ class Catalog:
                     continue
                 view.resource_templates.append(item)
                 view.template_owners.append((server, compiled))
+        return view
+
+    def _smart(self, scope: Scope) -> View:
+        """Only the meta-tools; their description names the servers the search reaches."""
+        searched = replace(scope, smart=False, prefixed=True)
+        base = self.view(searched)
+        servers = sorted({server for server, _ in base.tool_index.values()})
+        progressive = self.hub.config.system.smart_routing.progressive_disclosure
+        view = View(self.version, searches=searched)
+        for tool in meta_tools(servers, progressive):
+            view.tools.append(tool)
+            view.tool_index[tool["name"]] = (SMART, tool["name"])
+            view.schemas[tool["name"]] = tool["inputSchema"]
         return view

@@ -17,7 +17,7 @@ import mcp_types as t
 from hub.mcp.route_access import GateError, authenticate, check_origin, principal_key
 from hub.mcp.sessions import HubSession, Message, PostCtx
 from hub.mcp.stateless_2026 import error_message
-from hub.mcp.streamable_http import SMART_DISABLED, McpBaseHandler, exception_message
+from hub.mcp.streamable_http import McpBaseHandler, exception_message
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +94,6 @@ class MessagesHandler(McpBaseHandler):
                 return
             ctx = PostCtx(session.push, session, None, params, self.request.headers, can_send=False)
             await session.runner.on_notify(ctx, method, params)
-            return
-        if self.route.smart:
-            session.push(error_message(rid, t.INVALID_REQUEST, SMART_DISABLED))
             return
         if rid in session.inflight:
             session.push(error_message(rid, t.INVALID_REQUEST, "Duplicate in-flight request id"))

@@ -26,6 +26,7 @@ from hub.errors import HubError, NotFound, UpstreamError
 from hub.mcp import builtin_items
 from hub.mcp.catalog import LIST_KEYS, View
 from hub.mcp.sessions import dumps
+from hub.mcp.smart_calls import SMART, meta_call
 from hub.upstream.calls import ToolCall, current_downstream
 
 if TYPE_CHECKING:
@@ -196,6 +197,8 @@ async def invoke_tool(
     if target is None:
         raise UnknownTool(f"Unknown tool: {name}")
     server, tool = target
+    if server == SMART:  # a meta-tool of /mcp/$smart: call_tool comes back through here
+        return await meta_call(info, tool, arguments, meta, session_id, invoke_tool)
     hub = info.hub
     call = ToolCall(
         server=server,
@@ -357,12 +360,8 @@ async def set_level(ctx: Ctx, params: t.SetLevelRequestParams) -> dict[str, Any]
 
 
 def wire(handler: Callable[..., Awaitable[dict[str, Any]]]) -> Any:
-    """A handler that answers wire-form dicts, typed as the SDK's model-returning kind.
-
-    The SDK sends a plain dict result as it is (its annotations name the result models);
-    the hub answers dicts so an upstream's JSON reaches the client without a model round
-    trip, unknown fields included.
-    """
+    """A handler that answers wire-form dicts (sent as they are, unknown fields included,
+    with no model round trip), typed as the SDK's model-returning kind."""
     return handler
 
 

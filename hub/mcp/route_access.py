@@ -188,7 +188,7 @@ async def resolve(
             )
         return Route(user=user)
     if segment == "$smart" or segment.startswith("$smart/"):
-        return Route(segment=segment, user=user, smart=True)
+        return await _smart(hub, principal, segment, user)
     group = config.group(segment)
     if group is not None and group.servers:
         await _reach(hub, principal, Action.REACH_GROUP, Resource("group", group.id, record=group))
@@ -199,6 +199,19 @@ async def resolve(
         await _reach(hub, principal, Action.REACH_SERVER, resource)
         return Route(segment=segment, user=user, server=segment)
     raise _missing()
+
+
+async def _smart(hub: Hub, principal: Principal | None, segment: str, user: str | None) -> Route:
+    """``$smart`` searches everything the caller reaches; ``$smart/{group}`` that group only
+    (by id, or by name as for ``/mcp/{group}``), reached under the same rules."""
+    ref = segment.removeprefix("$smart").strip("/")
+    if not ref:
+        return Route(segment=segment, user=user, smart=True)
+    group = hub.config.group(ref)
+    if group is None:
+        raise _missing()
+    await _reach(hub, principal, Action.REACH_GROUP, Resource("group", group.id, record=group))
+    return Route(segment=segment, user=user, group=group.id, smart=True)
 
 
 async def _reach(hub: Hub, principal: Principal | None, action: str, resource: Resource) -> None:
@@ -223,9 +236,9 @@ def scope_for(hub: Hub, route: Route, principal: Principal | None) -> Scope:
     config = hub.config
     group = config.groups.get(route.group) if route.group else None
     if route.group and group is None:
-        return Scope((), route.group)
+        return Scope((), route.group, smart=route.smart)
     if route.server is not None and route.server not in config.servers:
         return Scope(())
     names = mcp_servers_in_scope(config, principal, group, route.server)
     prefixed = not (route.server is not None and config.system.routing.unprefixed_server_route)
-    return Scope(tuple(names), route.group, prefixed)
+    return Scope(tuple(names), route.group, prefixed, route.smart)

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PING_INTERVAL = 15.0
-SMART_DISABLED = "Smart routing is not enabled on this hub"
 
 
 def exception_message(rid: Any, exc: BaseException) -> Message:
@@ -215,12 +214,6 @@ class McpHandler(McpBaseHandler):
     async def post(self, *_: Any) -> None:
         msg = self.read_message()
         if msg is None:
-            return
-        if self.route.smart:
-            if "id" in msg and "method" in msg:
-                self.send(error_message(msg["id"], t.INVALID_REQUEST, SMART_DISABLED))
-            else:
-                self.accepted()
             return
         version = self.request.headers.get("MCP-Protocol-Version")
         if _is_modern(msg, version):

@@ -114,6 +114,8 @@ async def update_system_config(hub: Hub, principal: Principal, patch: Any) -> Sy
     async with hub.server_lock:
         old = live.system
         new = merge_system(old, patch)
+        if new.smart_routing != old.smart_routing:
+            hub.smart.check(new.smart_routing)
         await live.put_system(new)
         if new.name_separator != old.name_separator:
             for name, config in list(live.servers.items()):

@@ -194,6 +194,7 @@ class Everything:
         return t.ListToolsResult(tools=tools[start:end], next_cursor=nxt)
 
     async def call_tool(self, ctx: Ctx, params: t.CallToolRequestParams) -> t.CallToolResult:
+        record_event(f"call {params.name}")
         if params.name not in self.tools:
             raise MCPError(t.INVALID_PARAMS, f"Unknown tool: {params.name}")
         try:

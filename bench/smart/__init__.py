@@ -1,0 +1,1 @@
+"""``python -m bench smart``: relevance and latency of the smart-routing search providers."""
