@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from prometheus_client import CollectorRegistry
+
 from hub import __version__, logs
 from hub.auth.passwords import MAX_PASSWORD_BYTES, hash_password
 from hub.auth.rate_limits import RateLimits
@@ -84,6 +86,9 @@ class Hub:
         """The route table, set when the HTTP application is built (``hub.server``)."""
         self._catalog: Catalog | None = None
         self._mcp: McpEndpoint | None = None
+        self.metrics = CollectorRegistry()
+        """The hub's own Prometheus registry (not the process-global one): plugins register
+        their collectors here and the metrics plugin serves it at ``/metrics``."""
 
     @property
     def store(self) -> Store:

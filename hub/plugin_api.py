@@ -26,7 +26,7 @@ from hub.auth.authorize import authorize
 from hub.auth.identity import Authenticator
 from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Policy, Principal
-from hub.config.activities import ActivityLog
+from hub.config.activities import ActivityLog, ActivityQuery, activity_log
 from hub.config.events import Change, ChangeEvent, Kind
 from hub.config.models import Model, ServerConfig, SystemConfig
 from hub.config.store import Conflict as StoreConflict
@@ -52,6 +52,7 @@ __all__ = [
     "APIHandler",
     "Action",
     "ActivityLog",
+    "ActivityQuery",
     "AuthRequired",
     "Authenticator",
     "BadRequest",
@@ -83,6 +84,7 @@ __all__ = [
     "Transport",
     "Unauthorized",
     "UpstreamError",
+    "activity_log",
     "authorize",
     "current_downstream",
     "hookimpl",

@@ -108,6 +108,18 @@ class UpstreamConfig(Model):
     connect_concurrency: int = Field(8, ge=1, le=256)
 
 
+class ObservabilityConfig(Model):
+    """Activity history and metrics (an mcphub-py addition)."""
+
+    activities: bool = Field(True, description="Record one activity per tool call.")
+    activity_retention_days: int = Field(
+        30, ge=0, le=36_500, description="Delete activities older than this daily; 0 keeps all."
+    )
+    public_metrics: bool = Field(
+        False, description="Serve /metrics without credentials (else admin or all-access key)."
+    )
+
+
 class SystemConfig(Model):
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     install: InstallConfig = Field(default_factory=InstallConfig)
@@ -119,6 +131,7 @@ class SystemConfig(Model):
     env_expansion: EnvExpansionConfig = Field(default_factory=EnvExpansionConfig)
     upstreams: UpstreamConfig = Field(default_factory=UpstreamConfig)
     egress: EgressConfig = Field(default_factory=EgressConfig)
+    observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
 
 
 def patch_model() -> type[BaseModel]:
