@@ -11,13 +11,13 @@ import contextlib
 import logging
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from hub.plugin_api import Hub as HubType
-from hub.plugin_api import HubError, ToolCall, activity_log, hookimpl
+from hub.plugin_api import HubError, Kind, ToolCall, activity_log, hookimpl
 from mcphub_activity.recorder import Recorder
 from mcphub_activity.summary import capped, summarize_arguments, summarize_result
 
@@ -30,6 +30,7 @@ UPSTREAM_ERROR = "Tool returned error response"
 
 _recorders: weakref.WeakKeyDictionary[HubType, Recorder] = weakref.WeakKeyDictionary()
 _cleaners: weakref.WeakKeyDictionary[HubType, asyncio.Task[None]] = weakref.WeakKeyDictionary()
+_unsubscribe: weakref.WeakKeyDictionary[HubType, Callable[[], None]] = weakref.WeakKeyDictionary()
 
 
 def recorder(hub: HubType) -> Recorder | None:
@@ -48,7 +49,7 @@ def error_message(error: BaseException) -> str:
 
 
 def record(
-    call: ToolCall, result: dict[str, Any] | None, error: BaseException | None
+    hub: HubType, call: ToolCall, result: dict[str, Any] | None, error: BaseException | None
 ) -> dict[str, Any]:
     """The activity record of a finished call."""
     principal = call.principal
@@ -68,13 +69,21 @@ def record(
         "status": status,
         "input": capped(summarize_arguments(call.arguments)),
         "output": output,
-        "group": call.group,
+        "group": _group_name(hub, call.group),
         "keyId": principal.key_id if key and principal is not None else None,
         "keyName": principal.name.removeprefix("key:") if key and principal is not None else None,
         "user": principal.name if principal is not None and not key else None,
         "errorMessage": message,
         "via": call.via,
     }
+
+
+def _group_name(hub: HubType, group_id: str | None) -> str | None:
+    """A group route's group by name (as MCPHub records the route's segment)."""
+    if group_id is None:
+        return None
+    group = hub.config.groups.get(group_id)
+    return group.name if group is not None else group_id
 
 
 class RecorderCollector:
@@ -111,8 +120,12 @@ async def startup(hub: HubType) -> None:
     rec = Recorder(store)
     rec.start()
     _recorders[hub] = rec
+    changed = asyncio.Event()
+    _unsubscribe[hub] = hub.bus.subscribe(
+        lambda event: changed.set() if event.kind == Kind.SYSTEM else None
+    )
     _cleaners[hub] = asyncio.get_running_loop().create_task(
-        _expire_daily(hub), name="activity-retention"
+        _expire_daily(hub, changed), name="activity-retention"
     )
     with contextlib.suppress(ValueError):  # registered already by an earlier start of this hub
         hub.metrics.register(RecorderCollector(hub))
@@ -120,6 +133,9 @@ async def startup(hub: HubType) -> None:
 
 @hookimpl
 async def shutdown(hub: HubType) -> None:
+    unsubscribe = _unsubscribe.pop(hub, None)
+    if unsubscribe is not None:
+        unsubscribe()
     cleaner = _cleaners.pop(hub, None)
     if cleaner is not None:
         cleaner.cancel()
@@ -135,11 +151,12 @@ def after_tool_call(
 ) -> None:
     rec = _recorders.get(hub)
     if rec is not None and hub.config.system.observability.activities:
-        rec.offer(record(call, result, error))
+        rec.offer(record(hub, call, result, error))
 
 
-async def _expire_daily(hub: HubType) -> None:
-    """Delete records past the retention period now, then every ``CLEANUP_INTERVAL_S``."""
+async def _expire_daily(hub: HubType, changed: asyncio.Event) -> None:
+    """Delete records past the retention period now, then every ``CLEANUP_INTERVAL_S`` and
+    whenever the system config changes (a shorter retention applies at once)."""
     store = activity_log(hub.store)
     while store is not None:
         days = hub.config.system.observability.activity_retention_days
@@ -151,4 +168,6 @@ async def _expire_daily(hub: HubType) -> None:
             else:
                 if deleted:
                     log.info("Deleted %d activity records older than %d days", deleted, days)
-        await asyncio.sleep(CLEANUP_INTERVAL_S)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), CLEANUP_INTERVAL_S)
+        changed.clear()
