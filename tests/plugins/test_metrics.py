@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -15,6 +18,7 @@ from hub.server import HubServer
 from hub.testing import HubClient, McpError, McpSession, wait_for
 from tests.api_fixtures import wait_server
 
+ROOT = Path(__file__).resolve().parents[2]
 KEY_ALL = "tok_all_access_key_for_metrics_"
 KEY_SCOPED = "tok_scoped_key_for_metrics_test"
 
@@ -160,3 +164,19 @@ async def test_legacy_sse_sessions_are_counted(hub_server: HubServer, api: HubCl
             return value(samples, "mcphub_mcp_sessions", era="legacy-sse") == 1.0
 
         await wait_for(counted)
+
+
+async def test_the_contrib_dashboard_queries_only_exposed_metrics(api: HubClient) -> None:
+    dashboard = json.loads((ROOT / "contrib/observability/grafana-dashboard.json").read_text())
+    queried = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"\b(?:mcphub|process)_\w+", target["expr"])
+    }
+    text = (await api.get("/metrics")).text
+    exposed = set(re.findall(r"^# TYPE (\S+)", text, re.MULTILINE))
+    missing = {n for n in queried if n not in exposed and n.removesuffix("_bucket") not in exposed}
+    assert not missing and len(queried) >= 9
+    scrape = (ROOT / "contrib/observability/prometheus.yml").read_text()
+    assert "metrics_path: /metrics" in scrape and "127.0.0.1:3000" in scrape
