@@ -95,15 +95,11 @@ async def invoke_tool(
         meta=meta or {},
         via=via,
     )
-    if hub.plugins.has_impl("before_tool_call"):
-        try:
-            await hub.plugins.before_tool_call(hub, call)
-        except BaseException as exc:
-            if hooks:
-                await hub.plugins.after_tool_call(hub, call, None, exc)
-            raise
+    # The caller is current for the hooks too (a tracer reads its headers) and the upstream.
     token = current_downstream.set(info.downstream)
     try:
+        if hub.plugins.has_impl("before_tool_call"):
+            await hub.plugins.before_tool_call(hub, call)
         result: dict[str, Any] = await hub.upstreams.call_tool(
             call.server, name=call.tool, arguments=call.arguments, meta=call.meta or None
         )

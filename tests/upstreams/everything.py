@@ -196,6 +196,9 @@ class Everything:
     async def call_tool(self, ctx: Ctx, params: t.CallToolRequestParams) -> t.CallToolResult:
         if params.name not in self.tools:
             raise MCPError(t.INVALID_PARAMS, f"Unknown tool: {params.name}")
+        meta = ctx.params.get("_meta") if isinstance(ctx.params, dict) else None
+        if isinstance(meta, dict) and "traceparent" in meta:  # the hub's tracing propagates
+            record_event(f"traceparent {meta['traceparent']}")
         try:
             return await self.tools[params.name][1](ctx, params.arguments or {})
         except (KeyError, TypeError, ValueError) as exc:
