@@ -195,8 +195,12 @@ def after_tool_call(
 ) -> Awaitable[None] | None:
     """Observe a finished tool call (activity logging, metrics).
 
-    Called once per call with either the wire-form result or the error. Exceptions are
-    logged and never change the caller's answer. May return an awaitable; an exception
+    Called once per call with either the wire-form result or the error, refused calls
+    included: a name outside the caller's view (``error`` is the ``NotFound``; ``server`` is
+    the visible server the name points at, or ``unknown``, and ``tool`` the rest of the
+    name) and a refusal by a ``before_tool_call`` hookimpl (that error). An upstream
+    failure arrives as a result with ``isError: true``. Exceptions are logged and never
+    change the caller's answer. May return an awaitable; an exception
     from one is logged and the others still run. A hookimpl that raises synchronously
     (a plain ``def``) ends pluggy's loop: it is logged, and the hookimpls after it in call
     order miss this call. Return nothing.
