@@ -109,6 +109,12 @@ class RecorderCollector:
         yield GaugeMetricFamily(
             "mcphub_activities_queued", "Activity records waiting to be written", len(rec.pending)
         )
+        yield GaugeMetricFamily(
+            "mcphub_activities_backlog_peak",
+            "Most activity records waiting at once, seen when a write began (what a kill at "
+            "the worst moment would lose)",
+            rec.peak,
+        )
 
 
 @hookimpl

@@ -43,6 +43,9 @@ class Recorder:
         """Records refused because the queue was full."""
         self.failed = 0
         """Records lost because a write failed."""
+        self.peak = 0
+        """Most records queued and not yet committed, seen when a batch write began: what a
+        kill at the worst moment so far would have lost."""
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -68,6 +71,7 @@ class Recorder:
     async def flush(self) -> None:
         """Write everything queued now, batch by batch."""
         while self.pending:
+            self.peak = max(self.peak, len(self.pending))
             count = min(len(self.pending), self.batch)
             chunk = [self.pending.popleft() for _ in range(count)]
             try:
