@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 CLEANUP_INTERVAL_S = 86_400.0
 """How often records older than ``observability.activityRetentionDays`` are deleted."""
 UPSTREAM_ERROR = "Tool returned error response"
+MAX_ERROR = 1000
+"""Characters of an error message kept (an upstream's error text can be long)."""
 """MCPHub's ``errorMessage`` of a call whose result has ``isError: true``."""
 
 _recorders: weakref.WeakKeyDictionary[HubType, Recorder] = weakref.WeakKeyDictionary()
@@ -55,7 +57,7 @@ def record(
     principal = call.principal
     key = principal is not None and principal.kind == "key"
     if error is not None:
-        status, message, output = "error", error_message(error), None
+        status, message, output = "error", error_message(error)[:MAX_ERROR], None
     elif result is not None and result.get("isError"):
         status, message, output = "error", UPSTREAM_ERROR, capped(summarize_result(result))
     else:
