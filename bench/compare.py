@@ -53,16 +53,23 @@ def render(old: Figures, new: Figures, old_name: str) -> str:
 
 
 async def compare(
-    old_root: Path, rounds: int, params: Params, only: set[str]
+    old_root: Path | None, rounds: int, params: Params, only: set[str], off: str = ""
 ) -> tuple[Figures, Figures, int]:
+    """Old against new; with ``off`` (plugin names), this checkout with those plugins
+    blocked (``MCPHUB_DISABLE_PLUGINS``, the "old" side) against it with them loaded."""
     old: Figures = defaultdict(list)
     new: Figures = defaultdict(list)
     errors = 0
+    blocked = {"MCPHUB_DISABLE_PLUGINS": off} if off else {}
     for round_ in range(rounds):
-        sides: list[tuple[Path | None, Figures]] = [(old_root, old), (None, new)]
+        sides: list[tuple[Path | None, dict[str, str], Figures]] = [
+            (old_root, blocked, old),
+            (None, {}, new),
+        ]
         # Who goes first alternates, so neither side always inherits the other's leftovers.
-        for root, into in sides if round_ % 2 == 0 else sides[::-1]:
+        for root, env, into in sides if round_ % 2 == 0 else sides[::-1]:
             params.hub_root = root
+            params.hub_env = env
             report = await run_all(params, only)
             errors += len(report.errors)
             for key, value in figures(report).items():
@@ -72,7 +79,13 @@ async def compare(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.compare", description=__doc__)
-    parser.add_argument("old", type=Path, help="the other checkout (with its own .venv)")
+    parser.add_argument("old", type=Path, nargs="?", help="the other checkout (with its own .venv)")
+    parser.add_argument(
+        "--plugins-off",
+        metavar="NAMES",
+        help="instead of another checkout: this one with these plugins blocked (a,b) as "
+        "'old', e.g. --plugins-off activity,metrics",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="old/new pairs (default 3)")
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per load run")
     parser.add_argument("--upstreams", type=int, help="S4 upstream count (default 50)")
@@ -80,13 +93,23 @@ def main(argv: list[str] | None = None) -> int:
         "--only", action="append", choices=("S2", "S3", "S4"), help="repeatable; default all"
     )
     args = parser.parse_args(argv)
+    if (args.old is None) == (args.plugins_off is None):
+        parser.error("give either OLD or --plugins-off")
     logging.basicConfig(level=logging.WARNING, format="bench: %(message)s")
     params = Params.make(False, duration=args.duration, upstreams=args.upstreams)
     only = set(args.only or ()) or {"S2", "S3", "S4"}
-    old, new, errors = asyncio.run(compare(args.old.resolve(), args.rounds, params, only))
-    print(f"python -m bench.compare {args.old} --rounds {args.rounds} --duration {args.duration}")
+    old_root = args.old.resolve() if args.old is not None else None
+    off = args.plugins_off or ""
+    old, new, errors = asyncio.run(compare(old_root, args.rounds, params, only, off))
+    what = str(args.old) if args.old is not None else f"--plugins-off {off}"
+    print(f"python -m bench.compare {what} --rounds {args.rounds} --duration {args.duration}")
     print(f"medians of {args.rounds} alternating rounds each\n")
-    print(render(old, new, args.old.name))
+    name = args.old.name if args.old is not None else f"{off} off"
+    print(
+        render(old, new, name).replace(
+            "new (this checkout)", "new (all plugins)" if off else "new (this checkout)"
+        )
+    )
     if errors:
         print(f"bench: {errors} scenario errors", file=sys.stderr)
     return 1 if errors else 0

@@ -45,6 +45,8 @@ class Params:
     hub_log_level: str = "WARNING"
     hub_root: Path | None = None
     """Run the hubs from this checkout instead of this one (``bench.compare``)."""
+    hub_env: dict[str, str] = field(default_factory=dict)
+    """Extra environment of the hubs (``bench.compare --plugins-off`` blocks plugins here)."""
 
     @classmethod
     def make(cls, quick: bool, **overrides: Any) -> Params:
@@ -199,6 +201,7 @@ async def hub_scenarios(report: Report, upstream: Upstream, sse_upstream: Upstre
         },
         p.hub_log_level,
         p.hub_root,
+        p.hub_env,
     ).start()
     try:
         try:
@@ -308,7 +311,10 @@ async def s4_catalogue(report: Report) -> None:
     hub = None
     try:
         hub = await Hub(
-            {f"u{i}": http_server(upstream.url(i)) for i in range(n)}, p.hub_log_level, p.hub_root
+            {f"u{i}": http_server(upstream.url(i)) for i in range(n)},
+            p.hub_log_level,
+            p.hub_root,
+            p.hub_env,
         ).start()
         startup = hub.listening - hub.spawned
         connected = await wait_connected(hub, n, 30)

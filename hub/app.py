@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from prometheus_client import CollectorRegistry
+
 from hub import __version__, logs
 from hub.auth.passwords import MAX_PASSWORD_BYTES, hash_password
 from hub.auth.rate_limits import RateLimits
@@ -89,6 +91,9 @@ class Hub:
         self._catalog: Catalog | None = None
         self._mcp: McpEndpoint | None = None
         self._smart: SmartRouter | None = None
+        self.metrics = CollectorRegistry()
+        """The hub's own Prometheus registry (not the process-global one): plugins register
+        their collectors here and the metrics plugin serves it at ``/metrics``."""
 
     @property
     def store(self) -> Store:

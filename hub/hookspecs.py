@@ -264,3 +264,25 @@ def register_search_index(register: Register) -> None:
 
     .. versionadded:: 0.1
     """
+
+
+# ---------------------------------------------------------------------------
+# HTTP requests: observation after each response (metrics, tracing).
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def request_finished(hub: Hub, handler: tornado.web.RequestHandler, route: str) -> None:
+    """Observe one finished HTTP request: its status (``handler.get_status()``), method and
+    duration (``handler.request.request_time()``).
+
+    Called synchronously from the access-log function once the response was written, for
+    every request the hub served, only if some plugin implements this hook (decided once,
+    when the application is built, so the hook costs nothing otherwise). ``route`` is the
+    matched route's template with its parameters named (``/api/servers/{name}``,
+    ``/mcp/{group}``), never the raw path, or ``unmatched``; use it as a bounded label.
+    Must be quick and must not block; an awaitable returned is not awaited. An exception
+    is logged and the request is unaffected. Return nothing.
+
+    .. versionadded:: 0.2
+    """

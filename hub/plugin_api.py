@@ -39,7 +39,7 @@ from hub.catalogs.contract import Entry, PageQuery, ServerCatalog
 from hub.catalogs.fetch import FetchResult, check_url, fetch_json
 from hub.catalogs.market_format import market_server_config
 from hub.catalogs.market_format import normalise as normalise_market
-from hub.config.activities import ActivityLog
+from hub.config.activities import ActivityLog, ActivityQuery, activity_log
 from hub.config.events import Change, ChangeEvent, Kind
 from hub.config.models import Model, ServerConfig, SystemConfig, User
 from hub.config.store import Conflict as StoreConflict
@@ -77,6 +77,7 @@ __all__ = [
     "APIHandler",
     "Action",
     "ActivityLog",
+    "ActivityQuery",
     "AuthRequired",
     "Authenticator",
     "BadRequest",
@@ -120,6 +121,7 @@ __all__ = [
     "Unauthorized",
     "UpstreamError",
     "User",
+    "activity_log",
     "authorize",
     "check_url",
     "current_downstream",

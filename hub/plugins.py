@@ -25,6 +25,7 @@ from hub.registry import Registry
 
 if TYPE_CHECKING:
     import tornado.httputil
+    import tornado.web
     from pluggy import HookCaller
 
     from hub.app import Hub
@@ -306,6 +307,13 @@ class Plugins:
             result=result,
             error=error,
         )
+
+    def request_finished(self, hub: Hub, handler: tornado.web.RequestHandler, route: str) -> None:
+        """Tell observers a request finished (synchronous; failures are logged)."""
+        try:
+            self.pm.hook.request_finished(hub=hub, handler=handler, route=route)
+        except Exception:
+            log.exception("A plugin failed in request_finished")
 
     def has_impl(self, hook_name: str) -> bool:
         """Whether any plugin implements a hook (lets the hot path skip empty middleware)."""

@@ -7,6 +7,7 @@ import errno
 import importlib
 import logging
 import os
+import re
 import socket
 from typing import Any
 
@@ -38,6 +39,7 @@ HANDLER_MODULES = (
     "hub.api.builtin_items",
     "hub.api.oauth_clients",
     "hub.api.smart_routing",
+    "hub.api.activities",
     "hub.mcp.routes",
     "hub.api.market",
     "hub.api.registry",
@@ -76,14 +78,59 @@ def collect_routes(hub: Hub) -> list[tuple[str, type[tornado.web.RequestHandler]
 def make_app(hub: Hub) -> tornado.web.Application:
     """The Tornado application serving ``hub``; its route table is kept as ``hub.routes``."""
     hub.routes = collect_routes(hub)
+    log_function = _log_request
+    if hub.plugins.has_impl("request_finished"):
+        log_function = _observed(hub, route_templates(hub.routes))
     return tornado.web.Application(
         hub.routes,
         default_handler_class=NotFoundHandler,
         default_handler_args={"hub": hub},
         compress_response=False,
         xheaders=os.environ.get("TRUST_PROXY", "").lower() == "true",
-        log_function=_log_request,
+        log_function=log_function,
     )
+
+
+_UNNAMED = re.compile(r"\((?!\?)[^()]*\)")
+_GROUP = re.compile(r"\(\?P<(\w+)>[^()]*(?:\([^()]*\)[^()]*)*\)")
+
+
+def template(pattern: str) -> str:
+    """A route pattern as a label: named groups as ``{name}``, regex escapes undone."""
+    text = _GROUP.sub(lambda m: "{" + m.group(1) + "}", pattern)
+    text = _UNNAMED.sub("{segment}", text).replace(".*", "{path}").replace("/?", "")
+    return text.replace("\\", "").removesuffix("$") or "/"
+
+
+def route_templates(
+    routes: list[tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]],
+) -> dict[type[tornado.web.RequestHandler], list[tuple[re.Pattern[str], str]]]:
+    """For each handler class, its patterns (compiled) and their templates; the fallback
+    404 handler has none (its requests are ``unmatched``)."""
+    out: dict[type[tornado.web.RequestHandler], list[tuple[re.Pattern[str], str]]] = {}
+    for pattern, handler, _ in routes:
+        if handler is NotFoundHandler:
+            continue  # any path at all: ``unmatched``
+        out.setdefault(handler, []).append((re.compile(pattern + "$"), template(pattern)))
+    return out
+
+
+def _observed(
+    hub: Hub, templates: dict[type[tornado.web.RequestHandler], list[tuple[re.Pattern[str], str]]]
+) -> Any:
+    def log_request(handler: tornado.web.RequestHandler) -> None:
+        _log_request(handler)
+        candidates = templates.get(type(handler))
+        route = "unmatched"
+        if candidates is not None:
+            if len(candidates) == 1:
+                route = candidates[0][1]
+            else:
+                path = handler.request.path
+                route = next((t for p, t in candidates if p.match(path)), candidates[0][1])
+        hub.plugins.request_finished(hub, handler, route)
+
+    return log_request
 
 
 access_log = logging.getLogger("hub.access")

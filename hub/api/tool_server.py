@@ -13,12 +13,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import mcp.types as t
 from mcp.shared.exceptions import MCPError
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,8 +26,9 @@ from hub.auth.permissions import Action
 from hub.auth.principal import Policy
 from hub.errors import BadRequest, NotFound
 from hub.mcp.catalog import Scope, View
-from hub.mcp.method_handlers import CallInfo, UnknownTool, invoke_tool
+from hub.mcp.method_handlers import CallInfo
 from hub.mcp.route_access import GateError, Route, resolve, scope_for
+from hub.mcp.tool_calls import RestDownstream, UnknownTool, invoke_tool
 from hub.upstream.state import Status
 
 log = logging.getLogger(__name__)
@@ -38,21 +36,6 @@ log = logging.getLogger(__name__)
 SEGMENT = r"[^/]+"
 DOC_CACHE = 64
 _INT = re.compile(r"-?\d+")
-
-
-@dataclass
-class RestDownstream:
-    """The REST caller as an upstream call sees it: headers for passthrough, nothing more."""
-
-    headers: Mapping[str, str]
-
-    async def progress(
-        self, progress: float, total: float | None = None, message: str | None = None
-    ) -> None:
-        return None
-
-    async def request(self, method: str, params: dict[str, Any] | None) -> dict[str, Any]:
-        raise MCPError(t.INVALID_REQUEST, f"{method}: a REST caller cannot answer requests")
 
 
 # ---------------------------------------------------------------------- argument conversion
@@ -173,23 +156,29 @@ class ToolsHandler(APIHandler):
         return scope, self.hub.catalog.view(scope)
 
     def exposed(self, view: View, server: str, tool: str) -> str:
-        """The view's name for the upstream tool ``tool`` of ``server``."""
+        """The view's name for the upstream tool ``tool`` of ``server``; the prefixed name
+        when the view has none, so that ``call`` refuses it (and the refusal is recorded)."""
         sep = self.hub.config.system.name_separator
         for name in (f"{server}{sep}{tool}", tool):
             if view.tool(name) == (server, tool):
                 return name
-        raise NotFound(f"Tool '{tool}' of server '{server}' not found")
+        return f"{server}{sep}{tool}"
 
-    async def call(self, route: Route, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    @staticmethod
+    def missing(server: str, tool: str) -> str:
+        return f"Tool '{tool}' of server '{server}' not found"
+
+    async def call(
+        self, route: Route, name: str, arguments: dict[str, Any], missing: str | None = None
+    ) -> dict[str, Any]:
         _, view = self.scoped(route)
-        info = CallInfo(
-            self.hub, view, self.principal, route.group, RestDownstream(self.request.headers)
-        )
+        downstream = RestDownstream(self.request.headers)
+        info = CallInfo(self.hub, view, self.principal, route.group, downstream, via="openapi")
         session = self.request.headers.get("x-session-id") or "openapi-session"
         try:
             return await invoke_tool(info, name, arguments, session_id=session)
         except UnknownTool as exc:
-            raise NotFound(exc.message) from None
+            raise NotFound(missing or exc.message) from None
         except MCPError as exc:
             raise BadRequest(exc.error.message) from None
 
@@ -213,7 +202,8 @@ class ToolCallHandler(ToolsHandler):
             texts = [v.decode("utf-8", errors="replace") for v in values]
             wants_list = isinstance(props, dict) and _kind(props.get(key)) == "array"
             raw[key] = texts if wants_list and len(texts) > 1 else texts[-1]
-        self.send_json(await self.call(route, name, convert_all(raw, schema)))
+        arguments = convert_all(raw, schema)
+        self.send_json(await self.call(route, name, arguments, self.missing(server, tool)))
 
     async def post(self, server: str, tool: str, group: str | None = None) -> None:
         route = await self.route(group)
@@ -222,7 +212,8 @@ class ToolCallHandler(ToolsHandler):
         body = self.json_body() if self.request.body else {}
         if not isinstance(body, dict):
             raise BadRequest("Request body must be a JSON object")
-        self.send_json(await self.call(route, name, convert_all(body, view.tool_schema(name))))
+        arguments = convert_all(body, view.tool_schema(name))
+        self.send_json(await self.call(route, name, arguments, self.missing(server, tool)))
 
 
 class ServerCallHandler(ToolsHandler):
@@ -242,11 +233,12 @@ class ServerCallHandler(ToolsHandler):
         _, view = self.scoped(route)
         sep = self.hub.config.system.name_separator
         name = tool_name if tool_name.startswith(f"{server}{sep}") else f"{server}{sep}{tool_name}"
+        missing = self.missing(server, tool_name)
         target = view.tool(name)
-        if target is None or target[0] != server:
-            raise NotFound(f"Tool '{tool_name}' of server '{server}' not found")
+        if target is not None and target[0] != server:
+            raise NotFound(missing)
         converted = convert_all(arguments, view.tool_schema(name))
-        result = await self.call(route, name, converted)
+        result = await self.call(route, name, converted, missing)
         self.reply({**result, "toolName": tool_name, "arguments": converted})
 
 

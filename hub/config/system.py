@@ -158,6 +158,18 @@ class McpbConfig(Model):
     max_entries: int = Field(10_000, ge=1, description="Most files a bundle may hold.")
 
 
+class ObservabilityConfig(Model):
+    """Activity history and metrics (an mcphub-py addition)."""
+
+    activities: bool = Field(True, description="Record one activity per tool call.")
+    activity_retention_days: int = Field(
+        30, ge=0, le=36_500, description="Delete activities older than this daily; 0 keeps all."
+    )
+    public_metrics: bool = Field(
+        False, description="Serve /metrics without credentials (else admin or all-access key)."
+    )
+
+
 class SystemConfig(Model):
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     install: InstallConfig = Field(default_factory=InstallConfig)
@@ -172,6 +184,7 @@ class SystemConfig(Model):
     market: MarketConfig = Field(default_factory=MarketConfig)
     registry: RegistryConfig = Field(default_factory=RegistryConfig)
     mcpb: McpbConfig = Field(default_factory=McpbConfig)
+    observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
 
 
 def patch_model() -> type[BaseModel]:

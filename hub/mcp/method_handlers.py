@@ -22,12 +22,12 @@ from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from hub import __version__
-from hub.errors import HubError, NotFound, UpstreamError
+from hub.errors import HubError, UpstreamError
 from hub.mcp import builtin_items
 from hub.mcp.catalog import LIST_KEYS, View
 from hub.mcp.sessions import dumps
-from hub.mcp.smart_calls import SMART, meta_call
-from hub.upstream.calls import ToolCall, current_downstream
+from hub.mcp.tool_calls import UnknownTool, invoke_tool
+from hub.upstream.calls import current_downstream
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -56,6 +56,8 @@ class CallInfo:
     listen: dict[str, Any] = field(default_factory=dict)
     subscribed: Callable[[str, str], bool] = lambda server, uri: False
     """Whether any live session still subscribes to (server, uri) (set by the endpoint)."""
+    via: str = "mcp"
+    """The route family of the request (``ToolCall.via``); legacy SSE is told by the session."""
 
 
 Ctx = ServerRequestContext[Any, CallInfo]
@@ -164,10 +166,6 @@ def encoded_list(view: View, method: str, result: Any) -> bytes | None:
 # ---------------------------------------------------------------------- calls
 
 
-class UnknownTool(NotFound):
-    """The name is not a tool of the caller's view (MCP: invalid params; REST: 404)."""
-
-
 async def call_tool(ctx: Ctx, params: t.CallToolRequestParams) -> dict[str, Any]:
     try:
         result = await invoke_tool(
@@ -178,58 +176,6 @@ async def call_tool(ctx: Ctx, params: t.CallToolRequestParams) -> dict[str, Any]
     except HubError as exc:
         raise _hub_error(exc) from None
     return _complete(ctx, result)
-
-
-async def invoke_tool(
-    info: CallInfo,
-    name: str,
-    arguments: dict[str, Any],
-    meta: dict[str, Any] | None = None,
-    session_id: str | None = None,
-) -> dict[str, Any]:
-    """One tools/call checked against the caller's view, with the hooks around it.
-
-    The MCP endpoint and the REST bridge (``hub.api.tool_server``) both call through here, so
-    scope, toggles and ownership are enforced once. Raises ``UnknownTool`` for a name outside
-    the view and the ``HubError`` of a refusing ``before_tool_call`` hook.
-    """
-    target = info.view.tool(name)
-    if target is None:
-        raise UnknownTool(f"Unknown tool: {name}")
-    server, tool = target
-    if server == SMART:  # a meta-tool of /mcp/$smart: call_tool comes back through here
-        return await meta_call(info, tool, arguments, meta, session_id, invoke_tool)
-    hub = info.hub
-    call = ToolCall(
-        server=server,
-        tool=tool,
-        arguments=arguments,
-        principal=info.principal,
-        session_id=session_id or (info.session.id if info.session else None),
-        group=info.group,
-        meta=meta or {},
-    )
-    hooks = hub.plugins.has_impl("after_tool_call")
-    if hub.plugins.has_impl("before_tool_call"):
-        await hub.plugins.before_tool_call(hub, call)
-    try:
-        result = await _upstream(
-            info,
-            "call_tool",
-            call.server,
-            name=call.tool,
-            arguments=call.arguments,
-            meta=call.meta or None,
-        )
-    except UpstreamError as exc:
-        result = {"content": [{"type": "text", "text": f"Error: {exc.message}"}], "isError": True}
-    except BaseException as exc:
-        if hooks:
-            await hub.plugins.after_tool_call(hub, call, None, exc)
-        raise
-    if hooks:
-        await hub.plugins.after_tool_call(hub, call, result, None)
-    return result
 
 
 async def get_prompt(ctx: Ctx, params: t.GetPromptRequestParams) -> dict[str, Any]:

@@ -32,7 +32,7 @@ class SmartInfo(Protocol):
 __all__ = ["SMART", "meta_call"]
 
 Invoke = Callable[..., Awaitable[dict[str, Any]]]
-"""``invoke_tool(info, name, arguments, meta)`` of ``hub.mcp.method_handlers``."""
+"""``invoke_tool(info, name, arguments, meta, session_id)`` of ``hub.mcp.tool_calls``."""
 
 
 def _text(payload: Any, *, error: bool = False) -> dict[str, Any]:
@@ -137,6 +137,6 @@ async def meta_call(
         inner = arguments.get("arguments") or {}
         if not isinstance(inner, dict):
             raise MCPError(t.INVALID_PARAMS, "'arguments' must be an object")
-        real = replace(info, view=searched_view(info))
+        real = replace(info, view=searched_view(info), via="smart")
         return await invoke(real, name, inner, meta, session_id)
     raise MCPError(t.INVALID_PARAMS, f"Unknown tool: {tool}")

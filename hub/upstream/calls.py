@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -23,6 +24,13 @@ class ToolCall:
     session_id: str | None = None
     group: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    via: str = "mcp"
+    """The route family it came through: ``mcp`` (streamable HTTP, either era), ``sse``
+    (legacy SSE), ``openapi`` (the REST tool routes), or a plugin's own (``smart``)."""
+    timestamp: float = field(default_factory=time.time)
+    """When the hub received it (epoch seconds)."""
+    started: float = field(default_factory=time.perf_counter)
+    """``time.perf_counter()`` at receipt: durations are measured from here."""
 
 
 class Downstream(Protocol):

@@ -47,6 +47,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX activities_timestamp ON activities (timestamp);
     """,
+    # 2: activity columns for MCPHub's filters (group, key, user) and the duration stats.
+    """
+    ALTER TABLE activities ADD COLUMN grp TEXT;
+    ALTER TABLE activities ADD COLUMN key_id TEXT;
+    ALTER TABLE activities ADD COLUMN key_name TEXT;
+    ALTER TABLE activities ADD COLUMN usr TEXT;
+    ALTER TABLE activities ADD COLUMN duration INTEGER;
+    CREATE INDEX activities_server ON activities (server)
+    """,
 ]
 
 

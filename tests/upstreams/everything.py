@@ -197,6 +197,9 @@ class Everything:
         record_event(f"call {params.name}")
         if params.name not in self.tools:
             raise MCPError(t.INVALID_PARAMS, f"Unknown tool: {params.name}")
+        meta = ctx.params.get("_meta") if isinstance(ctx.params, dict) else None
+        if isinstance(meta, dict) and "traceparent" in meta:  # the hub's tracing propagates
+            record_event(f"traceparent {meta['traceparent']}")
         try:
             return await self.tools[params.name][1](ctx, params.arguments or {})
         except (KeyError, TypeError, ValueError) as exc:

@@ -1,0 +1,181 @@
+"""Hookimpls: record every finished tool call, expire old records daily, expose counters.
+
+``after_tool_call`` is a plain ``def``: building the record and queueing it costs no await
+and no I/O on the call's path. Records follow ``hub.plugin_api.ActivityLog``'s fields.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from hub.plugin_api import Hub as HubType
+from hub.plugin_api import HubError, Kind, ToolCall, activity_log, hookimpl
+from mcphub_activity.recorder import Recorder
+from mcphub_activity.summary import capped, summarize_arguments, summarize_result
+
+log = logging.getLogger(__name__)
+
+CLEANUP_INTERVAL_S = 86_400.0
+"""How often records older than ``observability.activityRetentionDays`` are deleted."""
+UPSTREAM_ERROR = "Tool returned error response"
+MAX_ERROR = 1000
+"""Characters of an error message kept (an upstream's error text can be long)."""
+"""MCPHub's ``errorMessage`` of a call whose result has ``isError: true``."""
+
+_recorders: weakref.WeakKeyDictionary[HubType, Recorder] = weakref.WeakKeyDictionary()
+_cleaners: weakref.WeakKeyDictionary[HubType, asyncio.Task[None]] = weakref.WeakKeyDictionary()
+_unsubscribe: weakref.WeakKeyDictionary[HubType, Callable[[], None]] = weakref.WeakKeyDictionary()
+
+
+def recorder(hub: HubType) -> Recorder | None:
+    """The running hub's recorder (None before start, after stop, or without an ActivityLog)."""
+    return _recorders.get(hub)
+
+
+def error_message(error: BaseException) -> str:
+    if isinstance(error, HubError):
+        return error.message
+    if isinstance(error, asyncio.CancelledError):
+        return "Cancelled"
+    inner = getattr(error, "error", None)  # an MCPError carries the JSON-RPC error
+    message = getattr(inner, "message", None)
+    return str(message if isinstance(message, str) else error) or type(error).__name__
+
+
+def record(
+    hub: HubType, call: ToolCall, result: dict[str, Any] | None, error: BaseException | None
+) -> dict[str, Any]:
+    """The activity record of a finished call."""
+    principal = call.principal
+    key = principal is not None and principal.kind == "key"
+    if error is not None:
+        status, message, output = "error", error_message(error)[:MAX_ERROR], None
+    elif result is not None and result.get("isError"):
+        status, message, output = "error", UPSTREAM_ERROR, capped(summarize_result(result))
+    else:
+        status, message = "success", None
+        output = capped(summarize_result(result)) if result is not None else None
+    return {
+        "timestamp": call.timestamp,
+        "server": call.server,
+        "tool": call.tool,
+        "duration": round((time.perf_counter() - call.started) * 1000),
+        "status": status,
+        "input": capped(summarize_arguments(call.arguments)),
+        "output": output,
+        "group": _group_name(hub, call.group),
+        "keyId": principal.key_id if key and principal is not None else None,
+        "keyName": principal.name.removeprefix("key:") if key and principal is not None else None,
+        "user": principal.name if principal is not None and not key else None,
+        "errorMessage": message,
+        "via": call.via,
+    }
+
+
+def _group_name(hub: HubType, group_id: str | None) -> str | None:
+    """A group route's group by name (as MCPHub records the route's segment)."""
+    if group_id is None:
+        return None
+    group = hub.config.groups.get(group_id)
+    return group.name if group is not None else group_id
+
+
+class RecorderCollector:
+    """The writer's counters as Prometheus metrics, read at scrape time."""
+
+    def __init__(self, hub: HubType) -> None:
+        self.hub = hub
+
+    def collect(self) -> Iterator[Metric]:
+        rec = _recorders.get(self.hub)
+        if rec is None:
+            return
+        for name, help_text, value in (
+            ("mcphub_activities_written", "Activity records committed to the store", rec.written),
+            (
+                "mcphub_activities_dropped",
+                "Activity records dropped: the queue was full",
+                rec.dropped,
+            ),
+            ("mcphub_activities_failed", "Activity records lost to a failed write", rec.failed),
+        ):
+            yield CounterMetricFamily(name, help_text, value=value)
+        yield GaugeMetricFamily(
+            "mcphub_activities_queued", "Activity records waiting to be written", len(rec.pending)
+        )
+        yield GaugeMetricFamily(
+            "mcphub_activities_backlog_peak",
+            "Most activity records waiting at once, seen when a write began (what a kill at "
+            "the worst moment would lose)",
+            rec.peak,
+        )
+
+
+@hookimpl
+async def startup(hub: HubType) -> None:
+    store = activity_log(hub.store)
+    if store is None:
+        log.info("The %s store keeps no activity log; activities are off", hub.store.name)
+        return
+    rec = Recorder(store)
+    rec.start()
+    _recorders[hub] = rec
+    changed = asyncio.Event()
+    _unsubscribe[hub] = hub.bus.subscribe(
+        lambda event: changed.set() if event.kind == Kind.SYSTEM else None
+    )
+    _cleaners[hub] = asyncio.get_running_loop().create_task(
+        _expire_daily(hub, changed), name="activity-retention"
+    )
+    with contextlib.suppress(ValueError):  # registered already by an earlier start of this hub
+        hub.metrics.register(RecorderCollector(hub))
+
+
+@hookimpl
+async def shutdown(hub: HubType) -> None:
+    unsubscribe = _unsubscribe.pop(hub, None)
+    if unsubscribe is not None:
+        unsubscribe()
+    cleaner = _cleaners.pop(hub, None)
+    if cleaner is not None:
+        cleaner.cancel()
+        await asyncio.gather(cleaner, return_exceptions=True)
+    rec = _recorders.pop(hub, None)
+    if rec is not None:
+        await rec.close()
+
+
+@hookimpl
+def after_tool_call(
+    hub: HubType, call: ToolCall, result: dict[str, Any] | None, error: BaseException | None
+) -> None:
+    rec = _recorders.get(hub)
+    if rec is not None and hub.config.system.observability.activities:
+        rec.offer(record(hub, call, result, error))
+
+
+async def _expire_daily(hub: HubType, changed: asyncio.Event) -> None:
+    """Delete records past the retention period now, then every ``CLEANUP_INTERVAL_S`` and
+    whenever the system config changes (a shorter retention applies at once)."""
+    store = activity_log(hub.store)
+    while store is not None:
+        days = hub.config.system.observability.activity_retention_days
+        if days > 0:
+            try:
+                deleted = await store.delete_activities(time.time() - days * 86_400.0)
+            except Exception:
+                log.exception("Activity retention cleanup failed")
+            else:
+                if deleted:
+                    log.info("Deleted %d activity records older than %d days", deleted, days)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), CLEANUP_INTERVAL_S)
+        changed.clear()

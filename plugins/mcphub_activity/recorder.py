@@ -1,0 +1,92 @@
+"""The batched writer: a bounded in-memory queue drained by one task into the ActivityLog.
+
+A tool call only appends its record to the queue (no I/O, no await); when the queue holds
+``capacity`` records, new ones are counted as dropped and the call goes on. The writer
+takes everything queued (up to ``batch`` at a time) and appends it in one transaction;
+records are *acknowledged* (``written``) once that transaction has committed, which with
+the SQLite store (WAL, ``synchronous=FULL``) means they survive a SIGKILL. What a kill can
+lose is what was queued or in the batch being written: at most ``capacity + batch``
+records, in practice the calls of the last few milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+from typing import Any
+
+from hub.plugin_api import ActivityLog
+
+log = logging.getLogger(__name__)
+
+CAPACITY = 10_000
+"""Records queued at most; more are dropped (and counted)."""
+BATCH = 500
+"""Records written in one transaction at most."""
+
+
+class Recorder:
+    """Queue and writer of one hub's activity records."""
+
+    def __init__(self, store: ActivityLog, capacity: int = CAPACITY, batch: int = BATCH) -> None:
+        self.store = store
+        self.capacity = capacity
+        self.batch = batch
+        self.pending: collections.deque[dict[str, Any]] = collections.deque()
+        self.wake = asyncio.Event()
+        self.accepted = 0
+        """Records queued since start."""
+        self.written = 0
+        """Records committed to the store (acknowledged) since start."""
+        self.dropped = 0
+        """Records refused because the queue was full."""
+        self.failed = 0
+        """Records lost because a write failed."""
+        self.peak = 0
+        """Most records queued and not yet committed, seen when a batch write began: what a
+        kill at the worst moment so far would have lost."""
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def offer(self, record: dict[str, Any]) -> bool:
+        """Queue a record without waiting; False (and counted) when the queue is full."""
+        if len(self.pending) >= self.capacity:
+            self.dropped += 1
+            return False
+        self.pending.append(record)
+        self.accepted += 1
+        self.wake.set()
+        return True
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="activity-writer")
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            await self.wake.wait()
+            self.wake.clear()
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write everything queued now, batch by batch."""
+        while self.pending:
+            self.peak = max(self.peak, len(self.pending))
+            count = min(len(self.pending), self.batch)
+            chunk = [self.pending.popleft() for _ in range(count)]
+            try:
+                await self.store.add_activities(chunk)
+            except Exception:
+                self.failed += count
+                log.exception("Could not write %d activity records", count)
+            else:
+                self.written += count
+
+    async def close(self) -> None:
+        """Stop the writer after writing what is queued (a batch in flight is finished)."""
+        self._stopping = True
+        self.wake.set()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self.flush()

@@ -1,0 +1,193 @@
+"""Hookimpls and the ``/metrics`` route.
+
+Counted on the call path (``after_tool_call``, ``request_finished``; each a counter child
+looked up in a dict and incremented, no lock held longer than that): tool calls by server
+and status, their durations, HTTP requests by route template and status. Read at scrape
+time instead (nothing on any hot path): upstream status, sessions by era, and the process.
+Labels are bounded: server names come from the configuration (or ``unknown``), routes from
+the route table; tool names are never labels.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+import tornado.web
+from prometheus_client import Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
+
+from hub.plugin_api import APIHandler, ChangeEvent, Hub, Kind, Policy, ToolCall, hookimpl
+
+DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+"""Seconds; a hub adds about a millisecond, upstream tools take from that to minutes."""
+
+
+class HubMetrics:
+    """One hub's metric objects, registered on ``hub.metrics``."""
+
+    def __init__(self, hub: Hub) -> None:
+        registry = hub.metrics
+        self.calls = Counter(
+            "mcphub_tool_calls",
+            "Tool calls by server and status",
+            ("server", "status"),
+            registry=registry,
+        )
+        self.duration = Histogram(
+            "mcphub_tool_call_duration_seconds",
+            "Tool call duration by server",
+            ("server",),
+            buckets=DURATION_BUCKETS,
+            registry=registry,
+        )
+        self.reconnects = Counter(
+            "mcphub_upstream_reconnects",
+            "Times an upstream connected again after its first connection",
+            ("server",),
+            registry=registry,
+        )
+        self.requests = Counter(
+            "mcphub_http_requests",
+            "HTTP requests by route template and status code",
+            ("route", "code"),
+            registry=registry,
+        )
+        self._call_children: dict[tuple[str, str], Any] = {}
+        self._duration_children: dict[str, Any] = {}
+        self._request_children: dict[tuple[str, int], Any] = {}
+        self.last_status: dict[str, str] = {}
+        self.ever_connected: set[str] = set()
+        registry.register(ScrapeCollector(hub))
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
+
+    def call(self, server: str, status: str, seconds: float) -> None:
+        child = self._call_children.get((server, status))
+        if child is None:
+            child = self._call_children[server, status] = self.calls.labels(server, status)
+        child.inc()
+        timer = self._duration_children.get(server)
+        if timer is None:
+            timer = self._duration_children[server] = self.duration.labels(server)
+        timer.observe(seconds)
+
+    def request(self, route: str, code: int) -> None:
+        child = self._request_children.get((route, code))
+        if child is None:
+            child = self._request_children[route, code] = self.requests.labels(route, str(code))
+        child.inc()
+
+    def upstream_status(self, server: str, status: str) -> None:
+        """Count a reconnect when an upstream that was connected before connects again."""
+        previous = self.last_status.get(server)
+        self.last_status[server] = status
+        if status != "connected" or previous == "connected":
+            return
+        if server in self.ever_connected:
+            self.reconnects.labels(server).inc()
+        self.ever_connected.add(server)
+
+    def forget(self, server: str) -> None:
+        """A deleted server's series go away with it (labels stay bounded by the config)."""
+        for key in [k for k in self._call_children if k[0] == server]:
+            del self._call_children[key]
+            self.calls.remove(*key)
+        if self._duration_children.pop(server, None) is not None:
+            self.duration.remove(server)
+        if server in self.ever_connected:
+            self.ever_connected.discard(server)
+            self.reconnects.remove(server)
+        self.last_status.pop(server, None)
+
+
+class ScrapeCollector:
+    """Gauges read from the hub when scraped: upstreams up, sessions by era."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def collect(self) -> Iterator[Metric]:
+        hub = self.hub
+        up = GaugeMetricFamily(
+            "mcphub_upstream_up", "1 if the upstream is connected", labels=("server",)
+        )
+        for name in hub.config.servers:
+            up.add_metric((name,), 1.0 if hub.upstreams.state(name).status == "connected" else 0.0)
+        yield up
+        sessions = GaugeMetricFamily(
+            "mcphub_mcp_sessions", "Open downstream MCP sessions by protocol era", labels=("era",)
+        )
+        counts = {"2025-streamable": 0, "legacy-sse": 0}
+        if hub.started:
+            for session in hub.mcp.sessions:
+                counts["legacy-sse" if session.legacy_sse else "2025-streamable"] += 1
+        for era, count in counts.items():
+            sessions.add_metric((era,), float(count))
+        yield sessions
+
+
+_metrics: weakref.WeakKeyDictionary[Hub, HubMetrics] = weakref.WeakKeyDictionary()
+
+
+@hookimpl
+def startup(hub: Hub) -> None:
+    metrics = _metrics.get(hub)
+    if metrics is None:
+        metrics = _metrics[hub] = HubMetrics(hub)
+
+    def on_event(event: ChangeEvent) -> None:
+        if event.kind == Kind.UPSTREAM and event.detail.get("what") == "status" and event.record:
+            if event.record not in hub.config.servers:
+                metrics.forget(event.record)
+            else:
+                metrics.upstream_status(event.record, str(hub.upstreams.state(event.record).status))
+
+    hub.bus.subscribe(on_event)
+
+
+@hookimpl
+def after_tool_call(
+    hub: Hub, call: ToolCall, result: dict[str, Any] | None, error: BaseException | None
+) -> None:
+    metrics = _metrics.get(hub)
+    if metrics is not None:
+        failed = error is not None or (result is not None and bool(result.get("isError")))
+        metrics.call(
+            call.server, "error" if failed else "success", time.perf_counter() - call.started
+        )
+
+
+@hookimpl
+def request_finished(hub: Hub, handler: tornado.web.RequestHandler, route: str) -> None:
+    metrics = _metrics.get(hub)
+    if metrics is not None:
+        metrics.request(route, handler.get_status())
+
+
+class MetricsHandler(APIHandler):
+    """``GET /metrics``: Prometheus text, or OpenMetrics when ``Accept`` asks for it. An
+    admin login or an all-access key, unless ``observability.publicMetrics`` is true."""
+
+    policy = Policy.ADMIN
+
+    def policy_for(self, method: str) -> Policy:
+        public = self.hub.config.system.observability.public_metrics
+        return Policy.PUBLIC if public else Policy.ADMIN
+
+    async def get(self) -> None:
+        encoder, content_type = choose_encoder(self.request.headers.get("Accept", ""))
+        self.set_header("Content-Type", content_type)
+        self.finish(encoder(self.hub.metrics))
+
+
+@hookimpl
+def register_routes(hub: Hub) -> list[tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]]:
+    return [(r"/metrics", MetricsHandler, {})]

@@ -1,0 +1,1 @@
+"""OpenTelemetry tracing (the ``otel`` extra): spans per MCP request and per upstream call."""
