@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 from hub import __version__, logs
 from hub.auth.passwords import MAX_PASSWORD_BYTES, hash_password
 from hub.auth.rate_limits import RateLimits
-from hub.auth.tokens import load_jwt_secret
-from hub.config.events import EventBus
+from hub.auth.tokens import shared_jwt_secret
+from hub.config.events import Change, ChangeEvent, EventBus, Kind
 from hub.config.live import LiveConfig
 from hub.config.models import McpSettings, User
-from hub.config.store import Store
+from hub.config.replica import Replica
+from hub.config.store import Conflict, Store
 from hub.errors import StartupError
 from hub.mcp.catalog import Catalog
 from hub.mcp.endpoint import McpEndpoint
@@ -84,6 +85,8 @@ class Hub:
         """The route table, set when the HTTP application is built (``hub.server``)."""
         self._catalog: Catalog | None = None
         self._mcp: McpEndpoint | None = None
+        self.replica: Replica | None = None
+        """Applies other instances' changes (a shared store); set when the hub starts."""
 
     @property
     def store(self) -> Store:
@@ -126,6 +129,7 @@ class Hub:
         if factory is None:
             raise StartupError(f"no storage backend {opts.store!r}; have {sorted(storage)}")
         self._store = factory(opts.store_url, opts.data_dir)
+        self._store.origin = self.instance_id
         await self._store.open()
         self._config = LiveConfig(self._store, self.bus)
         await self._config.load()
@@ -137,7 +141,7 @@ class Hub:
         await self.open()
         await self._first_start_import()
         await self._ensure_admin()
-        self.jwt_secret = load_jwt_secret(opts.data_dir, opts.jwt_secret)
+        self.jwt_secret = await shared_jwt_secret(self.store, opts.data_dir, opts.jwt_secret)
         # From here on the plugin set is fixed: registries are read once, now.
         self.plugins.started = True
         self.transports = self.plugins.transports()
@@ -146,6 +150,9 @@ class Hub:
         self._mcp = McpEndpoint(self)
         await self.plugins.startup(self)
         await self.upstreams.start()
+        # Other instances sharing the store: their writes become live here from now on.
+        self.replica = Replica(self.config, self.bus)
+        await self.replica.start()
         self.started = True
 
     async def stop(self) -> None:
@@ -158,6 +165,8 @@ class Hub:
             return
         self.started = False
         await self.plugins.shutdown(self)
+        if self.replica is not None:
+            await self.replica.stop()
         if self._mcp is not None:
             self._mcp.close()
         await self.upstreams.stop()
@@ -185,8 +194,20 @@ class Hub:
         if self.config.users:
             return
         password = self.options.admin_password
+        generated = not password
         if not password:
             password = secrets.token_urlsafe(18)
+        if len(password.encode()) > MAX_PASSWORD_BYTES:
+            raise StartupError(f"ADMIN_PASSWORD must be at most {MAX_PASSWORD_BYTES} bytes")
+        pending = User(username="admin", password=_HASH_PENDING, is_admin=True)
+        try:
+            # Atomic in the store: of instances starting together on one empty database,
+            # exactly one creates the admin; the others load the one it made.
+            await self.config.put_user(pending, create=True)
+        except Conflict:
+            await self.config.apply(ChangeEvent(Kind.USERS, "admin", Change.CREATE))
+            return
+        if generated:
             self.generated_admin_password = password
             # Straight to the console, once; never through logging, whose buffer is served.
             print(
@@ -195,10 +216,6 @@ class Hub:
                 file=sys.stderr,
                 flush=True,
             )
-        if len(password.encode()) > MAX_PASSWORD_BYTES:
-            raise StartupError(f"ADMIN_PASSWORD must be at most {MAX_PASSWORD_BYTES} bytes")
-        pending = User(username="admin", password=_HASH_PENDING, is_admin=True)
-        await self.config.put_user(pending, create=True)
         self._admin_created = asyncio.create_task(self._hash_admin_password(password))
 
     async def _hash_admin_password(self, password: str) -> None:

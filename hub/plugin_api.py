@@ -27,8 +27,9 @@ from hub.auth.identity import Authenticator
 from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Policy, Principal
 from hub.config.activities import ActivityLog
-from hub.config.events import Change, ChangeEvent, Kind
+from hub.config.events import Change, ChangeEvent, Kind, document_event
 from hub.config.models import Model, ServerConfig, SystemConfig
+from hub.config.shared import SessionRegistry, SharedRateLimits
 from hub.config.store import Conflict as StoreConflict
 from hub.config.store import Store, StoreError
 from hub.errors import (
@@ -73,6 +74,8 @@ __all__ = [
     "Registry",
     "Resource",
     "ServerConfig",
+    "SessionRegistry",
+    "SharedRateLimits",
     "Store",
     "StoreConflict",
     "StoreError",
@@ -85,6 +88,7 @@ __all__ = [
     "UpstreamError",
     "authorize",
     "current_downstream",
+    "document_event",
     "hookimpl",
     "is_hub_secret",
     "one_line",

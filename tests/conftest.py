@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.api_fixtures",
     "tests.access_fixtures",
     "tests.openapi_fixtures",
+    "tests.pg_fixtures",
 ]
 
 

@@ -46,6 +46,9 @@ class Store(abc.ABC):
     """Async, durable document store used by the hub for all persistent state."""
 
     name: str = "abstract"
+    origin: str = ""
+    """The ``instance_id`` of the hub using this store, set before ``open``: a shared backend
+    stamps the change records of this instance's writes with it."""
 
     @abc.abstractmethod
     async def open(self) -> None:
@@ -87,23 +90,18 @@ class Store(abc.ABC):
                     await tx.put(collection, key, doc)
 
     # -- change events across instances -----------------------------------------------
-    # The seam a shared backend (PostgreSQL LISTEN/NOTIFY) carries the typed change events
-    # through. They stay on the Store rather than on an interface of their own: the backend
-    # that holds the shared state is the one that reaches the other instances (LISTEN/NOTIFY
-    # runs on the store's own connection, after the write it reports), so a second interface
-    # would be a second registration for the same database; one process needs only these
-    # no-op defaults.
+    # A shared backend (PostgreSQL) records a change with every write, in the writing
+    # transaction, so a crash between the write and its announcement cannot lose one; the
+    # hub listens and applies other instances' writes per record
+    # (``hub.config.replica``). One process needs only this no-op default.
 
     async def listen(self, callback: Callable[[ChangeEvent], None]) -> None:
-        """Deliver the change events other hub instances published to ``callback``.
+        """Deliver the change events of other hub instances' committed writes to ``callback``
+        (``hub.config.events.document_event`` makes them), until ``close``.
 
-        ``callback`` is the receiving hub's ``bus.emit``: events arrive with their origin
-        kept, after the change they report is committed. The default (one process) never
-        calls it.
+        Events arrive after the write they report is committed, origin kept. When the
+        backend may have missed some (a dropped connection), it sends one
+        ``Kind.IMPORTED`` event: reload everything. The default (one process) never calls
+        ``callback``.
         """
-        return
-
-    async def notify(self, event: ChangeEvent) -> None:
-        """Send one of this instance's ``shared`` change events to the other instances
-        (``event.to_wire()`` is its JSON form). The default (one process) does nothing."""
         return
