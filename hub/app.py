@@ -192,6 +192,10 @@ class Hub:
         the bcrypt hash (about 0.25 s of CPU, in a thread) is filled in while the hub starts
         listening, and authentication waits for it (``admin_ready``)."""
         if self.config.users:
+            admin = self.config.users.get("admin")
+            if admin is not None and admin.password == _HASH_PENDING:
+                # Made by another instance a moment ago: its hash is on the way.
+                self._admin_created = asyncio.create_task(self._admin_hashed_elsewhere())
             return
         password = self.options.admin_password
         generated = not password
@@ -205,7 +209,9 @@ class Hub:
             # exactly one creates the admin; the others load the one it made.
             await self.config.put_user(pending, create=True)
         except Conflict:
+            # Another instance won: take its admin, and wait for its hash as it would.
             await self.config.apply(ChangeEvent(Kind.USERS, "admin", Change.CREATE))
+            self._admin_created = asyncio.create_task(self._admin_hashed_elsewhere())
             return
         if generated:
             self.generated_admin_password = password
@@ -227,6 +233,24 @@ class Hub:
             await self.config.put_user(user.model_copy(update={"password": hashed}))
         except Exception:
             log.exception("Could not store the first admin's password")
+
+    async def _admin_hashed_elsewhere(self, within: float = 30.0) -> None:
+        """Until the instance that created the first admin has stored its real hash."""
+        settled = asyncio.Event()
+
+        def check(_event: ChangeEvent | None = None) -> None:
+            user = self.config.users.get("admin")
+            if user is None or user.password != _HASH_PENDING:
+                settled.set()
+
+        unsubscribe = self.bus.subscribe(check)
+        try:
+            check()
+            await asyncio.wait_for(settled.wait(), within)
+        except TimeoutError:
+            log.warning("The first admin's password hash did not arrive from its instance")
+        finally:
+            unsubscribe()
 
     @property
     def admin_pending(self) -> bool:

@@ -51,6 +51,16 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _store_url_from_env() -> str:
+    return os.environ.get("MCPHUB_STORE_URL") or os.environ.get("DB_URL") or ""
+
+
+def store_for_url(url: str) -> str:
+    """The backend a store URL names: ``postgresql://…`` (or ``postgres://``) is PostgreSQL,
+    anything else the default SQLite store."""
+    return "postgresql" if url.startswith(("postgresql://", "postgres://")) else "sqlite"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mcphub", description="An MCP hub.")
     parser.add_argument("--version", action="version", version=f"mcphub {__version__}")
@@ -65,13 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--store",
-            default=os.environ.get("MCPHUB_STORE", "sqlite"),
-            help="Storage backend name (env MCPHUB_STORE).",
+            default=os.environ.get("MCPHUB_STORE") or store_for_url(_store_url_from_env()),
+            help="Storage backend name (env MCPHUB_STORE; postgresql when the URL is one).",
         )
         p.add_argument(
             "--store-url",
-            default=os.environ.get("MCPHUB_STORE_URL", ""),
-            help="Backend-specific location, e.g. a PostgreSQL DSN (env MCPHUB_STORE_URL).",
+            default=_store_url_from_env(),
+            help="Backend-specific location, e.g. a PostgreSQL DSN "
+            "(env MCPHUB_STORE_URL, or MCPHUB's DB_URL).",
         )
         p.add_argument("--plugins-dir", type=Path, default=None, help="Load *.py plugins here.")
 
@@ -103,9 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _options(args: argparse.Namespace, **extra: Any) -> Any:
     from hub.app import HubOptions
 
+    store = args.store
+    if store == "sqlite" and store_for_url(args.store_url) != "sqlite":
+        store = store_for_url(args.store_url)  # --store-url postgresql://… alone is enough
     return HubOptions(
         data_dir=args.data_dir,
-        store=args.store,
+        store=store,
         store_url=args.store_url,
         plugins_dir=args.plugins_dir,
         admin_password=os.environ.get("ADMIN_PASSWORD") or None,

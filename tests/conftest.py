@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.access_fixtures",
     "tests.openapi_fixtures",
     "tests.pg_fixtures",
+    "tests.multi_fixtures",
 ]
 
 

@@ -1,0 +1,141 @@
+"""Several real ``mcphub serve`` processes on one PostgreSQL database behave as one hub."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from hub.testing import HubClient, McpError, McpSession, wait_for
+from tests.api_fixtures import stdio_config
+from tests.multi_fixtures import Start
+
+pytestmark = pytest.mark.slow  # hub child processes on a real PostgreSQL
+
+
+async def has_group(api: HubClient, name: str) -> bool:
+    r = await api.get("/api/groups")
+    return any(g["name"] == name for g in r.json()["data"])
+
+
+async def test_a_write_on_one_is_live_on_the_others_within_a_second(
+    start_instances: Start,
+) -> None:
+    a, b, c = await start_instances(3)
+    r = await a.api.post("/api/groups", json={"name": "team", "description": "one"})
+    assert r.status_code in (200, 201), r.text
+    written = time.monotonic()
+    await wait_for(lambda: has_group(b.api, "team"), within=1.0, every=0.01)
+    await wait_for(lambda: has_group(c.api, "team"), within=1.0, every=0.01)
+    assert time.monotonic() - written < 1.0
+    # An update and a delete travel the same way, from another instance.
+    group_id = next(g["id"] for g in (await b.api.get("/api/groups")).json()["data"])
+    r = await b.api.put(f"/api/groups/{group_id}", json={"description": "two"})
+    assert r.status_code == 200, r.text
+
+    async def described(api: HubClient) -> bool:
+        r = await api.get(f"/api/groups/{group_id}")
+        return bool(r.json()["data"]["description"] == "two")
+
+    await wait_for(lambda: described(a.api), within=1.0, every=0.01)
+    assert (await c.api.delete(f"/api/groups/{group_id}")).status_code == 200
+
+    async def gone(api: HubClient) -> bool:
+        return not await has_group(api, "team")
+
+    await wait_for(lambda: gone(a.api), within=1.0, every=0.01)
+    await wait_for(lambda: gone(b.api), within=1.0, every=0.01)
+
+
+async def test_one_admin_one_secret_for_instances_started_together(
+    start_instances: Start,
+) -> None:
+    a, b = await start_instances(2, {"ADMIN_PASSWORD": ""})
+    # No password given: exactly one instance generated and printed one.
+    printed = [i for i in (a, b) if "created user 'admin' with password" in i.proc.stderr]
+    assert len(printed) == 1
+    r = await a.api.get("/api/users")
+    assert [u["username"] for u in r.json()["data"]] == ["admin"]
+    # A login token from one instance is accepted by the other (one JWT secret).
+    token = await a.api.login("admin", _printed_password(printed[0].proc.stderr))
+    other = HubClient(b.url, token)
+    try:
+        assert (await other.get("/api/auth/user")).status_code == 200
+    finally:
+        await other.aclose()
+
+
+def _printed_password(stderr: str) -> str:
+    line = next(x for x in stderr.splitlines() if "created user 'admin' with password" in x)
+    return line.rsplit(": ", 1)[1].strip()
+
+
+async def test_a_key_created_on_one_is_accepted_on_another(start_instances: Start) -> None:
+    a, b = await start_instances(2)
+    r = await a.api.post("/api/auth/keys", json={"name": "ci"})
+    assert r.status_code == 201, r.text
+    token, key_id = r.json()["data"]["token"], r.json()["data"]["id"]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def accepted() -> bool:
+        r = await b.api.http.get("/api/servers", headers=headers)
+        return r.status_code == 200
+
+    await wait_for(accepted, within=1.0, every=0.01)
+    assert (await b.api.delete(f"/api/auth/keys/{key_id}")).status_code == 200
+
+    async def refused() -> bool:
+        r = await a.api.http.get("/api/servers", headers=headers)
+        return r.status_code == 401
+
+    await wait_for(refused, within=1.0, every=0.01)
+
+
+async def test_a_tool_toggled_on_one_is_refused_on_another(start_instances: Start) -> None:
+    a, b = await start_instances(2)
+    r = await a.api.post("/api/servers", json={"name": "ev", "config": stdio_config()})
+    assert r.status_code in (200, 201), r.text
+    token = b.api.token
+    assert token is not None
+    session = await McpSession.open(b.url, "/mcp/ev", headers={"x-auth-token": token})
+    try:
+
+        async def listed() -> bool:
+            return any(t["name"] == "echo" for t in await session.list_tools())
+
+        await wait_for(listed, within=20)  # b spawned its own stdio child and listed it
+        result = await session.call_tool("echo", {"message": "hi"})
+        assert "hi" in str(result["content"])
+        r = await a.api.post("/api/servers/ev/tools/ev-echo/toggle", json={"enabled": False})
+        assert r.status_code == 200, r.text
+
+        async def refused() -> bool:
+            try:
+                await session.call_tool("echo", {"message": "hi"})
+            except McpError:
+                return True
+            return False
+
+        await wait_for(refused, within=1.0, every=0.01)
+        # Disabled anywhere, stopped everywhere: b's upstream goes down too.
+        r = await a.api.post("/api/servers/ev/toggle", json={"enabled": False})
+        assert r.status_code == 200, r.text
+
+        async def stopped() -> bool:
+            r = await b.api.get("/api/servers")
+            ev = next(s for s in r.json()["data"] if s["name"] == "ev")
+            return bool(ev["status"] == "disconnected")
+
+        await wait_for(stopped, within=2.0)
+    finally:
+        await session.close()
+
+
+async def test_a_restarted_instance_catches_up(start_instances: Start) -> None:
+    a, b = await start_instances(2)
+    await b.proc.stop()
+    await b.api.aclose()
+    r = await a.api.post("/api/groups", json={"name": "while-away"})
+    assert r.status_code in (200, 201), r.text
+    (again,) = await start_instances(1)
+    assert await has_group(again.api, "while-away")
