@@ -54,10 +54,10 @@ async def test_one_admin_one_secret_for_instances_started_together(
     # No password given: exactly one instance generated and printed one.
     printed = [i for i in (a, b) if "created user 'admin' with password" in i.proc.stderr]
     assert len(printed) == 1
-    r = await a.api.get("/api/users")
-    assert [u["username"] for u in r.json()["data"]] == ["admin"]
     # A login token from one instance is accepted by the other (one JWT secret).
     token = await a.api.login("admin", _printed_password(printed[0].proc.stderr))
+    r = await a.api.get("/api/users")
+    assert [u["username"] for u in r.json()["data"]] == ["admin"]
     other = HubClient(b.url, token)
     try:
         assert (await other.get("/api/auth/user")).status_code == 200
@@ -101,17 +101,17 @@ async def test_a_tool_toggled_on_one_is_refused_on_another(start_instances: Star
     try:
 
         async def listed() -> bool:
-            return any(t["name"] == "echo" for t in await session.list_tools())
+            return any(t["name"] == "ev-echo" for t in await session.list_tools())
 
         await wait_for(listed, within=20)  # b spawned its own stdio child and listed it
-        result = await session.call_tool("echo", {"message": "hi"})
+        result = await session.call_tool("ev-echo", {"text": "hi"})
         assert "hi" in str(result["content"])
         r = await a.api.post("/api/servers/ev/tools/ev-echo/toggle", json={"enabled": False})
         assert r.status_code == 200, r.text
 
         async def refused() -> bool:
             try:
-                await session.call_tool("echo", {"message": "hi"})
+                await session.call_tool("ev-echo", {"text": "hi"})
             except McpError:
                 return True
             return False
