@@ -10,6 +10,10 @@ from __future__ import annotations
 from typing import Any, Protocol, runtime_checkable
 
 
+SESSIONS_COLLECTION = "mcp_sessions"
+"""The ``collection`` of the change event that says a shared session ended."""
+
+
 @runtime_checkable
 class SessionRegistry(Protocol):
     """The 2025-era MCP sessions opened on any instance, so another can continue them."""
@@ -23,7 +27,8 @@ class SessionRegistry(Protocol):
         ...
 
     async def delete_session(self, session_id: str) -> None:
-        """Forget a session (the client ended it)."""
+        """Forget a session (the client ended it). The other instances hear of it as a
+        ``Kind.STORED`` delete event in collection ``SESSIONS_COLLECTION``."""
         ...
 
 

@@ -90,4 +90,23 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX mcphub_rate_hits_lookup ON mcphub_rate_hits (name, key, at);
     """,
+    # 2: a session ended on one instance ends on all (its record's deletion is announced).
+    """
+    CREATE FUNCTION mcphub_session_ended() RETURNS trigger LANGUAGE plpgsql AS $body$
+    BEGIN
+        PERFORM pg_notify('mcphub_changes', json_build_object(
+            'seq', nextval('mcphub_change_seq'),
+            'collection', 'mcp_sessions',
+            'key', OLD.id,
+            'action', 'delete',
+            'origin', coalesce(current_setting('mcphub.origin', true), '')
+        )::text);
+        RETURN NULL;
+    END
+    $body$;
+    CREATE TRIGGER mcphub_sessions_ended
+        AFTER DELETE ON mcphub_sessions
+        FOR EACH ROW EXECUTE FUNCTION mcphub_session_ended();
+    CREATE INDEX mcphub_sessions_seen ON mcphub_sessions (seen_at);
+    """,
 ]

@@ -63,7 +63,10 @@ class PostgresSessions:
         self._pool = pool
 
     async def put_session(self, session_id: str, record: dict[str, Any]) -> None:
-        await self._pool().execute(
+        pool = self._pool()
+        # Records nobody used for a day are gone (every instance reaps its idle sessions).
+        await pool.execute("DELETE FROM mcphub_sessions WHERE seen_at < now() - interval '1 day'")
+        await pool.execute(
             "INSERT INTO mcphub_sessions (id, doc) VALUES ($1, $2) "
             "ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, seen_at = now()",
             session_id,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import time
 
+import httpx2
 import pytest
 
 from hub.testing import HubClient, McpError, McpSession, wait_for
@@ -139,3 +143,83 @@ async def test_a_restarted_instance_catches_up(start_instances: Start) -> None:
     assert r.status_code in (200, 201), r.text
     (again,) = await start_instances(1)
     assert await has_group(again.api, "while-away")
+
+
+async def test_an_mcp_session_opened_on_one_continues_on_another(start_instances: Start) -> None:
+    a, b = await start_instances(2)
+    r = await a.api.put("/api/system-config", json={"enableSessionRebuild": True})
+    assert r.status_code == 200, r.text
+
+    async def rebuild_on(api: HubClient) -> bool:
+        r = await api.get("/api/settings")
+        return bool(r.json()["data"]["systemConfig"].get("enableSessionRebuild"))
+
+    await wait_for(lambda: rebuild_on(b.api), within=1.0, every=0.01)
+    token = a.api.token
+    assert token is not None
+    headers = {"x-auth-token": token}
+    session = await McpSession.open(a.url, "/mcp", headers=headers, version="2025-06-18")
+    own_http = session.http
+    try:
+        assert (await session.request("ping")) == {}
+        # The same session id, sent to the other instance (a load balancer without stickiness).
+        session.http = b.api.http
+        assert (await session.request("ping")) == {}
+        r = await session.call("tools/list")
+        assert r.status_code == 200 and r.headers["Mcp-Session-Id"] == session.session
+        # Someone else holding the id cannot continue it anywhere.
+        stranger = await b.api.post("/api/auth/keys", json={"name": "stranger"})
+        other = McpSession(b.api.http, "/mcp", {"Authorization": "Bearer " + _token(stranger)})
+        other.session = session.session
+        r = await other.call("ping")
+        assert r.status_code == 404
+    finally:
+        await session.close()  # ended on b: the shared record goes too
+        await own_http.aclose()
+    session.session = other.session
+    session.http = a.api.http
+    r = await session.call("ping")
+    assert r.status_code == 404, "a session ended on one instance is not rebuilt on another"
+
+
+def _token(r: object) -> str:
+    return str(r.json()["data"]["token"])  # type: ignore[attr-defined]
+
+
+async def test_kill_9_during_writes_over_two_instances_loses_no_acknowledged_write(
+    start_instances: Start,
+) -> None:
+    a, b = await start_instances(2)
+    acked: list[str] = []
+    enough = asyncio.Event()
+
+    async def write(i: int) -> None:
+        instance = a if i % 2 else b
+        name = f"s{i:03}"
+        config = {"type": "sse", "url": f"http://127.0.0.1:9/{i}", "enabled": False}
+        try:
+            r = await instance.api.post("/api/servers", json={"name": name, "config": config})
+        except httpx2.TransportError:
+            return  # the killed instance's writes: not acknowledged
+        if r.status_code == 200:
+            acked.append(name)
+            if len(acked) >= 30:
+                enough.set()
+
+    tasks = [asyncio.create_task(write(i)) for i in range(100)]
+    await enough.wait()
+    assert a.proc.proc is not None
+    os.kill(a.proc.proc.pid, signal.SIGKILL)
+    await asyncio.gather(*tasks)
+    assert 30 <= len(acked) < 100 or len(acked) == 100
+
+    async def all_live() -> bool:
+        r = await b.api.get("/api/servers")
+        names = {s["name"] for s in r.json()["data"]}
+        return set(acked) <= names
+
+    await wait_for(all_live, within=5)
+    # The survivor keeps serving reads and writes.
+    r = await b.api.post("/api/groups", json={"name": "after-kill"})
+    assert r.status_code in (200, 201), r.text
+    assert await has_group(b.api, "after-kill")
