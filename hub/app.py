@@ -20,6 +20,7 @@ from hub.config.events import Change, ChangeEvent, EventBus, Kind
 from hub.config.live import LiveConfig
 from hub.config.models import McpSettings, User
 from hub.config.replica import Replica
+from hub.config.shared import shared_rate_limits
 from hub.config.store import Conflict, Store
 from hub.errors import StartupError
 from hub.mcp.catalog import Catalog
@@ -131,6 +132,7 @@ class Hub:
         self._store = factory(opts.store_url, opts.data_dir)
         self._store.origin = self.instance_id
         await self._store.open()
+        self.rate_limits.shared = shared_rate_limits(self._store)
         self._config = LiveConfig(self._store, self.bus)
         await self._config.load()
 

@@ -12,7 +12,7 @@ import pytest
 
 from hub.testing import HubClient, McpError, McpSession, wait_for
 from tests.api_fixtures import stdio_config
-from tests.multi_fixtures import Start
+from tests.multi_fixtures import PASSWORD, Start
 
 pytestmark = pytest.mark.slow  # hub child processes on a real PostgreSQL
 
@@ -223,3 +223,20 @@ async def test_kill_9_during_writes_over_two_instances_loses_no_acknowledged_wri
     r = await b.api.post("/api/groups", json={"name": "after-kill"})
     assert r.status_code in (200, 201), r.text
     assert await has_group(b.api, "after-kill")
+
+
+async def test_login_lockout_is_shared_by_the_instances(start_instances: Start) -> None:
+    a, b = await start_instances(2)
+    bad = {"username": "admin", "password": "wrong-password"}
+    # Ten failures (the limit per minute) spread over both instances ...
+    for i in range(10):
+        instance = a if i % 2 else b
+        r = await instance.api.http.post("/api/auth/login", json=bad)
+        assert r.status_code == 401, r.text
+    # ... and the next attempt is refused by either, even with the right password.
+    for instance in (a, b):
+        r = await instance.api.http.post(
+            "/api/auth/login", json={"username": "admin", "password": PASSWORD}
+        )
+        assert r.status_code == 429, r.text
+        assert int(r.headers["Retry-After"]) >= 1
