@@ -31,7 +31,7 @@ async def start_instance(
     pg_url: str, directory: Path, env: dict[str, str] | None = None
 ) -> Instance:
     """``mcphub serve`` on ``pg_url`` with a data dir of its own, and an admin client."""
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a test's own tmp dir
     base = {"DB_URL": pg_url, "ADMIN_PASSWORD": PASSWORD, "MCPHUB_STORE": ""}
     proc = await HubProcess(directory, {**base, **(env or {})}).start()
     client = HubClient(proc.url)

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 from hub.errors import TooManyRequests
 
 if TYPE_CHECKING:
-    from hub.config.shared import SharedRateLimits
     import tornado.httputil
 
     from hub.app import Hub
+    from hub.config.shared import SharedRateLimits
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-
 SESSIONS_COLLECTION = "mcp_sessions"
 """The ``collection`` of the change event that says a shared session ended."""
 
