@@ -106,6 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(exp)
     exp.add_argument("file", type=Path, nargs="?", help="Output file; stdout when omitted.")
 
+    mig = sub.add_parser(
+        "migrate", help="Copy everything from one store to another (e.g. SQLite to PostgreSQL)."
+    )
+    mig.add_argument("--from", dest="source", required=True, help="sqlite:DIR or postgresql://…")
+    mig.add_argument("--to", dest="target", required=True, help="postgresql://… or sqlite:DIR")
+    mig.add_argument("--plugins-dir", type=Path, default=None)
+
     plugins = sub.add_parser("plugins", help="List loaded plugins.")
     plugins.add_argument("--plugins-dir", type=Path, default=None)
     return parser
@@ -155,6 +162,33 @@ async def _with_hub(args: argparse.Namespace, action: Any) -> Any:
         await hub.stop()
 
 
+async def _migrate(args: argparse.Namespace) -> dict[str, int]:
+    from hub.config.migrate import copy_store, store_location
+    from hub.config.store import StoreError
+    from hub.errors import StartupError
+    from hub.plugins import Plugins
+
+    storage = Plugins(args.plugins_dir).load().storage()
+    stores = []
+    try:
+        for spec in (args.source, args.target):
+            backend, url = store_location(spec)
+            if spec is args.source and backend == "sqlite" and not Path(url[7:]).exists():
+                raise StartupError(f"no SQLite database at {url[7:]}")
+            if backend not in storage:
+                raise StartupError(f"no storage backend {backend!r}; have {sorted(storage)}")
+            store = storage[backend](url, Path("."))
+            await store.open()
+            stores.append(store)
+        counts: dict[str, int] = await copy_store(stores[0], stores[1])
+        return counts
+    except StoreError as exc:
+        raise StartupError(str(exc)) from exc
+    finally:
+        for store in stores:
+            await store.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
@@ -186,6 +220,17 @@ def main(argv: list[str] | None = None) -> int:
 
         asyncio.run(_with_hub(args, do_import))
         print(f"imported {args.file} ({len(settings.mcp_servers)} servers)", file=sys.stderr)
+        return 0
+    if args.command == "migrate":
+        from hub.errors import StartupError
+
+        try:
+            counts = asyncio.run(_migrate(args))
+        except StartupError as exc:
+            print(f"mcphub: {exc}", file=sys.stderr)
+            return 1
+        summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+        print(f"migrated {args.source} to {args.target}: {summary or 'nothing'}", file=sys.stderr)
         return 0
     if args.command == "export":
 

@@ -29,9 +29,12 @@ COLLECTIONS = (
     "oauth_tokens",
     "user_configs",
     "extra",
+    "secrets",
 )
 """Every collection a backend must hold. ``system`` has one document, key ``config``;
-``extra`` keeps unknown top-level keys of an imported settings file."""
+``extra`` keeps unknown top-level keys of an imported settings file; ``secrets`` keeps what
+every instance sharing the store must agree on (the generated JWT secret, key ``jwt``) and
+is never exported."""
 
 
 class StoreError(Exception):
