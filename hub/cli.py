@@ -162,6 +162,10 @@ async def _with_hub(args: argparse.Namespace, action: Any) -> Any:
         await hub.stop()
 
 
+def _exists(path: str) -> bool:
+    return Path(path).exists()
+
+
 async def _migrate(args: argparse.Namespace) -> dict[str, int]:
     from hub.config.migrate import copy_store, store_location
     from hub.config.store import StoreError
@@ -173,7 +177,7 @@ async def _migrate(args: argparse.Namespace) -> dict[str, int]:
     try:
         for spec in (args.source, args.target):
             backend, url = store_location(spec)
-            if spec is args.source and backend == "sqlite" and not Path(url[7:]).exists():
+            if spec is args.source and backend == "sqlite" and not _exists(url[7:]):
                 raise StartupError(f"no SQLite database at {url[7:]}")
             if backend not in storage:
                 raise StartupError(f"no storage backend {backend!r}; have {sorted(storage)}")
