@@ -136,8 +136,11 @@ class Hub:
         servers: dict[str, dict[str, Any]],
         log_level: str = "WARNING",
         root: Path | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.root = root or ROOT
+        self.env = env or {}
+        """Extra environment (``DB_URL`` for the scale-out runs)."""
         """The checkout the hub runs from: this one, or another commit's (``bench.compare``)."""
         self.dir = Path(tempfile.mkdtemp(prefix="mcphub-bench-"))
         self.servers = servers
@@ -160,6 +163,7 @@ class Hub:
             "ADMIN_PASSWORD": "bench-admin-password",
             "MCPHUB_LOAD_PLUGINS": "",
             "LOG_LEVEL": self.log_level,
+            **self.env,
         }
         with self.log_path.open("wb") as log:
             self.spawned = time.monotonic()
