@@ -211,7 +211,8 @@ async def test_kill_9_during_writes_over_two_instances_loses_no_acknowledged_wri
     assert a.proc.proc is not None
     os.kill(a.proc.proc.pid, signal.SIGKILL)
     await asyncio.gather(*tasks)
-    assert 30 <= len(acked) < 100 or len(acked) == 100
+    # The survivor acknowledged every write sent to it, before and after the kill.
+    assert {f"s{i:03}" for i in range(0, 100, 2)} <= set(acked)
 
     async def all_live() -> bool:
         r = await b.api.get("/api/servers")
