@@ -185,8 +185,8 @@ class Hub:
             log.info("No settings file at %s; starting empty", path)
             return
         settings = McpSettings.model_validate(json.loads(path.read_text()))
-        await cfg.import_settings(settings)
-        log.info("Imported %s (%d servers)", path, len(cfg.servers))
+        if await cfg.import_settings(settings, seed=True):
+            log.info("Imported %s (%d servers)", path, len(cfg.servers))
 
     async def _ensure_admin(self) -> None:
         """With no user at all, create ``admin``. The user is stored at once, with a hash no

@@ -200,8 +200,11 @@ class LiveConfig:
 
     # ------------------------------------------------------------------ import/export
 
-    async def import_settings(self, settings: McpSettings) -> None:
-        """Replace everything with an ``mcp_settings.json`` snapshot, in one transaction."""
+    async def import_settings(self, settings: McpSettings, *, seed: bool = False) -> bool:
+        """Replace everything with an ``mcp_settings.json`` snapshot, in one transaction.
+
+        With ``seed`` (the first start), only into a store without users, servers or groups,
+        checked atomically: False when another instance seeded it first (then loaded)."""
         now = time.time()
         system = settings.system_config
         keys = [secure_key(k) for k in settings.bearer_keys]
@@ -239,9 +242,11 @@ class LiveConfig:
             "user_configs": {k: {"value": v} for k, v in (settings.user_configs or {}).items()},
             "extra": {k: {"value": v} for k, v in extras.items()},
         }
-        await self.store.replace_all(snapshot)
+        empty_first = ("users", "servers", "groups") if seed else ()
+        written = await self.store.replace_all(snapshot, only_if_empty=empty_first)
         await self.load()
         self.bus.publish(Kind.IMPORTED, action=Change.REPLACE)
+        return written
 
     def export_settings(self) -> dict[str, Any]:
         """The whole configuration as an ``mcp_settings.json`` document (hashes, not secrets)."""

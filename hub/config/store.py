@@ -83,14 +83,28 @@ class Store(abc.ABC):
     def transaction(self) -> Any:
         """An async context manager yielding a Store whose writes commit together."""
 
-    async def replace_all(self, snapshot: dict[str, dict[str, dict[str, Any]]]) -> None:
-        """Replace the named collections with ``snapshot[collection][key] = doc`` at once."""
+    async def replace_all(
+        self,
+        snapshot: dict[str, dict[str, dict[str, Any]]],
+        *,
+        only_if_empty: tuple[str, ...] = (),
+    ) -> bool:
+        """Replace the named collections with ``snapshot[collection][key] = doc`` at once.
+
+        With ``only_if_empty``, nothing is written and False returned when one of those
+        collections holds a document (checked in the same transaction: of instances seeding
+        one empty shared store together, one seeds). True when the snapshot was written.
+        """
         async with self.transaction() as tx:
+            for collection in only_if_empty:
+                if await tx.items(collection):
+                    return False
             for collection, docs in snapshot.items():
                 for key, _ in await tx.items(collection):
                     await tx.delete(collection, key)
                 for key, doc in docs.items():
                     await tx.put(collection, key, doc)
+        return True
 
     # -- change events across instances -----------------------------------------------
     # A shared backend (PostgreSQL) records a change with every write, in the writing

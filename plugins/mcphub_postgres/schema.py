@@ -16,6 +16,9 @@ CHANNEL = "mcphub_changes"
 LOCK_ID = 0x6D637068_7562  # "mcphub": the advisory lock migrations run under
 """The advisory lock key every instance takes before it migrates."""
 
+REPLACE_LOCK_ID = LOCK_ID + 1
+"""The advisory lock key a whole-store replacement (an import, a first-start seed) holds."""
+
 MIGRATIONS: list[str] = [
     # 1: documents with their change trigger, the activity log, shared sessions, rate hits.
     """

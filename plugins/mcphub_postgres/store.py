@@ -22,7 +22,7 @@ import asyncpg
 from hub.plugin_api import ChangeEvent, Store, StoreError, document_event
 from hub.plugin_api import StoreConflict as Conflict
 from mcphub_postgres.connect import ConnectOptions
-from mcphub_postgres.schema import CHANNEL, LOCK_ID, MIGRATIONS
+from mcphub_postgres.schema import CHANNEL, LOCK_ID, MIGRATIONS, REPLACE_LOCK_ID
 from mcphub_postgres.shared import PostgresActivityLog, PostgresRateHits, PostgresSessions
 
 log = logging.getLogger(__name__)
@@ -208,9 +208,21 @@ class PostgresStore(Store):
         async with self.pool.acquire() as conn, conn.transaction():
             yield _Transaction(_Ops(conn))
 
-    async def replace_all(self, snapshot: dict[str, dict[str, dict[str, Any]]]) -> None:
-        """One transaction, one change record ("reload everything") instead of one per row."""
+    async def replace_all(
+        self,
+        snapshot: dict[str, dict[str, dict[str, Any]]],
+        *,
+        only_if_empty: tuple[str, ...] = (),
+    ) -> bool:
+        """One transaction, one change record ("reload everything") instead of one per row;
+        replacements queue on an advisory lock, so an emptiness check cannot race."""
         async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", REPLACE_LOCK_ID)
+            if only_if_empty and await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM mcphub_documents WHERE collection = ANY($1))",
+                list(only_if_empty),
+            ):
+                return False
             await conn.execute("SET LOCAL mcphub.bulk = 'on'")
             ops = _Ops(conn)
             for collection, docs in snapshot.items():
@@ -224,6 +236,7 @@ class PostgresStore(Store):
                 CHANNEL,
                 json.dumps(payload),
             )
+        return True
 
     # ------------------------------------------------------------------ change events
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import time
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -241,3 +243,19 @@ async def test_login_lockout_is_shared_by_the_instances(start_instances: Start) 
         )
         assert r.status_code == 429, r.text
         assert int(r.headers["Retry-After"]) >= 1
+
+
+async def test_instances_started_together_import_the_settings_file_once(
+    start_instances: Start, tmp_path: Path
+) -> None:
+    settings = tmp_path / "mcp_settings.json"
+    servers = {"one": {"type": "sse", "url": "http://127.0.0.1:9/one", "enabled": False}}
+    settings.write_text(json.dumps({"mcpServers": servers}))
+    a, b = await start_instances(2, {"ADMIN_PASSWORD": "", "MCPHUB_SETTING_PATH": str(settings)})
+    printed = [i for i in (a, b) if "created user 'admin' with password" in i.proc.stderr]
+    assert len(printed) == 1
+    password = _printed_password(printed[0].proc.stderr)
+    for instance in (a, b):  # the one admin's printed password works on both
+        await instance.api.login("admin", password)
+        r = await instance.api.get("/api/servers")
+        assert [s["name"] for s in r.json()["data"]] == ["one"]

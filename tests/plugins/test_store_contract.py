@@ -199,3 +199,26 @@ async def test_acknowledged_writes_survive_sigkill(store_url: str, tmp_path: Pat
             assert doc == {"config": {"url": f"http://127.0.0.1:9/{int(key[1:])}"}}
     finally:
         await store.close()
+
+
+async def test_seeding_only_into_an_empty_store_is_atomic(store_url: str, tmp_path: Path) -> None:
+    """Instances seeding one empty store together: exactly one writes its snapshot."""
+    stores = [make_store(store_url, tmp_path) for _ in range(3)]
+    for s in stores:
+        await s.open()
+    try:
+        snapshots = [{"servers": {f"from{i}": {"config": {}}}} for i in range(3)]
+        written = await asyncio.gather(
+            *(
+                s.replace_all(snap, only_if_empty=("servers", "users"))
+                for s, snap in zip(stores, snapshots, strict=True)
+            )
+        )
+        assert sorted(written) == [False, False, True]
+        winner = written.index(True)
+        assert [k for k, _ in await stores[0].items("servers")] == [f"from{winner}"]
+        assert await stores[1].replace_all({"groups": {}}, only_if_empty=("servers",)) is False
+        assert await stores[1].replace_all({"groups": {}}, only_if_empty=("groups",)) is True
+    finally:
+        for s in stores:
+            await s.close()
