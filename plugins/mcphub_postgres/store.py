@@ -254,6 +254,9 @@ class PostgresStore(Store):
 
     async def _start_listening(self) -> None:
         self._lost.clear()
+        # The last change heard before listening (again): any change numbered after it may
+        # have been missed, even if later ones are heard on the new connection.
+        heard_before = self.last_change
         conn = await self._connect()
         conn.add_termination_listener(lambda _conn: self._lost.set())
         await conn.add_listener(CHANNEL, self._heard)
@@ -261,10 +264,10 @@ class PostgresStore(Store):
         counter = await conn.fetchval(
             "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM mcphub_change_seq"
         )
-        if int(counter) != self.last_change:
+        if int(counter) != heard_before:
             # Changes were made while nobody listened (before start, or while reconnecting).
-            log.info("Change counter %s, last heard %s: resynchronising", counter, self.last_change)
-            self.last_change = int(counter)
+            log.info("Change counter %s, last heard %s: resynchronising", counter, heard_before)
+            self.last_change = max(self.last_change, int(counter))
             self._deliver(document_event("*", None, "replace", ""))
 
     async def _watch_listener(self) -> None:
