@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--upstreams", type=int, help="S4 upstream count")
     parser.add_argument("--stdio-servers", type=int, help="S6 server count")
     parser.add_argument("--hub-log-level", help="LOG_LEVEL of the hubs (default WARNING)")
-    parser.add_argument("--only", action="append", help="S2..S6 (repeatable); S1 always runs")
+    parser.add_argument("--only", action="append", help="S2..S6, S2x (repeatable); S1 always runs")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="bench: %(message)s")

@@ -111,6 +111,16 @@ async def measured(
     return stats, 1000.0 * used / max(stats.total, 1)
 
 
+async def measured_many(
+    pids: list[int], url: str, params: dict[str, Any], c: int, p: Params
+) -> tuple[Stats, float]:
+    """A tools/call load run plus the CPU per request (ms) summed over several servers."""
+    before = sum(cpu_seconds(pid) for pid in pids)
+    stats = await run_load(url, "tools/call", params, concurrency=c, duration=p.duration)
+    used = sum(cpu_seconds(pid) for pid in pids) - before
+    return stats, 1000.0 * used / max(stats.total, 1)
+
+
 def echo(name: str) -> dict[str, Any]:
     return {"name": name, "arguments": {"text": "hello"}}
 
@@ -438,6 +448,10 @@ async def run_all(p: Params, only: set[str] | None = None) -> Report:
         )
         if want("S2") or want("S3") or want("S5"):
             await guarded(report, "S2 hub", lambda: hub_scenarios(report, upstream, sse_upstream))
+        if want("S2x"):
+            from bench.scale_out import SCENARIO, scale_out
+
+            await guarded(report, SCENARIO, lambda: scale_out(report, upstream))
     finally:
         await upstream.stop()
         await sse_upstream.stop()

@@ -16,12 +16,14 @@ from prometheus_client import CollectorRegistry
 from hub import __version__, logs
 from hub.auth.passwords import MAX_PASSWORD_BYTES, hash_password
 from hub.auth.rate_limits import RateLimits
-from hub.auth.tokens import load_jwt_secret
-from hub.config.events import EventBus
+from hub.auth.tokens import shared_jwt_secret
+from hub.config.events import Change, ChangeEvent, EventBus, Kind
 from hub.config.first_import import import_on_first_start
 from hub.config.live import LiveConfig
 from hub.config.models import User
-from hub.config.store import Store
+from hub.config.replica import Replica
+from hub.config.shared import shared_rate_limits
+from hub.config.store import Conflict, Store
 from hub.errors import StartupError
 from hub.mcp.catalog import Catalog
 from hub.mcp.endpoint import McpEndpoint
@@ -94,6 +96,8 @@ class Hub:
         self.metrics = CollectorRegistry()
         """The hub's own Prometheus registry (not the process-global one): plugins register
         their collectors here and the metrics plugin serves it at ``/metrics``."""
+        self.replica: Replica | None = None
+        """Applies other instances' changes (a shared store); set when the hub starts."""
 
     @property
     def store(self) -> Store:
@@ -143,7 +147,9 @@ class Hub:
         if factory is None:
             raise StartupError(f"no storage backend {opts.store!r}; have {sorted(storage)}")
         self._store = factory(opts.store_url, opts.data_dir)
+        self._store.origin = self.instance_id
         await self._store.open()
+        self.rate_limits.shared = shared_rate_limits(self._store)
         self._config = LiveConfig(self._store, self.bus)
         await self._config.load()
 
@@ -154,7 +160,7 @@ class Hub:
         await self.open()
         await import_on_first_start(self.config, opts.settings_path)
         await self._ensure_admin()
-        self.jwt_secret = load_jwt_secret(opts.data_dir, opts.jwt_secret)
+        self.jwt_secret = await shared_jwt_secret(self.store, opts.data_dir, opts.jwt_secret)
         # From here on the plugin set is fixed: registries are read once, now.
         self.plugins.started = True
         self.transports = self.plugins.transports()
@@ -166,6 +172,9 @@ class Hub:
         self._smart.start()
         await self.plugins.startup(self)
         await self.upstreams.start()
+        # Other instances sharing the store: their writes become live here from now on.
+        self.replica = Replica(self.config, self.bus)
+        await self.replica.start()
         self.started = True
 
     async def stop(self) -> None:
@@ -183,6 +192,8 @@ class Hub:
                 await catalog.aclose()
             except Exception:
                 log.exception("Catalog %s failed to close", name)
+        if self.replica is not None:
+            await self.replica.stop()
         if self._mcp is not None:
             self._mcp.close()
         await self.upstreams.stop()
@@ -198,10 +209,28 @@ class Hub:
         the bcrypt hash (about 0.25 s of CPU, in a thread) is filled in while the hub starts
         listening, and authentication waits for it (``admin_ready``)."""
         if self.config.users:
+            admin = self.config.users.get("admin")
+            if admin is not None and admin.password == _HASH_PENDING:
+                # Made by another instance a moment ago: its hash is on the way.
+                self._admin_created = asyncio.create_task(self._admin_hashed_elsewhere())
             return
         password = self.options.admin_password
+        generated = not password
         if not password:
             password = secrets.token_urlsafe(18)
+        if len(password.encode()) > MAX_PASSWORD_BYTES:
+            raise StartupError(f"ADMIN_PASSWORD must be at most {MAX_PASSWORD_BYTES} bytes")
+        pending = User(username="admin", password=_HASH_PENDING, is_admin=True)
+        try:
+            # Atomic in the store: of instances starting together on one empty database,
+            # exactly one creates the admin; the others load the one it made.
+            await self.config.put_user(pending, create=True)
+        except Conflict:
+            # Another instance won: take its admin, and wait for its hash as it would.
+            await self.config.apply(ChangeEvent(Kind.USERS, "admin", Change.CREATE))
+            self._admin_created = asyncio.create_task(self._admin_hashed_elsewhere())
+            return
+        if generated:
             self.generated_admin_password = password
             # Straight to the console, once; never through logging, whose buffer is served.
             print(
@@ -210,10 +239,6 @@ class Hub:
                 file=sys.stderr,
                 flush=True,
             )
-        if len(password.encode()) > MAX_PASSWORD_BYTES:
-            raise StartupError(f"ADMIN_PASSWORD must be at most {MAX_PASSWORD_BYTES} bytes")
-        pending = User(username="admin", password=_HASH_PENDING, is_admin=True)
-        await self.config.put_user(pending, create=True)
         self._admin_created = asyncio.create_task(self._hash_admin_password(password))
 
     async def _hash_admin_password(self, password: str) -> None:
@@ -225,6 +250,24 @@ class Hub:
             await self.config.put_user(user.model_copy(update={"password": hashed}))
         except Exception:
             log.exception("Could not store the first admin's password")
+
+    async def _admin_hashed_elsewhere(self, within: float = 30.0) -> None:
+        """Until the instance that created the first admin has stored its real hash."""
+        settled = asyncio.Event()
+
+        def check(_event: ChangeEvent | None = None) -> None:
+            user = self.config.users.get("admin")
+            if user is None or user.password != _HASH_PENDING:
+                settled.set()
+
+        unsubscribe = self.bus.subscribe(check)
+        try:
+            check()
+            await asyncio.wait_for(settled.wait(), within)
+        except TimeoutError:
+            log.warning("The first admin's password hash did not arrive from its instance")
+        finally:
+            unsubscribe()
 
     @property
     def admin_pending(self) -> bool:

@@ -35,6 +35,16 @@ def settings_path_from_env() -> Path | None:
     return path
 
 
+def _store_url_from_env() -> str:
+    return os.environ.get("MCPHUB_STORE_URL") or os.environ.get("DB_URL") or ""
+
+
+def store_for_url(url: str) -> str:
+    """The backend a store URL names: ``postgresql://…`` (or ``postgres://``) is PostgreSQL,
+    anything else the default SQLite store."""
+    return "postgresql" if url.startswith(("postgresql://", "postgres://")) else "sqlite"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mcphub",
@@ -59,14 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--store",
-            default=os.environ.get("MCPHUB_STORE", "sqlite"),
-            help="Storage backend: sqlite, or file to keep the settings file as the source of "
-            "truth (env MCPHUB_STORE).",
+            default=os.environ.get("MCPHUB_STORE") or store_for_url(_store_url_from_env()),
+            help="Storage backend: sqlite, file to keep the settings file as the source of "
+            "truth, or postgresql (env MCPHUB_STORE; postgresql when the store URL is one).",
         )
         p.add_argument(
             "--store-url",
-            default=os.environ.get("MCPHUB_STORE_URL", ""),
-            help="Backend-specific location, e.g. a PostgreSQL DSN (env MCPHUB_STORE_URL).",
+            default=_store_url_from_env(),
+            help="Backend-specific location, e.g. a PostgreSQL DSN "
+            "(env MCPHUB_STORE_URL, or MCPHUB's DB_URL).",
         )
         p.add_argument(
             "--settings",
@@ -128,18 +139,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     plugins = command("plugins", "List loaded plugins.")
     plugins.add_argument("--plugins-dir", type=Path, default=None, help="Load *.py plugins here.")
+
+    mig = command(
+        "migrate", "Copy everything from one store to another (e.g. SQLite to PostgreSQL)."
+    )
+    mig.add_argument("--from", dest="source", required=True, help="sqlite:DIR or postgresql://…")
+    mig.add_argument("--to", dest="target", required=True, help="postgresql://… or sqlite:DIR")
+    mig.add_argument("--plugins-dir", type=Path, default=None, help="Load *.py plugins here.")
     return parser
 
 
 def _options(args: argparse.Namespace, **extra: Any) -> Any:
     from hub.app import HubOptions
 
+    store = args.store
+    if store == "sqlite" and store_for_url(args.store_url) != "sqlite":
+        store = store_for_url(args.store_url)  # --store-url postgresql://… alone is enough
     store_url = args.store_url
-    if args.store == "file" and not store_url:
+    if store == "file" and not store_url:
         store_url = str(args.settings or Path("mcp_settings.json"))
     return HubOptions(
         data_dir=args.data_dir,
-        store=args.store,
+        store=store,
         store_url=store_url,
         plugins_dir=args.plugins_dir,
         settings_path=args.settings,
@@ -322,6 +343,13 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "import":
         return asyncio.run(_import(args))
+    if args.command == "migrate":
+        from hub.commands.migrate import migrate
+
+        counts = asyncio.run(migrate(args.source, args.target, args.plugins_dir))
+        summary = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+        print(f"migrated {args.source} to {args.target}: {summary or 'nothing'}", file=sys.stderr)
+        return 0
     if args.command == "export":
         return asyncio.run(_export(args))
     if args.command == "admin":

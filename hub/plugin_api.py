@@ -40,8 +40,9 @@ from hub.catalogs.fetch import FetchResult, check_url, fetch_json
 from hub.catalogs.market_format import market_server_config
 from hub.catalogs.market_format import normalise as normalise_market
 from hub.config.activities import ActivityLog, ActivityQuery, activity_log
-from hub.config.events import Change, ChangeEvent, Kind
+from hub.config.events import Change, ChangeEvent, Kind, document_event
 from hub.config.models import Model, ServerConfig, SystemConfig, User
+from hub.config.shared import SessionRegistry, SharedRateLimits
 from hub.config.store import Conflict as StoreConflict
 from hub.config.store import Store, StoreError
 from hub.config.system import SmartRoutingConfig
@@ -108,6 +109,8 @@ __all__ = [
     "SearchProvider",
     "ServerCatalog",
     "ServerConfig",
+    "SessionRegistry",
+    "SharedRateLimits",
     "SmartRoutingConfig",
     "Store",
     "StoreConflict",
@@ -126,6 +129,7 @@ __all__ = [
     "check_url",
     "current_downstream",
     "doc_key",
+    "document_event",
     "fetch_json",
     "hash_key",
     "hookimpl",

@@ -24,6 +24,8 @@ pytest_plugins = [
     "tests.api_fixtures",
     "tests.access_fixtures",
     "tests.openapi_fixtures",
+    "tests.pg_fixtures",
+    "tests.multi_fixtures",
 ]
 
 

@@ -3,6 +3,7 @@ right. No timings are asserted: performance is measured by ``python -m bench``."
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import AsyncIterator
 
@@ -90,3 +91,36 @@ async def test_sse_replies_and_sessions(upstream: Upstream) -> None:
     with pytest.raises(RPCError, match="-32601"):
         await plain.call("no/such/method")
     plain.close()
+
+
+async def test_the_bench_balancer_spreads_connections_round_robin() -> None:
+    from bench.balancer import Balancer
+
+    async def answer(tag: bytes) -> asyncio.Server:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readline()
+            writer.write(tag + b"\n")
+            await writer.drain()
+            writer.close()
+
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    servers = [await answer(b"a"), await answer(b"b")]
+    backends = [("127.0.0.1", s.sockets[0].getsockname()[1]) for s in servers]
+    balancer = await Balancer(backends).start()
+    try:
+        seen = []
+        for _ in range(4):
+            reader, writer = await asyncio.open_connection("127.0.0.1", balancer.port)
+            writer.write(b"hi\n")
+            await writer.drain()
+            seen.append((await reader.readline()).strip())
+            writer.close()
+            await writer.wait_closed()
+        assert seen == [b"a", b"b", b"a", b"b"]
+        assert balancer.connections == [2, 2]
+    finally:
+        await balancer.stop()
+        for server in servers:
+            server.close()
+            await server.wait_closed()

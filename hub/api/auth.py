@@ -28,7 +28,7 @@ class LoginHandler(RateLimitedMixin, APIHandler):
     async def post(self) -> None:
         failures = limiter_for(self.hub, "password-failures", LOGIN_FAILURES)
         ip = self.request.remote_ip or "?"
-        wait = failures.retry_after(ip)
+        wait = await failures.wait(ip)
         if wait is not None:
             raise too_many(wait)
         body = self.body_as(LoginBody)
@@ -36,7 +36,7 @@ class LoginHandler(RateLimitedMixin, APIHandler):
         user = self.hub.config.users.get(body.username)
         # The same answer, after the same work, for an unknown user and a wrong password.
         if not await check_password(body.password, user.password if user else None) or not user:
-            failures.add(ip)
+            await failures.count(ip)
             raise Unauthorized("Invalid credentials")
         if needs_rehash(user.password):
             user = user.model_copy(update={"password": await hash_password(body.password)})

@@ -27,7 +27,7 @@ class TemplateHandler(RateLimitedMixin, APIHandler):
 
     async def prepare(self) -> None:
         # Before authentication, so guessing at these routes is limited too.
-        self.rate_limit("templates", TEMPLATE_LIMIT)
+        await self.rate_limit("templates", TEMPLATE_LIMIT)
         await super().prepare()
 
 

@@ -86,7 +86,7 @@ class ChangePasswordHandler(RateLimitedMixin, APIHandler):
         # A stolen JWT must not become a way to guess the password: same budget as login.
         failures = limiter_for(self.hub, "password-failures", auth_api.LOGIN_FAILURES)
         ip = self.request.remote_ip or "?"
-        wait = failures.retry_after(ip)
+        wait = await failures.wait(ip)
         if wait is not None:
             raise too_many(wait)
         body = self.body_as(PasswordChange)
@@ -95,7 +95,7 @@ class ChangePasswordHandler(RateLimitedMixin, APIHandler):
                 self.hub, self.caller, body.current_password, body.new_password
             )
         except Unauthorized:
-            failures.add(ip)
+            await failures.count(ip)
             raise
         self.send_json({"success": True, "message": "Password updated", "token": token})
 

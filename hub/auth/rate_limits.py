@@ -1,8 +1,10 @@
-"""A small in-memory, per-key (usually per-IP) sliding-window rate limiter.
+"""A per-key (usually per-IP) sliding-window rate limiter, in memory or shared.
 
-Templates and login are the expensive or guessable routes; a per-process limit is enough
-to stop one client hammering them (several instances each keep their own count, which
-only makes the effective limit a multiple, never weaker than one instance's).
+Templates and login are the expensive or guessable routes. One process counts in memory;
+hub instances sharing a store that keeps rate hits (``hub.config.shared``, PostgreSQL)
+count together, so a client spreading password guesses over instances behind a load
+balancer meets the same limit as against one. Handlers use the async ``wait``/``count``/
+``take``; the sync methods are the in-memory count underneath.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     import tornado.httputil
 
     from hub.app import Hub
+    from hub.config.shared import SharedRateLimits
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,19 @@ class RateLimiter:
     MAX_KEYS = 10_000
     """Beyond this many tracked keys, idle ones are swept so memory stays bounded."""
 
-    def __init__(self, limit: Limit, clock: Any = time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: Limit,
+        clock: Any = time.monotonic,
+        *,
+        name: str = "",
+        shared: SharedRateLimits | None = None,
+    ) -> None:
         self.limit = limit
         self.clock = clock
+        self.name = name
+        self.shared = shared
+        """Where hits are counted across instances; None counts in this process."""
         self._hits: dict[str, collections.deque[float]] = {}
 
     def _recent(self, key: str, now: float) -> collections.deque[float]:
@@ -78,6 +91,33 @@ class RateLimiter:
     def reset(self, key: str) -> None:
         self._hits.pop(key, None)
 
+    # -- what handlers call: shared across instances when the store offers it ---------
+
+    async def wait(self, key: str) -> float | None:
+        """Seconds until ``key`` may try again, or None when it is under the limit."""
+        if self.shared is None:
+            return self.retry_after(key)
+        now = time.time()
+        hits = await self.shared.recent_hits(self.name, key, now - self.limit.window)
+        if len(hits) < self.limit.count:
+            return None
+        return max(hits[-self.limit.count] + self.limit.window - now, 0.001)
+
+    async def count(self, key: str) -> None:
+        """Count one hit (e.g. only failed logins)."""
+        if self.shared is None:
+            self.add(key)
+            return
+        now = time.time()
+        await self.shared.add_hit(self.name, key, now, now - self.limit.window)
+
+    async def take(self, key: str) -> float | None:
+        """Count a hit unless over the limit; returns the wait when over it."""
+        wait = await self.wait(key)
+        if wait is None:
+            await self.count(key)
+        return wait
+
 
 class RateLimits:
     """The hub's limiters by name; a limiter is made on first use and remade if its limit
@@ -85,11 +125,13 @@ class RateLimits:
 
     def __init__(self) -> None:
         self._limiters: dict[str, RateLimiter] = {}
+        self.shared: SharedRateLimits | None = None
+        """Set by the hub when its store counts hits across instances."""
 
     def get(self, name: str, limit: Limit) -> RateLimiter:
         found = self._limiters.get(name)
-        if found is None or found.limit != limit:
-            found = self._limiters[name] = RateLimiter(limit)
+        if found is None or found.limit != limit or found.shared is not self.shared:
+            found = self._limiters[name] = RateLimiter(limit, name=name, shared=self.shared)
         return found
 
 
@@ -109,8 +151,8 @@ class RateLimitedMixin:
     hub: Hub
     request: tornado.httputil.HTTPServerRequest
 
-    def rate_limit(self, name: str, limit: Limit) -> None:
-        wait = limiter_for(self.hub, name, limit).hit(self.request.remote_ip or "?")
+    async def rate_limit(self, name: str, limit: Limit) -> None:
+        wait = await limiter_for(self.hub, name, limit).take(self.request.remote_ip or "?")
         if wait is not None:
             raise too_many(wait)
 

@@ -11,22 +11,34 @@ from typing import Any
 
 import jwt
 
+from hub.config.store import Conflict, Store
+
 TOKEN_LIFETIME_S = 24 * 3600
 
 
-def load_jwt_secret(data_dir: Path, env_value: str | None) -> str:
-    """``JWT_SECRET`` if given, else a random secret generated once and kept in the data dir."""
+JWT_SECRET_KEY = "jwt"
+"""The key of the generated JWT secret in the store's ``secrets`` collection."""
+
+
+async def shared_jwt_secret(store: Store, data_dir: Path, env_value: str | None) -> str:
+    """``JWT_SECRET`` if given, else the secret kept in the store, made once.
+
+    Every instance sharing a store signs with the same secret, so a login on one is valid on
+    all. The first instance to start creates it atomically (``create=True``); one that loses
+    that race reads the winner's. A secret an older hub kept in the data dir is adopted.
+    """
     if env_value:
         return env_value
+    found = await store.get("secrets", JWT_SECRET_KEY)
+    if found and found.get("value"):
+        return str(found["value"])
     path = data_dir / "jwt_secret"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_hex(32)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(secret)
-    tmp.chmod(0o600)
-    tmp.replace(path)
+    secret = path.read_text().strip() if path.exists() else secrets.token_hex(32)
+    try:
+        await store.put("secrets", JWT_SECRET_KEY, {"value": secret}, create=True)
+    except Conflict:
+        found = await store.get("secrets", JWT_SECRET_KEY)
+        secret = str((found or {}).get("value") or secret)
     return secret
 
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from hub.app import Hub
 from hub.auth.passwords import hash_password, password_problems
-from hub.auth.tokens import issue_token
+from hub.auth.tokens import JWT_SECRET_KEY, issue_token
 from hub.commands import CommandError
 from hub.config.models import User
 
@@ -46,7 +46,7 @@ async def reset_password(hub: Hub, username: str, password: str) -> None:
     await hub.config.put_user(user.model_copy(update=update))
 
 
-def _admin_token(hub: Hub) -> str:
+async def _admin_token(hub: Hub) -> str:
     """A short-lived login token of an admin, signed with the running hub's secret: who can
     read the data dir (the secret, the database) can act as an admin anyway."""
     admins = sorted((u for u in hub.config.users.values() if u.is_admin), key=_admin_first)
@@ -54,12 +54,12 @@ def _admin_token(hub: Hub) -> str:
         raise CommandError("the configuration has no admin user to act as")
     secret = hub.options.jwt_secret
     if not secret:
-        try:
-            secret = (hub.options.data_dir / "jwt_secret").read_text().strip()
-        except OSError as exc:
-            raise CommandError(
-                "cannot reach the running hub's signing secret: set JWT_SECRET as the hub has it"
-            ) from exc
+        found = await hub.store.get("secrets", JWT_SECRET_KEY)  # where the hub keeps it
+        secret = str((found or {}).get("value") or "")
+    if not secret:
+        raise CommandError(
+            "cannot reach the running hub's signing secret: set JWT_SECRET as the hub has it"
+        )
     admin = admins[0]
     return issue_token(secret, admin.username, True, admin.token_version)
 
@@ -71,7 +71,7 @@ def _admin_first(user: User) -> tuple[bool, str]:
 async def reset_through_hub(hub: Hub, url: str, username: str, password: str) -> None:
     """Reset the password with ``PUT /api/users/{username}`` on the hub running at ``url``
     (``hub`` is this data dir opened to read who the admins are)."""
-    token = _admin_token(hub)
+    token = await _admin_token(hub)
     target = f"{url}{hub.base_path}/api/users/{quote(username, safe='')}"
     body = json.dumps({"newPassword": password}).encode()
     request = urllib.request.Request(

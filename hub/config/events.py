@@ -4,12 +4,11 @@ Writers publish a ``ChangeEvent`` (what changed, which record, how, from which h
 instance); catalog caches, the upstream manager and MCP sessions subscribe. The bus is
 synchronous: listeners run inside ``publish`` and must schedule slow work themselves.
 
-Across instances, a store plugin carries the events (``Store.notify`` / ``Store.listen``):
-it forwards the ``shared`` events whose ``origin`` is its own hub's ``instance_id`` with
-``to_wire()``, and hands what other instances sent to ``EventBus.emit`` after
-``ChangeEvent.from_wire``, origin kept, so subscribers can tell a remote change from a local
-one. Events about this instance only (an upstream's status, a resource update) are not
-``shared``.
+Across instances, a shared store plugin records a change with every write and hands the
+hub the events of other instances' writes (``Store.listen``, ``document_event``); the hub
+applies each to its live config and then ``emit``s it here, origin kept, so subscribers can
+tell a remote change from a local one (``hub.config.replica``). Events about this instance
+only (an upstream's status, a resource update) are not ``shared``.
 """
 
 from __future__ import annotations
@@ -45,6 +44,10 @@ class Kind(enum.StrEnum):
     RESOURCE_UPDATED = "resource_updated"
     """An upstream resource changed; ``record`` is the server, ``detail["uri"]`` the
     resource. About this instance only."""
+    STORED = "stored"
+    """A document of another collection (OAuth clients and tokens, user configs, extras,
+    secrets) changed on another instance; ``record`` is its key, ``detail["collection"]``
+    the collection."""
 
 
 class Change(enum.StrEnum):
@@ -145,3 +148,34 @@ class EventBus:
                 listener(event)
             except Exception:
                 log.exception("Change listener failed on %s", event.kind)
+
+
+COLLECTION_KINDS: Mapping[str, Kind] = MappingProxyType(
+    {
+        "servers": Kind.SERVERS,
+        "groups": Kind.GROUPS,
+        "users": Kind.USERS,
+        "bearer_keys": Kind.KEYS,
+        "system": Kind.SYSTEM,
+        "prompts": Kind.BUILTINS,
+        "resources": Kind.BUILTINS,
+    }
+)
+"""The event kind of a write to each store collection (others are ``Kind.STORED``)."""
+
+
+def document_event(collection: str, key: str | None, action: str, origin: str) -> ChangeEvent:
+    """The event a shared store reports for a committed write of another instance.
+
+    ``collection`` ``"*"`` (or a ``replace`` without a key) means "reload everything" and
+    becomes ``Kind.IMPORTED``; a write to ``system`` has no record; a built-in says which
+    (``kind_of``); every event names its ``collection`` in ``detail``.
+    """
+    if collection == "*" or (key is None and collection != "system"):
+        return ChangeEvent(Kind.IMPORTED, None, Change.REPLACE, origin)
+    kind = COLLECTION_KINDS.get(collection, Kind.STORED)
+    detail: dict[str, Any] = {"collection": collection}
+    if kind == Kind.BUILTINS:
+        detail["kind_of"] = collection.removesuffix("s")
+    record = None if kind == Kind.SYSTEM else key
+    return ChangeEvent(kind, record, action, origin, MappingProxyType(detail))

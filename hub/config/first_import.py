@@ -62,6 +62,7 @@ async def import_on_first_start(live: LiveConfig, path: Path | None) -> None:
         else:
             log.info("Settings file %s is the one imported on the first start", path)
         return
-    await live.import_settings(settings)
+    if not await live.import_settings(settings, seed=True):
+        return  # another instance sharing the store seeded it first (and recorded the file)
     await store.put("system", MARKER, {"path": str(path), "sha256": digest})
     log.info("Imported %s (%d servers)", path, len(live.servers))

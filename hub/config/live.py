@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from hub.config.events import Change, EventBus, Kind
+from hub.config.events import Change, ChangeEvent, EventBus, Kind
 from hub.config.models import (
     BearerKey,
     BuiltinPrompt,
@@ -67,6 +67,42 @@ class LiveConfig:
         self.oauth_tokens = dict(await s.items("oauth_tokens"))
         self.user_configs = {k: d.get("value") for k, d in await s.items("user_configs")}
         self.extra = {k: d.get("value") for k, d in await s.items("extra")}
+
+    async def apply(self, event: ChangeEvent) -> None:
+        """Bring one record in line with the store after another instance changed it (a
+        ``Kind.IMPORTED`` event reloads everything). Publishes nothing: the caller emits."""
+        s, record = self.store, event.record
+        collection = event.detail.get("collection")
+        if event.kind == Kind.IMPORTED:
+            await self.load()
+        elif event.kind == Kind.SYSTEM:
+            self.system = SystemConfig.model_validate(await s.get("system", "config") or {})
+        elif record is None:
+            return
+        elif event.kind == Kind.SERVERS:
+            doc = await s.get("servers", record)
+            if doc is None:
+                self.servers.pop(record, None)
+                self.server_created.pop(record, None)
+            else:
+                self.servers[record] = ServerConfig.model_validate(doc["config"])
+                self.server_created[record] = doc.get("createdAt", 0.0)
+        elif event.kind == Kind.KEYS:
+            _set(self.keys, record, await s.get("bearer_keys", record), BearerKey.model_validate)
+            self._index_keys()
+        elif event.kind in _MODELS:
+            collection, model = _MODELS[event.kind]
+            _set(getattr(self, collection), record, await s.get(collection, record), model)
+        elif event.kind == Kind.BUILTINS:
+            if collection == "prompts":
+                _set(self.prompts, record, await s.get("prompts", record), _prompt)
+            else:
+                _set(self.resources, record, await s.get("resources", record), _resource)
+        elif collection in ("oauth_clients", "oauth_tokens"):
+            _set(getattr(self, collection), record, await s.get(collection, record), dict)
+        elif collection in ("user_configs", "extra"):
+            doc = await s.get(collection, record)
+            _set(getattr(self, collection), record, doc, lambda d: d.get("value"))
 
     def _index_keys(self) -> None:
         self.keys_by_hash = {k.token_hash: k for k in self.keys.values() if k.token_hash}
@@ -183,11 +219,18 @@ class LiveConfig:
 
     # ------------------------------------------------------------------ import/export
 
-    async def import_settings(self, settings: McpSettings) -> None:
-        """Replace everything with an ``mcp_settings.json`` snapshot, in one transaction."""
-        await self.store.replace_all(settings_snapshot(settings))
+    async def import_settings(self, settings: McpSettings, *, seed: bool = False) -> bool:
+        """Replace everything with an ``mcp_settings.json`` snapshot, in one transaction.
+
+        With ``seed`` (the first start), only into a store without users, servers or groups,
+        checked atomically: False when another instance seeded it first (then loaded)."""
+        empty_first = ("users", "servers", "groups") if seed else ()
+        written = await self.store.replace_all(
+            settings_snapshot(settings), only_if_empty=empty_first
+        )
         await self.load()
         self.bus.publish(Kind.IMPORTED, action=Change.REPLACE)
+        return written
 
     async def reload(self) -> None:
         """Read everything again after the store changed under the hub (an edited settings
@@ -211,6 +254,25 @@ class LiveConfig:
         }
         doc.update(self.extra)
         return doc
+
+
+_MODELS: dict[str, tuple[str, Any]] = {
+    Kind.GROUPS: ("groups", Group.model_validate),
+    Kind.USERS: ("users", User.model_validate),
+}
+"""Kinds whose live dict is named after their collection and holds one model per key."""
+
+
+_prompt = BuiltinPrompt.model_validate
+_resource = BuiltinResource.model_validate
+
+
+def _set(target: dict[str, Any], key: str, doc: dict[str, Any] | None, decode: Any) -> None:
+    """Store ``decode(doc)`` under ``key``, or drop the key when the document is gone."""
+    if doc is None:
+        target.pop(key, None)
+    else:
+        target[key] = decode(doc)
 
 
 def _created(create: bool) -> Change:

@@ -30,9 +30,12 @@ COLLECTIONS = (
     "oauth_tokens",
     "user_configs",
     "extra",
+    "secrets",
 )
 """Every collection a backend must hold. ``system`` has one document, key ``config``;
-``extra`` keeps unknown top-level keys of an imported settings file."""
+``extra`` keeps unknown top-level keys of an imported settings file; ``secrets`` keeps what
+every instance sharing the store must agree on (the generated JWT secret, key ``jwt``) and
+is never exported."""
 
 
 class StoreError(Exception):
@@ -50,6 +53,9 @@ class Store(abc.ABC):
     source_file: Path | None = None
     """The settings file this store keeps as its source of truth, if it keeps one; the hub
     then never imports that file into it on a first start."""
+    origin: str = ""
+    """The ``instance_id`` of the hub using this store, set before ``open``: a shared backend
+    stamps the change records of this instance's writes with it."""
 
     @abc.abstractmethod
     async def open(self) -> None:
@@ -81,33 +87,42 @@ class Store(abc.ABC):
     def transaction(self) -> Any:
         """An async context manager yielding a Store whose writes commit together."""
 
-    async def replace_all(self, snapshot: dict[str, dict[str, dict[str, Any]]]) -> None:
-        """Replace the named collections with ``snapshot[collection][key] = doc`` at once."""
+    async def replace_all(
+        self,
+        snapshot: dict[str, dict[str, dict[str, Any]]],
+        *,
+        only_if_empty: tuple[str, ...] = (),
+    ) -> bool:
+        """Replace the named collections with ``snapshot[collection][key] = doc`` at once.
+
+        With ``only_if_empty``, nothing is written and False returned when one of those
+        collections holds a document (checked in the same transaction: of instances seeding
+        one empty shared store together, one seeds). True when the snapshot was written.
+        """
         async with self.transaction() as tx:
+            for collection in only_if_empty:
+                if await tx.items(collection):
+                    return False
             for collection, docs in snapshot.items():
                 for key, _ in await tx.items(collection):
                     await tx.delete(collection, key)
                 for key, doc in docs.items():
                     await tx.put(collection, key, doc)
+        return True
 
     # -- change events across instances -----------------------------------------------
-    # The seam a shared backend (PostgreSQL LISTEN/NOTIFY) carries the typed change events
-    # through. They stay on the Store rather than on an interface of their own: the backend
-    # that holds the shared state is the one that reaches the other instances (LISTEN/NOTIFY
-    # runs on the store's own connection, after the write it reports), so a second interface
-    # would be a second registration for the same database; one process needs only these
-    # no-op defaults.
+    # A shared backend (PostgreSQL) records a change with every write, in the writing
+    # transaction, so a crash between the write and its announcement cannot lose one; the
+    # hub listens and applies other instances' writes per record
+    # (``hub.config.replica``). One process needs only this no-op default.
 
     async def listen(self, callback: Callable[[ChangeEvent], None]) -> None:
-        """Deliver the change events other hub instances published to ``callback``.
+        """Deliver the change events of other hub instances' committed writes to ``callback``
+        (``hub.config.events.document_event`` makes them), until ``close``.
 
-        ``callback`` is the receiving hub's ``bus.emit``: events arrive with their origin
-        kept, after the change they report is committed. The default (one process) never
-        calls it.
+        Events arrive after the write they report is committed, origin kept. When the
+        backend may have missed some (a dropped connection), it sends one
+        ``Kind.IMPORTED`` event: reload everything. The default (one process) never calls
+        ``callback``.
         """
-        return
-
-    async def notify(self, event: ChangeEvent) -> None:
-        """Send one of this instance's ``shared`` change events to the other instances
-        (``event.to_wire()`` is its JSON form). The default (one process) does nothing."""
         return

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import mcp_types as t
@@ -26,6 +26,7 @@ from mcp.shared.subscriptions import (
 
 from hub.auth.principal import Principal
 from hub.config.events import ChangeEvent, Kind
+from hub.config.shared import SESSIONS_COLLECTION, session_registry
 from hub.mcp.catalog import Catalog, Scope, View
 from hub.mcp.input_required import Bridge
 from hub.mcp.method_handlers import CallInfo, build_server
@@ -152,6 +153,40 @@ class McpEndpoint:
         log.info("Rebuilt MCP session %s", session_id[:8])
         return session
 
+    # ------------------------------------------------------------------ across instances
+
+    async def share(self, session: HubSession, version: str | None) -> None:
+        """Record a new session in the shared store (with ``enableSessionRebuild`` and a
+        store that keeps sessions), so any instance can continue it."""
+        registry = session_registry(self.hub.store)
+        if registry is None or not self.hub.config.system.enable_session_rebuild:
+            return
+        record = {"owner": session.owner, "route": asdict(session.route), "version": version}
+        await registry.put_session(session.id, record)
+
+    async def continue_session(
+        self, session_id: str, route: Route, principal: Principal | None, version: str | None
+    ) -> HubSession | None:
+        """A session unknown here: rebuild it when ``enableSessionRebuild`` allows. With a
+        shared store only a session some instance opened, for the same caller and route, is
+        rebuilt (with the version it negotiated); without one, any id (MCPHub's way)."""
+        registry = session_registry(self.hub.store)
+        if registry is None or not self.hub.config.system.enable_session_rebuild:
+            return self.rebuild(session_id, route, principal, version)
+        record = await registry.get_session(session_id)
+        if record is None or record.get("owner") != principal_key(principal):
+            return None
+        if record.get("route") != asdict(route):
+            return None
+        return self.rebuild(session_id, route, principal, version or record.get("version"))
+
+    async def forget(self, session_id: str) -> None:
+        """The client ended a session: no instance continues it any more."""
+        self.sessions.remove(session_id)
+        registry = session_registry(self.hub.store)
+        if registry is not None:
+            await registry.delete_session(session_id)
+
     def call_info(
         self,
         route: Route,
@@ -200,6 +235,10 @@ class McpEndpoint:
                 stream.offer(event)
 
     def _on_event(self, event: ChangeEvent) -> None:
+        if event.kind == Kind.STORED and event.detail.get("collection") == SESSIONS_COLLECTION:
+            if event.action == "delete" and event.record:
+                self.sessions.remove(event.record)  # ended on another instance
+            return
         if event.kind != Kind.RESOURCE_UPDATED:
             return
         server, uri = event.record, event.detail.get("uri")

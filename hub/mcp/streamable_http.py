@@ -229,15 +229,17 @@ class McpHandler(McpBaseHandler):
             if session is None:
                 self.send(error_message(rid, t.INTERNAL_ERROR, "Too many sessions"), 503)
                 return
+            requested = params.get("protocolVersion") if isinstance(params, dict) else None
+            await endpoint.share(session, requested if isinstance(requested, str) else None)
         else:
             sid = self.request.headers.get("Mcp-Session-Id")
             if not sid:
                 message = "Bad Request: Mcp-Session-Id header is required"
                 self.send(error_message(rid, t.INVALID_REQUEST, message), 400)
                 return
-            session = endpoint.find_session(sid, self.route, self.principal) or endpoint.rebuild(
-                sid, self.route, self.principal, version
-            )
+            session = endpoint.find_session(
+                sid, self.route, self.principal
+            ) or await endpoint.continue_session(sid, self.route, self.principal, version)
             if session is None:
                 self.send(error_message(rid, t.INVALID_REQUEST, "Session not found"), 404)
                 return
@@ -304,7 +306,7 @@ class McpHandler(McpBaseHandler):
                 error_message(None, t.INVALID_REQUEST, "Accept must allow text/event-stream"), 406
             )
             return
-        session = self.lookup()
+        session = await self.lookup()
         if session is None:
             return
         if session.stream is not None:
@@ -322,7 +324,7 @@ class McpHandler(McpBaseHandler):
                 session.stream = None
             session.touch()
 
-    def lookup(self, rebuild: bool = True) -> HubSession | None:
+    async def lookup(self, rebuild: bool = True) -> HubSession | None:
         sid = self.request.headers.get("Mcp-Session-Id")
         if not sid:
             message = "Bad Request: Mcp-Session-Id header is required"
@@ -331,15 +333,15 @@ class McpHandler(McpBaseHandler):
         session = self.endpoint.find_session(sid, self.route, self.principal)
         if session is None and rebuild:
             version = self.request.headers.get("MCP-Protocol-Version")
-            session = self.endpoint.rebuild(sid, self.route, self.principal, version)
+            session = await self.endpoint.continue_session(sid, self.route, self.principal, version)
         if session is None:
             self.send(error_message(None, t.INVALID_REQUEST, "Session not found"), 404)
         return session
 
     async def delete(self, *_: Any) -> None:
-        session = self.lookup(rebuild=False)
+        session = await self.lookup(rebuild=False)
         if session is None:
             return
-        self.endpoint.sessions.remove(session.id)
+        await self.endpoint.forget(session.id)
         self.set_status(200)
         self.finish()

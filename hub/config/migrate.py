@@ -1,0 +1,50 @@
+"""Copy a hub's whole state from one store to another (``mcphub migrate``).
+
+Documents of every collection are copied as stored (password and key hashes, creation
+times, the JWT secret), in one transaction on the target, so logins and keys keep working;
+the activity log follows, oldest first. The source may be in use: SQLite's WAL lets a
+running hub keep writing while it is read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hub.config.activities import activity_log
+from hub.config.store import COLLECTIONS, Store
+
+PAGE = 500
+
+
+def store_location(spec: str) -> tuple[str, str]:
+    """``(backend, url)`` for a ``--from``/``--to`` value: ``sqlite:DIR`` (a data dir, or a
+    ``.db`` file) or ``postgresql://…``."""
+    if spec.startswith(("postgresql://", "postgres://")):
+        return "postgresql", spec
+    path = Path(spec.removeprefix("sqlite://").removeprefix("sqlite:"))
+    if path.suffix != ".db":
+        path = path / "mcphub.db"
+    return "sqlite", f"sqlite:{path}"
+
+
+async def copy_store(source: Store, target: Store) -> dict[str, int]:
+    """Replace the target's documents with the source's; returns counts per collection
+    (and ``activities``)."""
+    snapshot: dict[str, dict[str, dict[str, Any]]] = {}
+    for collection in COLLECTIONS:
+        snapshot[collection] = dict(await source.items(collection))
+    await target.replace_all(snapshot)
+    counts = {collection: len(docs) for collection, docs in snapshot.items()}
+    source_log, target_log = activity_log(source), activity_log(target)
+    if source_log is not None and target_log is not None:
+        rows: list[dict[str, Any]] = []
+        while True:
+            page, total = await source_log.list_activities(limit=PAGE, offset=len(rows))
+            rows.extend(page)
+            if not page or len(rows) >= total:
+                break
+        for row in reversed(rows):
+            await target_log.add_activity({k: v for k, v in row.items() if k != "id"})
+        counts["activities"] = len(rows)
+    return counts

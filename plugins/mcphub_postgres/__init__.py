@@ -1,0 +1,1 @@
+"""The shared store for several hub instances: PostgreSQL through asyncpg."""
