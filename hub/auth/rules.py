@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 NO_TOKEN = "No token, authorization denied"
 """The API's 401 message (MCPHub's wording)."""
+BAD_TOKEN = "Invalid or expired token"
+"""The API's 401 message when credentials came but named nobody (tampered, expired, revoked)."""
 NO_AUTH = "No authorization provided"
 """The MCP routes' 401 description when no credentials identified anyone."""
 USER_ROUTE_AUTH = "Authentication is required for user-scoped routes"

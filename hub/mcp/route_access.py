@@ -18,7 +18,7 @@ import tornado.httputil
 from hub.auth import rules
 from hub.auth.access import mcp_servers_in_scope
 from hub.auth.authorize import authorize
-from hub.auth.identity import identify
+from hub.auth.identity import identify, sent_credentials
 from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Principal
 from hub.errors import HubError, NotFound, Unauthorized
@@ -151,18 +151,13 @@ def _refused(hub: Hub, request: tornado.httputil.HTTPServerRequest, exc: HubErro
     """An authorization refusal in MCP's words."""
     if isinstance(exc, Unauthorized):
         description = exc.message
-        if description == rules.NO_AUTH and _sent_credentials(hub, request):
+        if description == rules.NO_AUTH and sent_credentials(hub, request):
             # Identity's half of the answer: credentials came, but they named nobody.
             description = "Invalid bearer token"
         return challenge(hub, request, description)
     if isinstance(exc, NotFound):
         return _missing()
     return GateError(exc.status, exc.message)
-
-
-def _sent_credentials(hub: Hub, request: tornado.httputil.HTTPServerRequest) -> bool:
-    header = hub.config.system.routing.bearer_auth_header_name
-    return bool(request.headers.get(header)) or bool(request.headers.get("x-auth-token"))
 
 
 # ---------------------------------------------------------------------- scope
