@@ -32,6 +32,29 @@ def check_config_write(principal: Principal, config: ServerConfig, transports: T
         raise Forbidden("Only admins can create or modify stdio-based servers")
 
 
+HOST_EXECUTION = (
+    "runs a program on the hub's machine: it needs an admin's login session, or a bearer "
+    "key marked allowHostExecution"
+)
+
+
+def may_run_on_host(principal: Principal | None) -> bool:
+    """Admins logged in as users, and all-access keys explicitly marked for it: a key ends up
+    in many clients' config files, and a leaked one must not be a shell on the host."""
+    if principal is None:
+        return False
+    if principal.kind == "user":
+        return principal.is_admin
+    if principal.kind == "key":
+        return principal.access_type == "all" and principal.host_execution
+    return False
+
+
+def host_refusal(what: str) -> Forbidden:
+    """The refusal of ``run-on-host``: ``what`` (e.g. "A stdio server") and the way in."""
+    return Forbidden(f"{what or 'This change'} {HOST_EXECUTION}")
+
+
 LOADER_ENV = ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "NODE_OPTIONS", "PYTHONPATH")
 """Variables that make any interpreter load foreign code; ``DYLD_*`` and ``PYTHONSTARTUP``
 are matched by prefix in ``loader_env``."""

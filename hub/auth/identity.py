@@ -115,4 +115,5 @@ class BearerKeyAuthenticator:
             access_type=key.access_type,
             allowed_groups=tuple(key.allowed_groups),
             allowed_servers=tuple(key.allowed_servers),
+            host_execution=key.allow_host_execution,
         )

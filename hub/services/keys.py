@@ -38,6 +38,7 @@ class NewKey(Body):
     access_type: AccessType = "all"
     allowed_groups: list[str] = Field(default_factory=list)
     allowed_servers: list[str] = Field(default_factory=list)
+    allow_host_execution: bool = False
 
 
 class KeyUpdate(Body):
@@ -49,6 +50,7 @@ class KeyUpdate(Body):
     access_type: AccessType | None = None
     allowed_groups: list[str] | None = None
     allowed_servers: list[str] | None = None
+    allow_host_execution: bool | None = None
 
 
 def check_scope(hub: Hub, groups: list[str], servers: list[str]) -> None:
@@ -101,6 +103,7 @@ async def create_key(hub: Hub, principal: Principal, body: NewKey) -> tuple[Bear
         allowed_groups=body.allowed_groups,
         allowed_servers=body.allowed_servers,
         owner=owner_for(principal),
+        allow_host_execution=body.allow_host_execution,
     )
     await hub.config.put_key(key, create=True)
     log.info("Bearer key %s (%s, %s) created", key_id, body.name, body.access_type)
