@@ -108,6 +108,24 @@ class UpstreamConfig(Model):
     connect_concurrency: int = Field(8, ge=1, le=256)
 
 
+class SessionsConfig(Model):
+    """Downstream MCP sessions of the 2025 wire and legacy SSE (an mcphub-py addition)."""
+
+    max_total: int = Field(10_000, ge=1, description="Sessions the hub holds at most.")
+    max_per_principal: int = Field(
+        100,
+        ge=1,
+        description="Sessions one caller holds at most: each user, each bearer key, and each "
+        "client address when MCP needs no credentials; beyond it, 429 with Retry-After.",
+    )
+    idle_timeout: int = Field(
+        1800,
+        ge=1,
+        description="Seconds after which a session with no request and no open stream ends "
+        "(the client gets 404 and initialises again, as the protocol says).",
+    )
+
+
 class SystemConfig(Model):
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     install: InstallConfig = Field(default_factory=InstallConfig)
@@ -119,6 +137,7 @@ class SystemConfig(Model):
     env_expansion: EnvExpansionConfig = Field(default_factory=EnvExpansionConfig)
     upstreams: UpstreamConfig = Field(default_factory=UpstreamConfig)
     egress: EgressConfig = Field(default_factory=EgressConfig)
+    sessions: SessionsConfig = Field(default_factory=SessionsConfig)
 
 
 def patch_model() -> type[BaseModel]:

@@ -27,7 +27,15 @@ from hub.config.system import parse_size
 from hub.mcp.endpoint import McpEndpoint
 from hub.mcp.method_handlers import encoded_list
 from hub.mcp.route_access import GateError, Route, authenticate, check_origin, resolve
-from hub.mcp.sessions import HubSession, Message, PostCtx, dumps, frame, response
+from hub.mcp.sessions import (
+    HubSession,
+    Message,
+    PostCtx,
+    SessionCapReached,
+    dumps,
+    frame,
+    response,
+)
 from hub.mcp.stateless_2026 import error_message, serve_modern
 
 if TYPE_CHECKING:
@@ -112,6 +120,12 @@ class McpBaseHandler(tornado.web.RequestHandler):
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(dumps(body))
+
+    def refuse_session(self, exc: SessionCapReached, rid: Any = None) -> None:
+        """No room for a new session: 429 (the caller's cap) or 503 (the hub's), with
+        ``Retry-After``; only the caller who hit a cap is refused."""
+        self.set_header("Retry-After", str(exc.retry_after))
+        self.send(error_message(rid, t.INTERNAL_ERROR, exc.message), exc.status)
 
     def accepted(self) -> None:
         if not self._finished and not self.gone:
@@ -231,10 +245,14 @@ class McpHandler(McpBaseHandler):
     async def legacy(self, msg: Message, version: str | None) -> None:
         method, rid, params = msg.get("method"), msg.get("id"), msg.get("params")
         endpoint = self.endpoint
+        session: HubSession | None
         if method == "initialize":
-            session = endpoint.new_session(self.route, self.principal)
-            if session is None:
-                self.send(error_message(rid, t.INTERNAL_ERROR, "Too many sessions"), 503)
+            try:
+                session = endpoint.new_session(
+                    self.route, self.principal, client=self.request.remote_ip
+                )
+            except SessionCapReached as exc:
+                self.refuse_session(exc, rid)
                 return
         else:
             sid = self.request.headers.get("Mcp-Session-Id")
