@@ -26,6 +26,7 @@ class SseHandler(McpBaseHandler):
     """``GET /sse[/{segment}]`` and ``/{user}/sse[/{segment}]``."""
 
     SUPPORTED_METHODS = ("GET",)
+    transport_name = "sse"
 
     async def get(self, *_: Any) -> None:
         try:

@@ -26,7 +26,14 @@ from hub.auth.principal import Policy, Principal
 from hub.config.system import parse_size
 from hub.mcp.endpoint import McpEndpoint
 from hub.mcp.method_handlers import encoded_list
-from hub.mcp.route_access import GateError, Route, authenticate, check_origin, resolve
+from hub.mcp.route_access import (
+    GateError,
+    Route,
+    authenticate,
+    check_origin,
+    check_reach,
+    resolve,
+)
 from hub.mcp.sessions import (
     HubSession,
     Message,
@@ -60,6 +67,8 @@ class McpBaseHandler(tornado.web.RequestHandler):
 
     policy = Policy.PUBLIC
     """Public at the framework level: MCP auth (bearer keys, 401 challenge) happens here."""
+    transport_name = "mcp"
+    """The first path segment of this transport's routes (``/mcp…``), for messages."""
 
     def initialize(self, hub: Hub, user_scoped: bool = False) -> None:
         self.hub = hub
@@ -99,6 +108,7 @@ class McpBaseHandler(tornado.web.RequestHandler):
             check_origin(self.hub, self.request)
             self.principal = await authenticate(self.hub, self.request, user)
             self.route = await resolve(self.hub, self.principal, segment, user)
+            check_reach(self.hub, self.principal, self.route, self.transport_name)
         except GateError as exc:
             self.refuse(exc)
 
