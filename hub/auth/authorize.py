@@ -32,7 +32,7 @@ async def authorize(hub: Hub, principal: Principal | None, action: str, resource
 
 
 async def authorize_host_execution(
-    hub: Hub, principal: Principal | None, what: str = "A server that runs a command"
+    hub: Hub, principal: Principal | None, what: str = "A server with a command"
 ) -> None:
     """Raise unless ``principal`` may create or change something that runs on the host.
 

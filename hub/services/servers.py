@@ -192,7 +192,7 @@ async def toggle_server(hub: Hub, principal: Principal, name: str, enabled: bool
     async with hub.server_lock:
         config = server_for(live, principal, name)
         if enabled and not config.enabled and is_privileged(config, hub.transports):
-            await authorize_host_execution(hub, principal, "Enabling a server that runs a command")
+            await authorize_host_execution(hub, principal, "Enabling a server with a command")
         await live.put_server(name, config.model_copy(update={"enabled": enabled}))
 
 
