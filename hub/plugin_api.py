@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from hub.api.base import APIHandler
 from hub.app import Hub
-from hub.auth.authorize import authorize
+from hub.auth.authorize import authorize, authorize_host_execution
 from hub.auth.identity import Authenticator
 from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Policy, Principal
@@ -84,6 +84,7 @@ __all__ = [
     "Unauthorized",
     "UpstreamError",
     "authorize",
+    "authorize_host_execution",
     "current_downstream",
     "hookimpl",
     "is_hub_secret",
