@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx2
 from mcp.client.sse import sse_client
+from mcp.shared.exceptions import MCPError
 
 from hub.plugin_api import (
     AuthRequired,
@@ -47,28 +48,28 @@ class SseTransport(HttpTransport):
         an auth answer, or a reply that is no event stream), streamable HTTP at the same url,
         as MCPHub users often leave ``type`` out for either kind."""
         async with contextlib.AsyncExitStack() as stack:
+            refused: str | None = None
             try:
                 streams = await stack.enter_async_context(self._sse(target))
             except Exception as exc:
                 refused = not_sse(exc)
                 if refused is None:
                     raise
-                log.info(
-                    "Upstream %s refused SSE (%s); trying streamable HTTP", target.name, refused
-                )
-                streams = await stack.enter_async_context(StreamableHttpTransport().open(target))
-                try:
-                    yield streams
-                except Exception as exc:
-                    if http_status(exc) is None:
-                        raise
-                    raise ConnectionError(
-                        f"the upstream answered neither SSE ({refused}) nor streamable HTTP "
-                        f'({one_line(exc)}) at this url; check the url, or set "type" to the '
-                        "transport it speaks (sse or streamable-http)"
-                    ) from exc
+            if refused is None:
+                yield streams
                 return
-            yield streams
+            log.info("Upstream %s refused SSE (%s); trying streamable HTTP", target.name, refused)
+            streams = await stack.enter_async_context(StreamableHttpTransport().open(target))
+            try:
+                yield streams
+            except Exception as exc:
+                if not not_streamable(exc):
+                    raise
+                raise ConnectionError(
+                    f"the upstream answered neither SSE ({refused}) nor streamable HTTP "
+                    f'({one_line(exc)}) at this url; check the url, or set "type" to the '
+                    "transport it speaks (sse or streamable-http)"
+                ) from exc
 
     @contextlib.asynccontextmanager
     async def _sse(self, target: Target) -> AsyncIterator[Any]:
@@ -128,6 +129,21 @@ def not_sse(exc: BaseException) -> str | None:
     if any(type(item).__name__ == "SSEError" for item in causes(exc)):
         return "not an event stream"
     return None
+
+
+NOT_STREAMABLE = ("Not Found", "Server returned an error response", "Unexpected content type")
+"""How the SDK's streamable HTTP client words an HTTP-level refusal of its first POST."""
+
+
+def not_streamable(exc: BaseException) -> bool:
+    """Whether a failure says the url does not speak streamable HTTP (an HTTP error status,
+    or the SDK's error for one), rather than a connection lost later."""
+    if http_status(exc) is not None:
+        return True
+    return any(
+        isinstance(item, MCPError) and item.error.message.startswith(NOT_STREAMABLE)
+        for item in causes(exc)
+    )
 
 
 NOT_FALLBACK = frozenset({401, 403, 407, 429})
