@@ -14,6 +14,7 @@ from hub.api.api_spec import Message, Op, Param
 from hub.api.base import APIHandler, pagination
 from hub.auth.principal import Policy
 from hub.config.models import ServerConfig
+from hub.config.names import shown
 from hub.errors import BadRequest
 from hub.services import server_views, servers
 from hub.services.servers import MAX_BATCH, ServerBody
@@ -235,7 +236,7 @@ class ToggleHandler(APIHandler):
         body = self.body_as(ToggleBody)
         await servers.toggle_server(self.hub, self.caller, name, body.enabled)
         state = "enabled" if body.enabled else "disabled"
-        self.reply(message=f"Server {name} {state} successfully")
+        self.reply(message=f"Server {shown(name)} {state} successfully")
 
 
 class ReloadHandler(APIHandler):
@@ -246,7 +247,7 @@ class ReloadHandler(APIHandler):
 
     async def post(self, name: str) -> None:
         await servers.reload_server(self.hub, self.caller, name)
-        self.reply(message=f"Server {name} reloaded successfully")
+        self.reply(message=f"Server {shown(name)} reloaded successfully")
 
 
 NAME = r"(?P<name>[^/]+)"

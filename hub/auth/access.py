@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from hub.auth.principal import Principal
 from hub.config.models import Group, ServerConfig
+from hub.config.names import shown
 from hub.errors import BadRequest, Conflict, Forbidden, NotFound
 from hub.upstream.transport import Transports, transport_for
 
@@ -135,7 +136,7 @@ def check_servers_visible(live: LiveConfig, principal: Principal, names: list[st
         if n not in live.servers or not can_see_server(principal, n, live.servers[n])
     ]
     if unknown:
-        raise BadRequest(f"Unknown server(s): {', '.join(unknown)}", unknown=unknown)
+        raise BadRequest(f"Unknown server(s): {', '.join(map(shown, unknown))}", unknown=unknown)
 
 
 def can_see_group(principal: Principal, group: Group) -> bool:
@@ -156,9 +157,9 @@ def check_group_name(live: LiveConfig, name: str, group_id: str | None = None) -
     take a name already used by either, or a user could capture an admin's server route."""
     other = find_group(live, name)
     if other is not None and other.id != group_id:
-        raise Conflict(f"Group '{name}' already exists")
+        raise Conflict(f"Group '{shown(name)}' already exists")
     if name in live.servers:
-        raise Conflict(f"'{name}' is already the name of a server")
+        raise Conflict(f"'{shown(name)}' is already the name of a server")
 
 
 def visible_groups(live: LiveConfig, principal: Principal) -> list[Group]:

@@ -17,6 +17,7 @@ from hub.auth.access import find_group, owner_for, require_user_admin
 from hub.auth.principal import Principal
 from hub.auth.tokens import hash_key, new_key_token
 from hub.config.models import AccessType, BearerKey
+from hub.config.names import shown
 from hub.errors import BadRequest, Conflict, NotFound
 from hub.services import Body
 
@@ -59,10 +60,10 @@ def check_scope(hub: Hub, groups: list[str], servers: list[str]) -> None:
     live = hub.config
     unknown_groups = [g for g in groups if find_group(live, g) is None]
     if unknown_groups:
-        raise BadRequest(f"Unknown group(s): {', '.join(unknown_groups)}")
+        raise BadRequest(f"Unknown group(s): {', '.join(map(shown, unknown_groups))}")
     unknown_servers = [s for s in servers if s not in live.servers]
     if unknown_servers:
-        raise BadRequest(f"Unknown server(s): {', '.join(unknown_servers)}")
+        raise BadRequest(f"Unknown server(s): {', '.join(map(shown, unknown_servers))}")
 
 
 def check_token_free(hub: Hub, token: str, key_id: str) -> None:

@@ -85,7 +85,7 @@ async def create_server(hub: Hub, principal: Principal, name: str, config: Serve
         try:
             await hub.config.put_server(name, config, create=True)
         except StoreConflict as exc:
-            raise Conflict(f"Server '{name}' already exists") from exc
+            raise Conflict(f"Server '{shown(name)}' already exists") from exc
     log.info("Server %s added by %s", shown(name), principal.name)
 
 
@@ -200,7 +200,7 @@ async def reload_server(hub: Hub, principal: Principal, name: str) -> None:
     """Close and reconnect one upstream (e.g. after it was updated out of band)."""
     config = server_for(hub.config, principal, name)
     if not config.enabled:
-        raise BadRequest(f"Server {name} is disabled; enable it first")
+        raise BadRequest(f"Server {shown(name)} is disabled; enable it first")
     await hub.upstreams.reload(name)
 
 

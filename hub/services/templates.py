@@ -255,5 +255,5 @@ async def _import_group(live: LiveConfig, principal: Principal, raw: Any) -> dic
     await live.put_group(group.model_copy(update={"servers": members}), create=True)
     message = "Group created"
     if missing:
-        message += f" without unavailable server(s): {', '.join(missing)}"
+        message += f" without unavailable server(s): {', '.join(map(shown, missing))}"
     return _detail("group", name, "created", message)

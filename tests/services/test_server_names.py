@@ -92,3 +92,14 @@ async def test_legacy_names_are_escaped_in_logs(
     assert r.status_code == 200, r.text
     lines = [rec.getMessage() for rec in caplog.records if "removed by" in rec.getMessage()]
     assert lines == ["Server &lt;img src=x&gt;\\nforged removed by admin"]
+
+
+async def test_names_echoed_in_messages_are_escaped(admin_client: HubClient) -> None:
+    r = await admin_client.post(
+        "/api/auth/keys", json={"name": "k", "accessType": "servers", "allowedServers": ["<b>x"]}
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["message"] == "Unknown server(s): &lt;b&gt;x"
+    r = await admin_client.post("/api/groups", json={"name": "g", "servers": ["<i>y"]})
+    # The message is text a page may show; the structured list stays data.
+    assert r.json()["message"] == "Unknown server(s): &lt;i&gt;y", r.text
