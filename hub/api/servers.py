@@ -230,7 +230,15 @@ class ToggleHandler(APIHandler):
     """Enable or disable a server (a disabled server is disconnected)."""
 
     policy = Policy.OWNER
-    docs = {"POST": Op("Enable or disable a server", body=ToggleBody, response=Message)}
+    docs = {
+        "POST": Op(
+            "Enable or disable a server (enabling one that runs a command needs an admin login "
+            "or a key marked allowHostExecution)",
+            body=ToggleBody,
+            response=Message,
+            errors=(403,),
+        )
+    }
 
     async def post(self, name: str) -> None:
         body = self.body_as(ToggleBody)
