@@ -85,7 +85,12 @@ def validation_message(exc: ValidationError) -> tuple[str, list[dict[str, Any]]]
     templates, system config) word their errors exactly as the handlers do.
     """
     errors = [
-        {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+        {
+            "field": ".".join(str(p) for p in e["loc"]),
+            # A validator's own ValueError already reads as a sentence.
+            "message": e["msg"].removeprefix("Value error, "),
+        }
+        for e in exc.errors()
     ]
     first = errors[0] if errors else {"field": "", "message": "invalid"}
     where = f"{first['field']}: " if first["field"] else ""

@@ -29,7 +29,7 @@ from __future__ import annotations
 from hub.api.auth import LOGIN_FAILURES
 from hub.api.base import APIHandler
 from hub.app import Hub
-from hub.auth.authorize import authorize
+from hub.auth.authorize import authorize, authorize_host_execution
 from hub.auth.identity import Authenticator, identify
 from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Policy, Principal
@@ -126,6 +126,7 @@ __all__ = [
     "User",
     "activity_log",
     "authorize",
+    "authorize_host_execution",
     "check_url",
     "current_downstream",
     "doc_key",

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import tornado.web
 from pydantic import BaseModel, ValidationError
 
+from hub.auth import rules
 from hub.auth.authorize import authorize
-from hub.auth.identity import identify
+from hub.auth.identity import identify, sent_credentials
 from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Policy, Principal
 from hub.config.system import parse_size
@@ -30,6 +31,32 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
+
+MAX_JSON_DEPTH = 64
+"""Deepest nesting an ``/api`` body may have. No configuration needs more, and a body that
+parses but nests hundreds deep would exhaust the stack later (validation, storing, replying)."""
+TOO_DEEP = f"Invalid JSON in body of request: nested deeper than {MAX_JSON_DEPTH} levels"
+
+
+def nesting_depth(value: Any) -> int:
+    """How deep lists and objects nest in a parsed JSON value (a scalar is 0), iteratively."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        depth += 1
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+        stack.extend((child, depth) for child in children)
+    return deepest
 
 
 class APIHandler(tornado.web.RequestHandler):
@@ -74,7 +101,16 @@ class APIHandler(tornado.web.RequestHandler):
         # but they are still asked about, without a principal.
         principal = None if policy is Policy.PUBLIC else await identify(self.hub, self.request)
         resource = Resource("api", self.request.path, method=method, policy=policy)
-        await authorize(self.hub, principal, self.action, resource)
+        try:
+            await authorize(self.hub, principal, self.action, resource)
+        except Unauthorized as exc:
+            if (
+                principal is None
+                and exc.message == rules.NO_TOKEN
+                and sent_credentials(self.hub, self.request)
+            ):
+                raise Unauthorized(rules.BAD_TOKEN) from None
+            raise
         self.principal = principal
 
     @property
@@ -91,9 +127,15 @@ class APIHandler(tornado.web.RequestHandler):
         if not body:
             raise BadRequest("Request body must be JSON")
         try:
-            return json.loads(body)
+            data = json.loads(body)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise BadRequest("Invalid JSON in body of request") from exc
+        except RecursionError:
+            # Thousands of nested brackets: the decoder's recursion guard, not our bug.
+            raise BadRequest(TOO_DEEP) from None
+        if nesting_depth(data) > MAX_JSON_DEPTH:
+            raise BadRequest(TOO_DEEP)
+        return data
 
     def body_as(self, model: type[M]) -> M:
         """The JSON body validated by ``model``; 400 with field errors otherwise."""

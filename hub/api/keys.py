@@ -31,6 +31,7 @@ def public(key: BearerKey, token: str | None = None) -> dict[str, Any]:
         "allowedGroups": list(key.allowed_groups),
         "allowedServers": list(key.allowed_servers),
         "owner": key.owner or "admin",
+        "allowHostExecution": key.allow_host_execution,
     }
 
 

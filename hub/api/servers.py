@@ -14,6 +14,7 @@ from hub.api.api_spec import Message, Op, Param
 from hub.api.base import APIHandler, pagination
 from hub.auth.principal import Policy
 from hub.config.models import ServerConfig
+from hub.config.names import shown
 from hub.errors import BadRequest
 from hub.services import server_views, servers
 from hub.services.servers import MAX_BATCH, ServerBody
@@ -229,13 +230,21 @@ class ToggleHandler(APIHandler):
     """Enable or disable a server (a disabled server is disconnected)."""
 
     policy = Policy.OWNER
-    docs = {"POST": Op("Enable or disable a server", body=ToggleBody, response=Message)}
+    docs = {
+        "POST": Op(
+            "Enable or disable a server (enabling one that runs a command needs an admin login "
+            "or a key marked allowHostExecution)",
+            body=ToggleBody,
+            response=Message,
+            errors=(403,),
+        )
+    }
 
     async def post(self, name: str) -> None:
         body = self.body_as(ToggleBody)
         await servers.toggle_server(self.hub, self.caller, name, body.enabled)
         state = "enabled" if body.enabled else "disabled"
-        self.reply(message=f"Server {name} {state} successfully")
+        self.reply(message=f"Server {shown(name)} {state} successfully")
 
 
 class ReloadHandler(APIHandler):
@@ -246,7 +255,7 @@ class ReloadHandler(APIHandler):
 
     async def post(self, name: str) -> None:
         await servers.reload_server(self.hub, self.caller, name)
-        self.reply(message=f"Server {name} reloaded successfully")
+        self.reply(message=f"Server {shown(name)} reloaded successfully")
 
 
 NAME = r"(?P<name>[^/]+)"

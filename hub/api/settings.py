@@ -68,6 +68,7 @@ class SystemConfigHandler(AdminUserHandler):
             "Update system config (typed partial merge); applies at once",
             body=SystemConfigPatch,
             response=SystemConfigReply,
+            errors=(409,),
         )
     }
 

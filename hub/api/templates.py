@@ -36,7 +36,7 @@ class ExportHandler(TemplateHandler):
         "POST": Op(
             "Export your servers and groups as a template, secrets as ${PLACEHOLDER}s",
             body=ExportBody,
-            errors=(429,),
+            errors=(404, 429),
         )
     }
 

@@ -66,7 +66,7 @@ def convert(value: Any, schema: Any) -> Any:
             return [convert(v, inner) for v in items] if isinstance(items, list) else items
         if kind == "object" and value.startswith("{"):
             return json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         return value
     return value
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from hub.auth.principal import Principal
 from hub.config.models import Group, ServerConfig
+from hub.config.names import shown
 from hub.errors import BadRequest, Conflict, Forbidden, NotFound
 from hub.upstream.transport import Transports, transport_for
 
@@ -30,6 +31,29 @@ def check_config_write(principal: Principal, config: ServerConfig, transports: T
     """Only admins may create or change configs that spawn processes."""
     if not principal.is_admin and is_privileged(config, transports):
         raise Forbidden("Only admins can create or modify stdio-based servers")
+
+
+HOST_EXECUTION = (
+    "runs a program on the hub's machine: it needs an admin's login session, or a bearer "
+    "key marked allowHostExecution"
+)
+
+
+def may_run_on_host(principal: Principal | None) -> bool:
+    """Admins logged in as users, and all-access keys explicitly marked for it: a key ends up
+    in many clients' config files, and a leaked one must not be a shell on the host."""
+    if principal is None:
+        return False
+    if principal.kind == "user":
+        return principal.is_admin
+    if principal.kind == "key":
+        return principal.access_type == "all" and principal.host_execution
+    return False
+
+
+def host_refusal(what: str) -> Forbidden:
+    """The refusal of ``run-on-host``: ``what`` (e.g. "A stdio server") and the way in."""
+    return Forbidden(f"{what or 'This change'} {HOST_EXECUTION}")
 
 
 LOADER_ENV = ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "NODE_OPTIONS", "PYTHONPATH")
@@ -112,7 +136,7 @@ def check_servers_visible(live: LiveConfig, principal: Principal, names: list[st
         if n not in live.servers or not can_see_server(principal, n, live.servers[n])
     ]
     if unknown:
-        raise BadRequest(f"Unknown server(s): {', '.join(unknown)}", unknown=unknown)
+        raise BadRequest(f"Unknown server(s): {', '.join(map(shown, unknown))}", unknown=unknown)
 
 
 def can_see_group(principal: Principal, group: Group) -> bool:
@@ -133,9 +157,9 @@ def check_group_name(live: LiveConfig, name: str, group_id: str | None = None) -
     take a name already used by either, or a user could capture an admin's server route."""
     other = find_group(live, name)
     if other is not None and other.id != group_id:
-        raise Conflict(f"Group '{name}' already exists")
+        raise Conflict(f"Group '{shown(name)}' already exists")
     if name in live.servers:
-        raise Conflict(f"'{name}' is already the name of a server")
+        raise Conflict(f"'{shown(name)}' is already the name of a server")
 
 
 def visible_groups(live: LiveConfig, principal: Principal) -> list[Group]:

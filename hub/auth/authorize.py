@@ -31,6 +31,17 @@ async def authorize(hub: Hub, principal: Principal | None, action: str, resource
     raise rules.refusal(hub, principal, action, resource) or standard_refusal(principal, action)
 
 
+async def authorize_host_execution(
+    hub: Hub, principal: Principal | None, what: str = "A server with a command"
+) -> None:
+    """Raise unless ``principal`` may create or change something that runs on the host.
+
+    The one check for every such write path (stdio servers, imported configs, MCPB
+    bundles): ``authorize`` with ``Action.RUN_ON_HOST``, so a plugin can widen or narrow it.
+    """
+    await authorize(hub, principal, Action.RUN_ON_HOST, Resource("host", what))
+
+
 def standard_refusal(principal: Principal | None, action: str) -> HubError:
     """How a denial reads when the core rules would have allowed it.
 

@@ -41,6 +41,21 @@ async def identify(hub: Hub, request: tornado.httputil.HTTPServerRequest) -> Pri
     return await hub.plugins.principal_from_request(hub, request)
 
 
+def sent_credentials(hub: Hub, request: tornado.httputil.HTTPServerRequest) -> bool:
+    """Whether the request carried anything meant as a credential (a login token in any of
+    its places, or a value in the bearer header), valid or not: a refusal then says the
+    credential is bad rather than missing."""
+    header = hub.config.system.routing.bearer_auth_header_name
+    return any(
+        (
+            request.headers.get(header),
+            request.headers.get("Authorization"),
+            request.headers.get("x-auth-token"),
+            request.query_arguments.get("token"),
+        )
+    )
+
+
 def bearer_from(request: tornado.httputil.HTTPServerRequest, header: str) -> str | None:
     """The credential in ``header``: the token of ``Bearer <token>``, or a custom header's
     whole value (``Authorization`` only ever carries the bearer scheme here)."""
@@ -100,4 +115,5 @@ class BearerKeyAuthenticator:
             access_type=key.access_type,
             allowed_groups=tuple(key.allowed_groups),
             allowed_servers=tuple(key.allowed_servers),
+            host_execution=key.allow_host_execution,
         )

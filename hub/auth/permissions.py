@@ -34,6 +34,10 @@ class Action(enum.StrEnum):
     """Address a group by id or name in an MCP or REST tool route; kind ``group``."""
     REACH_SERVER = "reach-server"
     """Address one server by name in an MCP or REST tool route; kind ``server``."""
+    RUN_ON_HOST = "run-on-host"
+    """Create, change or enable something that runs a program on the hub's machine (a
+    stdio server, an imported stdio config, an MCPB bundle); kind ``host``, ``name`` says
+    what it is in words. The core allows admin logins and keys marked ``allowHostExecution``."""
 
 
 CORE_ACTIONS = frozenset(a.value for a in Action)
@@ -45,7 +49,7 @@ class Resource:
     """What an action is about: a route, a group or a server."""
 
     kind: str
-    """``api`` (an ``/api`` route), ``mcp`` (an MCP route), ``group`` or ``server``."""
+    """``api`` (an ``/api`` route), ``mcp`` (an MCP route), ``group``, ``server`` or ``host``."""
     name: str = ""
     """The request path for routes, the group's id, or the server's name."""
     method: str | None = None

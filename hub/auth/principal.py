@@ -32,6 +32,8 @@ class Principal:
     access_type: str = "all"
     allowed_groups: tuple[str, ...] = ()
     allowed_servers: tuple[str, ...] = ()
+    host_execution: bool = False
+    """A bearer key marked ``allowHostExecution``: it may also run programs on the host."""
     claims: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hub.auth.access import can_see_group, can_see_server
+from hub.auth.access import can_see_group, can_see_server, host_refusal, may_run_on_host
 from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Policy, Principal
 from hub.config.models import Group, ServerConfig
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 NO_TOKEN = "No token, authorization denied"
 """The API's 401 message (MCPHub's wording)."""
+BAD_TOKEN = "Invalid or expired token"
+"""The API's 401 message when credentials came but named nobody (tampered, expired, revoked)."""
 NO_AUTH = "No authorization provided"
 """The MCP routes' 401 description when no credentials identified anyone."""
 USER_ROUTE_AUTH = "Authentication is required for user-scoped routes"
@@ -43,6 +45,8 @@ def refusal(
         if principal is None or can_see_group(principal, group) or _key_reaches(principal, group):
             return None  # None: open mode (bearer auth off), where the route decides
         return NotFound(MISSING)
+    if action == Action.RUN_ON_HOST:
+        return None if may_run_on_host(principal) else host_refusal(resource.name)
     if action == Action.REACH_SERVER:
         config = resource.record
         if not isinstance(config, ServerConfig):

@@ -137,6 +137,11 @@ class BearerKey(Model):
     allowed_groups: list[str] = Field(default_factory=list)
     allowed_servers: list[str] = Field(default_factory=list)
     owner: str | None = None
+    allow_host_execution: bool = Field(
+        False,
+        description="May also create or change what runs programs on the hub's machine "
+        "(stdio servers, MCPB bundles); MCPHub has no such flag, so keys lack it by default.",
+    )
 
 
 class BuiltinPrompt(Model):

@@ -42,6 +42,43 @@ SECRET_KEYS = frozenset(
 )
 """Keys of structured sections (oauth, openapi.security, proxy, systemConfig) holding secrets."""
 
+TOKEN_PREFIX = re.compile(
+    r"^(sk-|sk_|pk_live_|rk_|ghp_|gho_|ghs_|ghu_|ghr_|github_pat_|glpat-|xox[abposr]-|AKIA|ASIA"
+    r"|AIza|eyJ|mcphub_|hf_|ya29\.|npm_|pypi-|shpat_|SG\.)"
+)
+"""Prefixes of well-known credential formats (OpenAI, Stripe, GitHub, GitLab, Slack, AWS,
+Google, JWTs, the hub's own keys, Hugging Face, npm, PyPI, Shopify, SendGrid)."""
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-+/=.~]{20,}$")
+
+
+def looks_like_token(value: str) -> bool:
+    """A value that is probably a credential whatever its name: a known token prefix, or a
+    long unbroken run of letters and digits (at least 20 characters, mixing both, with more
+    than two digits) that is not a path."""
+    if len(value) < 8:
+        return False
+    if TOKEN_PREFIX.match(value):
+        return True
+    if not _TOKEN_SHAPE.match(value) or value.startswith(("/", ".", "~")):
+        return False
+    digits = sum(c.isdigit() for c in value)
+    letters = sum(c.isalpha() for c in value)
+    return digits > 2 and letters > 2
+
+
+def _mask_named(name: str, value: Any) -> Any:
+    """One env or header value: masked when its name or its value looks secret; a URL keeps
+    everything but its password and secret query values."""
+    if SECRET_NAME.search(name):
+        return _secret_text(value)
+    if isinstance(value, str) and not _ENV_REF.match(value):
+        if looks_like_token(value):
+            return MASK
+        if "://" in value:
+            return mask_url(value)
+    return value
+
+
 _ENV_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$|^\$[A-Z_][A-Z0-9_]*$")
 
 
@@ -95,14 +132,13 @@ def mask_keys(value: Any, keys: frozenset[str] = SECRET_KEYS) -> Any:
 
 
 def mask_server(config: dict[str, Any]) -> dict[str, Any]:
-    """A server config (wire form) with env values, secret headers and credentials hidden."""
+    """A server config (wire form) with secret env values and headers (by name or by value,
+    ``_mask_named``) and credentials hidden; other values are shown to those who may read
+    the config (``LOG_LEVEL=debug`` is no secret)."""
     out = dict(config)
-    if isinstance(out.get("env"), dict):
-        out["env"] = {k: _secret_text(v) for k, v in out["env"].items()}
-    if isinstance(out.get("headers"), dict):
-        out["headers"] = {
-            k: _secret_text(v) if SECRET_NAME.search(k) else v for k, v in out["headers"].items()
-        }
+    for section in ("env", "headers"):
+        if isinstance(out.get(section), dict):
+            out[section] = {k: _mask_named(k, v) for k, v in out[section].items()}
     hidden = out.get("secretArgs")
     if isinstance(hidden, list) and isinstance(out.get("args"), list):
         # Arguments known to carry secrets (an MCPB bundle's sensitive user_config values).

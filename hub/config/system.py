@@ -170,6 +170,24 @@ class ObservabilityConfig(Model):
     )
 
 
+class SessionsConfig(Model):
+    """Downstream MCP sessions of the 2025 wire and legacy SSE (an mcphub-py addition)."""
+
+    max_total: int = Field(10_000, ge=1, description="Sessions the hub holds at most.")
+    max_per_principal: int = Field(
+        100,
+        ge=1,
+        description="Sessions one caller holds at most: each user, each bearer key, and each "
+        "client address when MCP needs no credentials; beyond it, 429 with Retry-After.",
+    )
+    idle_timeout: int = Field(
+        1800,
+        ge=1,
+        description="Seconds after which a session with no request and no open stream ends "
+        "(the client gets 404 and initialises again, as the protocol says).",
+    )
+
+
 class SystemConfig(Model):
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     install: InstallConfig = Field(default_factory=InstallConfig)
@@ -185,6 +203,7 @@ class SystemConfig(Model):
     registry: RegistryConfig = Field(default_factory=RegistryConfig)
     mcpb: McpbConfig = Field(default_factory=McpbConfig)
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
+    sessions: SessionsConfig = Field(default_factory=SessionsConfig)
 
 
 def patch_model() -> type[BaseModel]:

@@ -31,7 +31,7 @@ from hub.mcp.catalog import Catalog, Scope, View
 from hub.mcp.input_required import Bridge
 from hub.mcp.method_handlers import CallInfo, build_server
 from hub.mcp.route_access import Route, principal_key, scope_for
-from hub.mcp.sessions import HubSession, Sessions, notification
+from hub.mcp.sessions import HubSession, SessionCapReached, Sessions, notification
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -77,7 +77,7 @@ class McpEndpoint:
         self.hub = hub
         self.catalog: Catalog = hub.catalog
         self.server, self.options = build_server(self.listen)
-        self.sessions = Sessions()
+        self.sessions = Sessions(lambda: hub.config.system.sessions)
         self.listeners: set[ListenStream] = set()
         self.bridge = Bridge()
         self._scheduled = False
@@ -108,7 +108,11 @@ class McpEndpoint:
         *,
         session_id: str | None = None,
         legacy_sse: bool = False,
-    ) -> HubSession | None:
+        client: str | None = None,
+    ) -> HubSession:
+        """A new session, counted against its caller's cap (``client``, the remote address,
+        stands for the caller when there are no credentials); ``SessionCapReached`` when
+        there is no room."""
         scope, view = self.view(route, principal)
         session = HubSession(
             self.server,
@@ -121,7 +125,9 @@ class McpEndpoint:
             legacy_sse=legacy_sse,
         )
         session.view = view
-        return session if self.sessions.add(session) else None
+        quota = session.owner if principal is not None else f"anonymous@{client or ''}"
+        self.sessions.add(session, quota)
+        return session
 
     def find_session(
         self, session_id: str, route: Route, principal: Principal | None
@@ -143,8 +149,9 @@ class McpEndpoint:
             return None
         if len(session_id) > 128 or not session_id.isprintable():
             return None
-        session = self.new_session(route, principal, session_id=session_id)
-        if session is None:
+        try:
+            session = self.new_session(route, principal, session_id=session_id)
+        except SessionCapReached:
             return None
         connection = session.connection
         if version:

@@ -15,7 +15,7 @@ import anyio
 import mcp_types as t
 
 from hub.mcp.route_access import GateError, authenticate, check_origin, principal_key
-from hub.mcp.sessions import HubSession, Message, PostCtx
+from hub.mcp.sessions import HubSession, Message, PostCtx, SessionCapReached
 from hub.mcp.stateless_2026 import error_message
 from hub.mcp.streamable_http import McpBaseHandler, exception_message
 
@@ -26,11 +26,15 @@ class SseHandler(McpBaseHandler):
     """``GET /sse[/{segment}]`` and ``/{user}/sse[/{segment}]``."""
 
     SUPPORTED_METHODS = ("GET",)
+    transport_name = "sse"
 
     async def get(self, *_: Any) -> None:
-        session = self.endpoint.new_session(self.route, self.principal, legacy_sse=True)
-        if session is None:
-            self.send(error_message(None, t.INTERNAL_ERROR, "Too many sessions"), 503)
+        try:
+            session = self.endpoint.new_session(
+                self.route, self.principal, legacy_sse=True, client=self.request.remote_ip
+            )
+        except SessionCapReached as exc:
+            self.refuse_session(exc)
             return
         queue: asyncio.Queue[Any] = asyncio.Queue()
         self.stream_queue = session.stream = queue

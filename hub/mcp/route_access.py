@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 import tornado.httputil
 
 from hub.auth import rules
-from hub.auth.access import mcp_servers_in_scope
+from hub.auth.access import find_group, mcp_servers_in_scope
 from hub.auth.authorize import authorize
-from hub.auth.identity import identify
+from hub.auth.identity import identify, sent_credentials
 from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Principal
 from hub.errors import HubError, NotFound, Unauthorized
@@ -150,7 +150,7 @@ async def _refused(
     """An authorization refusal in MCP's words."""
     if isinstance(exc, Unauthorized):
         description = exc.message
-        if description == rules.NO_AUTH and _sent_credentials(hub, request):
+        if description == rules.NO_AUTH and sent_credentials(hub, request):
             # Identity's half of the answer: credentials came, but they named nobody.
             description = "Invalid bearer token"
         return await challenge(hub, request, description)
@@ -162,11 +162,6 @@ async def _refused(
         body = {"error": "insufficient_scope", "error_description": exc.message}
         return GateError(exc.status, exc.message, body=body, headers={"WWW-Authenticate": header})
     return GateError(exc.status, exc.message)
-
-
-def _sent_credentials(hub: Hub, request: tornado.httputil.HTTPServerRequest) -> bool:
-    header = hub.config.system.routing.bearer_auth_header_name
-    return bool(request.headers.get(header)) or bool(request.headers.get("x-auth-token"))
 
 
 # ---------------------------------------------------------------------- scope
@@ -230,6 +225,38 @@ def _missing() -> GateError:
         "error": {"code": -32600, "message": rules.MISSING},
     }
     return GateError(404, rules.MISSING, body=body)
+
+
+def check_reach(hub: Hub, principal: Principal | None, route: Route, kind: str = "mcp") -> None:
+    """403 ``insufficient_scope`` for a scoped key on the global route when the key reaches
+    nothing there (a groups-scoped key reaches its servers only through its groups' routes):
+    an empty session would leave its client guessing. The message names the routes the key
+    may use, ``kind`` (``mcp`` or ``sse``) saying which transport's."""
+    if principal is None or principal.kind != "key" or principal.access_type == "all":
+        return
+    if route.segment is not None or route.user is not None:
+        return
+    if principal.access_type in ("servers", "custom") and principal.allowed_servers:
+        return
+    base = f"{hub.base_path}/{kind}"
+    routes = [f"{base}/{name}" for name in key_group_routes(hub, principal)]
+    if principal.access_type == "servers":
+        routes = [f"{base}/{name}" for name in principal.allowed_servers]
+    where = ", ".join(routes) if routes else "none (the key names no group or server)"
+    description = f"This key reaches no server on {base}; routes it may use: {where}"
+    header = f'Bearer error="insufficient_scope", error_description="{description}"'
+    raise GateError(403, description, headers={"WWW-Authenticate": header})
+
+
+def key_group_routes(hub: Hub, principal: Principal) -> list[str]:
+    """The route segments of the groups a key names (by name when the group has one)."""
+    by_name = hub.config.system.routing.enable_group_name_route
+    names = []
+    for ref in principal.allowed_groups:
+        group = find_group(hub.config, ref)
+        if group is not None:
+            names.append(group.name if by_name and group.name else group.id)
+    return names
 
 
 def scope_for(hub: Hub, route: Route, principal: Principal | None) -> Scope:

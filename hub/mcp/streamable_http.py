@@ -26,8 +26,23 @@ from hub.auth.principal import Policy, Principal
 from hub.config.system import parse_size
 from hub.mcp.endpoint import McpEndpoint
 from hub.mcp.method_handlers import encoded_list
-from hub.mcp.route_access import GateError, Route, authenticate, check_origin, resolve
-from hub.mcp.sessions import HubSession, Message, PostCtx, dumps, frame, response
+from hub.mcp.route_access import (
+    GateError,
+    Route,
+    authenticate,
+    check_origin,
+    check_reach,
+    resolve,
+)
+from hub.mcp.sessions import (
+    HubSession,
+    Message,
+    PostCtx,
+    SessionCapReached,
+    dumps,
+    frame,
+    response,
+)
 from hub.mcp.stateless_2026 import error_message, serve_modern
 
 if TYPE_CHECKING:
@@ -51,6 +66,8 @@ class McpBaseHandler(tornado.web.RequestHandler):
 
     policy = Policy.PUBLIC
     """Public at the framework level: MCP auth (bearer keys, 401 challenge) happens here."""
+    transport_name = "mcp"
+    """The first path segment of this transport's routes (``/mcp…``), for messages."""
 
     def initialize(self, hub: Hub, user_scoped: bool = False) -> None:
         self.hub = hub
@@ -90,6 +107,7 @@ class McpBaseHandler(tornado.web.RequestHandler):
             check_origin(self.hub, self.request)
             self.principal = await authenticate(self.hub, self.request, user)
             self.route = await resolve(self.hub, self.principal, segment, user)
+            check_reach(self.hub, self.principal, self.route, self.transport_name)
         except GateError as exc:
             self.refuse(exc)
 
@@ -111,6 +129,12 @@ class McpBaseHandler(tornado.web.RequestHandler):
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(dumps(body))
+
+    def refuse_session(self, exc: SessionCapReached, rid: Any = None) -> None:
+        """No room for a new session: 429 (the caller's cap) or 503 (the hub's), with
+        ``Retry-After``; only the caller who hit a cap is refused."""
+        self.set_header("Retry-After", str(exc.retry_after))
+        self.send(error_message(rid, t.INTERNAL_ERROR, exc.message), exc.status)
 
     def accepted(self) -> None:
         if not self._finished and not self.gone:
@@ -224,10 +248,14 @@ class McpHandler(McpBaseHandler):
     async def legacy(self, msg: Message, version: str | None) -> None:
         method, rid, params = msg.get("method"), msg.get("id"), msg.get("params")
         endpoint = self.endpoint
+        session: HubSession | None
         if method == "initialize":
-            session = endpoint.new_session(self.route, self.principal)
-            if session is None:
-                self.send(error_message(rid, t.INTERNAL_ERROR, "Too many sessions"), 503)
+            try:
+                session = endpoint.new_session(
+                    self.route, self.principal, client=self.request.remote_ip
+                )
+            except SessionCapReached as exc:
+                self.refuse_session(exc, rid)
                 return
             requested = params.get("protocolVersion") if isinstance(params, dict) else None
             await endpoint.share(session, requested if isinstance(requested, str) else None)

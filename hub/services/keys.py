@@ -17,6 +17,7 @@ from hub.auth.access import find_group, owner_for, require_user_admin
 from hub.auth.principal import Principal
 from hub.auth.tokens import hash_key, new_key_token
 from hub.config.models import AccessType, BearerKey
+from hub.config.names import shown
 from hub.errors import BadRequest, Conflict, NotFound
 from hub.services import Body
 
@@ -38,6 +39,7 @@ class NewKey(Body):
     access_type: AccessType = "all"
     allowed_groups: list[str] = Field(default_factory=list)
     allowed_servers: list[str] = Field(default_factory=list)
+    allow_host_execution: bool = False
 
 
 class KeyUpdate(Body):
@@ -49,6 +51,7 @@ class KeyUpdate(Body):
     access_type: AccessType | None = None
     allowed_groups: list[str] | None = None
     allowed_servers: list[str] | None = None
+    allow_host_execution: bool | None = None
 
 
 def check_scope(hub: Hub, groups: list[str], servers: list[str]) -> None:
@@ -57,10 +60,10 @@ def check_scope(hub: Hub, groups: list[str], servers: list[str]) -> None:
     live = hub.config
     unknown_groups = [g for g in groups if find_group(live, g) is None]
     if unknown_groups:
-        raise BadRequest(f"Unknown group(s): {', '.join(unknown_groups)}")
+        raise BadRequest(f"Unknown group(s): {', '.join(map(shown, unknown_groups))}")
     unknown_servers = [s for s in servers if s not in live.servers]
     if unknown_servers:
-        raise BadRequest(f"Unknown server(s): {', '.join(unknown_servers)}")
+        raise BadRequest(f"Unknown server(s): {', '.join(map(shown, unknown_servers))}")
 
 
 def check_token_free(hub: Hub, token: str, key_id: str) -> None:
@@ -101,6 +104,7 @@ async def create_key(hub: Hub, principal: Principal, body: NewKey) -> tuple[Bear
         allowed_groups=body.allowed_groups,
         allowed_servers=body.allowed_servers,
         owner=owner_for(principal),
+        allow_host_execution=body.allow_host_execution,
     )
     await hub.config.put_key(key, create=True)
     log.info("Bearer key %s (%s, %s) created", key_id, body.name, body.access_type)

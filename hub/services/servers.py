@@ -13,10 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from hub.auth.access import check_config_write, find_group, owner_for, server_for
+from hub.auth.access import (
+    check_config_write,
+    find_group,
+    is_privileged,
+    owner_for,
+    server_for,
+)
+from hub.auth.authorize import authorize_host_execution
 from hub.auth.principal import Principal
 from hub.catalogs.bundle import forget_bundle
 from hub.config.models import McpSettings, ServerConfig
+from hub.config.names import ambiguity_message, ambiguous_with, shown
 from hub.config.redaction import contains_mask, restore
 from hub.config.store import Conflict as StoreConflict
 from hub.errors import BadRequest, Conflict, HubError, validation_message
@@ -44,16 +52,22 @@ class ServerBody(BaseModel):
     config: ServerConfig
 
 
-def check_free(live: LiveConfig, name: str) -> None:
-    """409 when a server or a group already answers to ``name``.
+def check_free(live: LiveConfig, name: str, replacing: str | None = None) -> None:
+    """409 when a server or a group already answers to ``name``, or when ``name`` next to
+    another server's name would make namespaced tool names ambiguous (``hub.config.names``);
+    ``replacing`` is the server being renamed, which does not count.
 
     ``/mcp/{segment}`` tries groups before servers, so a server named like a group would be
     unreachable there (and groups refuse server names for the same reason).
     """
     if name in live.servers:
-        raise Conflict(f"Server '{name}' already exists")
+        raise Conflict(f"Server '{shown(name)}' already exists")
     if find_group(live, name) is not None:
-        raise Conflict(f"The name '{name}' is already used by a group")
+        raise Conflict(f"The name '{shown(name)}' is already used by a group")
+    sep = live.system.name_separator
+    other = ambiguous_with(name, (n for n in live.servers if n != replacing), sep)
+    if other is not None:
+        raise Conflict(ambiguity_message(name, other, sep))
 
 
 # --------------------------------------------------------------------- create
@@ -63,6 +77,8 @@ async def create_server(hub: Hub, principal: Principal, name: str, config: Serve
     """Validate, check rights, set the owner, write; 409 if the name is taken."""
     config = hub.upstreams.validate(config)
     check_config_write(principal, config, hub.transports)
+    if is_privileged(config, hub.transports):
+        await authorize_host_execution(hub, principal)
     owner = (config.owner or owner_for(principal)) if principal.is_admin else principal.name
     config = config.model_copy(update={"owner": owner})
     async with hub.server_lock:
@@ -70,8 +86,8 @@ async def create_server(hub: Hub, principal: Principal, name: str, config: Serve
         try:
             await hub.config.put_server(name, config, create=True)
         except StoreConflict as exc:
-            raise Conflict(f"Server '{name}' already exists") from exc
-    log.info("Server %s added by %s", name, principal.name)
+            raise Conflict(f"Server '{shown(name)}' already exists") from exc
+    log.info("Server %s added by %s", shown(name), principal.name)
 
 
 async def create_servers(
@@ -144,10 +160,12 @@ async def update_server(
         raw = merge_update(principal, old, config, hub.transports)
         config = hub.upstreams.validate(parse_config(raw))
         check_config_write(principal, config, hub.transports)
+        if is_privileged(config, hub.transports):
+            await authorize_host_execution(hub, principal)
         if not new_name or new_name == name:
             await live.put_server(name, config)
             return name
-        check_free(live, new_name)
+        check_free(live, new_name, replacing=name)
         config = rename_overrides(config, name, new_name, live.system.name_separator)
         try:
             await live.put_server(new_name, config, create=True)
@@ -155,7 +173,7 @@ async def update_server(
             raise Conflict(f"Server name '{new_name}' already exists") from exc
         await retarget_references(live, name, new_name)
         await live.delete_server(name)
-    log.info("Server %s renamed to %s by %s", name, new_name, principal.name)
+    log.info("Server %s renamed to %s by %s", shown(name), shown(new_name), principal.name)
     return new_name
 
 
@@ -167,7 +185,7 @@ async def delete_server(hub: Hub, principal: Principal, name: str) -> None:
         await live.delete_server(name)
         await retarget_references(live, name, None)
     forget_bundle(hub, config)
-    log.info("Server %s removed by %s", name, principal.name)
+    log.info("Server %s removed by %s", shown(name), principal.name)
 
 
 async def toggle_server(hub: Hub, principal: Principal, name: str, enabled: bool) -> None:
@@ -175,6 +193,8 @@ async def toggle_server(hub: Hub, principal: Principal, name: str, enabled: bool
     live = hub.config
     async with hub.server_lock:
         config = server_for(live, principal, name)
+        if enabled and not config.enabled and is_privileged(config, hub.transports):
+            await authorize_host_execution(hub, principal, "Enabling a server with a command")
         await live.put_server(name, config.model_copy(update={"enabled": enabled}))
 
 
@@ -182,7 +202,7 @@ async def reload_server(hub: Hub, principal: Principal, name: str) -> None:
     """Close and reconnect one upstream (e.g. after it was updated out of band)."""
     config = server_for(hub.config, principal, name)
     if not config.enabled:
-        raise BadRequest(f"Server {name} is disabled; enable it first")
+        raise BadRequest(f"Server {shown(name)} is disabled; enable it first")
     await hub.upstreams.reload(name)
 
 

@@ -16,9 +16,10 @@ from pydantic.fields import FieldInfo
 from hub.auth.access import require_admin, require_user, server_for
 from hub.auth.principal import Principal
 from hub.config.models import Model
+from hub.config.names import ambiguous_pairs, shown
 from hub.config.redaction import mask_export, mask_server, mask_system, restore
 from hub.config.system import SystemConfig, parse_size
-from hub.errors import BadRequest, validation_message
+from hub.errors import BadRequest, Conflict, validation_message
 from hub.services.servers import rename_separator
 
 if TYPE_CHECKING:
@@ -116,6 +117,16 @@ async def update_system_config(hub: Hub, principal: Principal, patch: Any) -> Sy
         new = merge_system(old, patch)
         if new.smart_routing != old.smart_routing:
             hub.smart.check(new.smart_routing)
+        if new.name_separator != old.name_separator:
+            clash = ambiguous_pairs(live.servers, new.name_separator)
+            if clash:
+                short, long = clash[0]
+                sep = new.name_separator
+                raise Conflict(
+                    f"Name separator '{sep}' would make the servers '{shown(short)}' and "
+                    f"'{shown(long)}' ambiguous ('{shown(long)}{sep}x' could be a tool of "
+                    "either); rename one of them first"
+                )
         await live.put_system(new)
         if new.name_separator != old.name_separator:
             for name, config in list(live.servers.items()):

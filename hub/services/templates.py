@@ -29,8 +29,10 @@ from hub.auth.access import (
     visible_groups,
     visible_servers,
 )
+from hub.auth.authorize import authorize_host_execution
 from hub.auth.principal import Principal
 from hub.config.models import Group, GroupServer, ServerConfig
+from hub.config.names import ambiguity_message, ambiguous_with, check_server_name, shown
 from hub.config.placeholders import Scrubber, references, scrub_server
 from hub.config.store import Conflict as StoreConflict
 from hub.errors import BadRequest, HubError
@@ -39,7 +41,6 @@ from hub.services import Body
 if TYPE_CHECKING:
     from hub.app import Hub
     from hub.config.live import LiveConfig
-    from hub.upstream.transport import Transports
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ async def import_template(hub: Hub, principal: Principal, template: TemplateDoc)
     live = hub.config
     details: list[dict[str, str]] = []
     for name, raw in template.servers.items():
-        details.append(await _import_server(live, principal, name, raw, hub.transports))
+        details.append(await _import_server(hub, principal, name, raw))
     for raw in template.groups:
         details.append(await _import_group(live, principal, raw))
     counts = {
@@ -186,15 +187,24 @@ async def import_template(hub: Hub, principal: Principal, template: TemplateDoc)
 
 
 async def _import_server(
-    live: LiveConfig, principal: Principal, name: str, raw: dict[str, Any], transports: Transports
+    hub: Hub, principal: Principal, name: str, raw: dict[str, Any]
 ) -> dict[str, str]:
-    if not re.match(NAME, name):
-        return _detail("server", name, "failed", "Invalid server name")
+    live, transports = hub.config, hub.transports
+    try:
+        check_server_name(name)
+    except ValueError as exc:
+        return _detail("server", shown(name), "failed", str(exc))
     if name in live.servers:
         return _detail("server", name, "skipped", "A server with this name already exists")
+    sep = live.system.name_separator
+    other = ambiguous_with(name, live.servers, sep)
+    if other is not None:
+        return _detail("server", name, "failed", ambiguity_message(name, other, sep))
     try:
         config = ServerConfig.model_validate(raw)
         check_imported_config(principal, config, transports)
+        if is_privileged(config, transports):
+            await authorize_host_execution(hub, principal, "A template server with a command")
     except ValidationError as exc:
         return _detail("server", name, "failed", f"Invalid config: {exc.errors()[0]['msg']}")
     except HubError as exc:
@@ -245,5 +255,5 @@ async def _import_group(live: LiveConfig, principal: Principal, raw: Any) -> dic
     await live.put_group(group.model_copy(update={"servers": members}), create=True)
     message = "Group created"
     if missing:
-        message += f" without unavailable server(s): {', '.join(missing)}"
+        message += f" without unavailable server(s): {', '.join(map(shown, missing))}"
     return _detail("group", name, "created", message)

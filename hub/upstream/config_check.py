@@ -10,23 +10,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import StringConstraints, ValidationError
+from pydantic import AfterValidator, StringConstraints, ValidationError
 
 from hub.config.models import ServerConfig
+from hub.config.names import check_server_name
 from hub.errors import BadRequest
 from hub.upstream.transport import Transports, claims, kind_of
 
 ServerName = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True,
-        min_length=1,
-        max_length=200,
-        pattern=r"^[^/$\x00-\x1f\x7f][^/\x00-\x1f\x7f]*$",
-    ),
+    str, StringConstraints(strip_whitespace=True), AfterValidator(check_server_name)
 ]
-"""A server name: no slash (it is a path segment), no control characters, no leading ``$``
-(``/mcp/$smart`` is reserved)."""
+"""A server name as ``hub.config.names.NAME_RULE`` says (so no slash, blank, ``;``, markup or
+leading ``$``); a refusal says the rule in words."""
 
 TRIMMED = ("type", "url", "command", "cwd")
 """String fields MCPHub trims before storing (an empty result counts as absent)."""

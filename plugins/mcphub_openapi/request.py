@@ -111,7 +111,11 @@ def build(op: Operation, arguments: dict[str, Any]) -> Built:
         else:
             built.cookies[param.name] = _simple(value, False)
     built.path = path
-    if op.body is not None and BODY in arguments:
+    if op.body is not None and arguments.get(BODY) is not None:
         built.body = arguments[BODY]
         built.has_body = True
+    elif op.body is not None and op.body.required:
+        # The spec requires a body: sending none would only earn an upstream 400 (or worse,
+        # an empty create), so the model is told what to add instead.
+        raise ArgumentError(f"missing required request body argument '{BODY}'")
     return built

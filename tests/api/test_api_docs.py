@@ -90,3 +90,11 @@ async def test_document_covers_every_route(
         ]["enabled"]["type"]
         == "boolean"
     )
+
+
+async def test_new_refusals_are_documented(admin_client: HubClient) -> None:
+    """Issue 20: enabling a stdio server needs host rights (403), and a separator that makes
+    server names ambiguous is refused (409); the document says so, for schemathesis."""
+    doc = (await admin_client.get("/api/docs/openapi.json")).json()
+    assert "403" in doc["paths"]["/api/servers/{name}/toggle"]["post"]["responses"]
+    assert "409" in doc["paths"]["/api/system-config"]["put"]["responses"]

@@ -229,3 +229,11 @@ async def test_template_routes_are_rate_limited(
     anon = await admin_client.post("/api/templates/import", json={}, token=None)
     assert anon.status_code == 429
     assert json.loads(anon.text)["message"].startswith("Too many requests")
+
+
+async def test_export_of_an_unknown_group_is_a_documented_404(admin_client: HubClient) -> None:
+    """Found by schemathesis as a normal user and as a key: the 404 was not in the document."""
+    r = await admin_client.post("/api/templates/export", json={"name": "t", "groupIds": ["nope"]})
+    assert r.status_code == 404, r.text
+    doc = (await admin_client.get("/api/docs/openapi.json")).json()
+    assert "404" in doc["paths"]["/api/templates/export"]["post"]["responses"]

@@ -64,12 +64,13 @@ MATRIX: list[tuple[str, str, Any, str]] = [
     ("GET",    "/api/auth/keys/key-id",                       None,                           "401  403  403  ok   403  401  401"),
     ("PUT",    "/api/auth/keys/{k}",                          {"enabled": False},             "401  403  403  ok   403  401  401"),
     ("DELETE", "/api/auth/keys/{k}",                          None,                           "401  403  403  ok   403  401  401"),
-    # templates: owners export and import their own things; stdio imports are admin-only
+    # templates: owners export and import their own things; stdio imports need an admin login
+    # (or a key marked allowHostExecution, issue 20)
     ("POST",   "/api/templates/export",                       {"name": "t"},                  "401  ok   ok   ok   ok   401  401"),
     ("POST",   "/api/templates/export",                       {"name": "t", "groupIds": ["a-grp"]}, "401 ok 404 ok ok  401  401"),
     ("GET",    "/api/templates/export/groups/a-grp",          None,                           "401  ok   404  ok   ok   401  401"),
     ("POST",   "/api/templates/import",                       {"servers": {"{uniq}": REMOTE}}, "401 ok   ok   ok   ok   401  401"),
-    ("POST",   "/api/templates/import",                       {"servers": {"{uniq}": STDIO}}, "401  400  400  ok   ok   401  401"),
+    ("POST",   "/api/templates/import",                       {"servers": {"{uniq}": STDIO}}, "401  400  400  ok   400  401  401"),
     # the session itself
     ("GET",    "/api/auth/user",                              None,                           "401  ok   ok   ok   ok   401  401"),
 ]
@@ -80,10 +81,10 @@ OTHER: dict[str, list[tuple[str, str, Any, str]]] = {
         ("GET",    "/api/servers",                            None,                           "401  ok   ok   ok   ok   401  401"),
         ("GET",    "/api/servers/a-srv",                      None,                           "401  ok   404  ok   ok   401  401"),
         ("GET",    "/api/servers/admin-srv",                  None,                           "401  404  404  ok   ok   401  401"),
-        ("POST",   "/api/servers",                            {"name": "{uniq}", "config": STDIO}, "401 403 403 ok ok  401  401"),
+        ("POST",   "/api/servers",                            {"name": "{uniq}", "config": STDIO}, "401 403 403 ok 403 401  401"),
         ("POST",   "/api/servers",                            {"name": "{uniq}", "config": REMOTE}, "401 in in  ok   ok   401  401"),
         ("POST",   "/api/servers/batch",                      {"servers": [{"name": "{uniq}", "config": REMOTE}]}, "401 in in ok ok 401 401"),
-        ("PUT",    "/api/servers/{sA}",                       {"config": STDIO},              "401  403  404  ok   ok   401  401"),
+        ("PUT",    "/api/servers/{sA}",                       {"config": STDIO},              "401  403  404  ok   403  401  401"),
         ("DELETE", "/api/servers/{sA}",                       None,                           "401  ok   404  ok   ok   401  401"),
         ("DELETE", "/api/servers/{sX}",                       None,                           "401  404  404  ok   ok   401  401"),
         ("POST",   "/api/servers/{sA}/toggle",                {"enabled": False},             "401  ok   404  ok   ok   401  401"),

@@ -10,6 +10,7 @@ import httpx2
 import pytest
 
 from hub import hookimpl
+from hub.config.system import SessionsConfig
 from hub.server import HubServer
 from hub.testing import RawMcp, reply, wait_for
 from hub.upstream.calls import ToolCall
@@ -217,11 +218,13 @@ async def test_body_limit_session_cap_and_idle_reaping(
     assert (await client.post(big)).status_code == 413
 
     sessions = hub_server.hub.mcp.sessions
-    sessions.max_sessions = len(sessions)
+    full_hub = SessionsConfig(max_total=len(sessions))
+    sessions.limits = lambda: full_hub
     full = await RawMcp(http, "/mcp", bearer(ALL_KEY)).initialize()
     assert full.status_code == 503
     # Idle sessions are reaped to make room; this one counts as idle at once.
-    sessions.idle_timeout = 0.0
+    at_once = SessionsConfig.model_construct(max_total=len(sessions), idle_timeout=0)
+    sessions.limits = lambda: at_once
     assert (await RawMcp(http, "/mcp", bearer(ALL_KEY)).initialize()).status_code == 200
     assert (await client.call("tools/list")).status_code == 404
 

@@ -234,3 +234,17 @@ async def test_request_validation_is_opt_in(connect: Any, rest_api: RestApi) -> 
     assert ok["structuredContent"]["requestId"] == "v"
     loose_bad = await loose.call("createItem", {"body": {"price": -1}})
     assert loose_bad["isError"] and loose_bad["content"][0]["text"].startswith("HTTP 400")
+
+
+async def test_a_required_body_left_out_is_refused_before_any_request(
+    connect: Any, rest_api: RestApi
+) -> None:
+    """``createItem``'s requestBody is required: no argument means no call with an empty body."""
+    api = await connect(security=KEY)
+    before = (await stats(rest_api))["requests"]
+    for arguments in ({}, {"body": None}):
+        result = await api.call("createItem", arguments)
+        assert result["isError"] is True
+        text = result["content"][0]["text"]
+        assert "required request body" in text and "'body'" in text, text
+    assert (await stats(rest_api))["requests"] == before
