@@ -21,9 +21,11 @@ from __future__ import annotations
 import asyncio
 import html
 import time
+from collections.abc import AsyncGenerator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx2
 from mcp.client.auth import OAuthClientProvider
 from mcp.client.auth.exceptions import OAuthFlowError
 from mcp.client.auth.oauth2 import OAuthContext
@@ -33,6 +35,7 @@ from mcp.shared.auth import (
     OAuthClientMetadata,
     OAuthToken,
 )
+from pydantic import Field
 
 from hub.plugin_api import APIHandler, Hub, Policy, Target, hookimpl
 
@@ -120,6 +123,19 @@ class ConfigStorage:
             await self.target.save_oauth(values)
 
 
+class Scopes(OAuthClientMetadata):
+    """Client metadata keeping ``oauth.scopes`` when configured (MCPHub): a 401 asks for
+    them rather than the scopes the upstream advertises; a step-up (403) adds its scopes."""
+
+    configured: str | None = Field(default=None, exclude=True)
+    step_up: bool = Field(default=False, exclude=True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "scope" and self.configured and not self.step_up:
+            value = self.configured
+        super().__setattr__(name, value)
+
+
 class RefreshEarly(OAuthContext):
     """Treats a token as expired a little before it is (a fifth of its life, at most
     ``REFRESH_MARGIN``), so it is refreshed before a request could meet its expiry."""
@@ -145,6 +161,27 @@ class HubOAuthProvider(OAuthClientProvider):
             c.client_metadata_url,
         )
 
+    def _auth_flow(
+        self, request: httpx2.Request
+    ) -> AsyncGenerator[httpx2.Request, httpx2.Response]:
+        return self._watch_flow(request, super()._auth_flow(request))
+
+    async def _watch_flow(
+        self, request: httpx2.Request, flow: AsyncGenerator[httpx2.Request, httpx2.Response]
+    ) -> AsyncGenerator[httpx2.Request, httpx2.Response]:
+        """The SDK's flow, noting whether the request met a 403 (a scope step-up)."""
+        try:
+            outgoing = await flow.__anext__()
+            while True:
+                response = yield outgoing
+                if outgoing is request and isinstance(self.context.client_metadata, Scopes):
+                    self.context.client_metadata.step_up = response.status_code == 403
+                outgoing = await flow.asend(response)
+        except StopAsyncIteration:
+            return
+        finally:
+            await flow.aclose()
+
     async def _initialize(self) -> None:
         await super()._initialize()
         tokens = self.context.current_tokens
@@ -156,7 +193,8 @@ def provider_for(target: Target, url: str) -> HubOAuthProvider:
     """The OAuth provider of one upstream connection."""
     storage = ConfigStorage(target)
     secret = storage.oauth.get("clientSecret")
-    metadata = OAuthClientMetadata(
+    metadata = Scopes(
+        configured=scopes_of(storage.oauth),
         client_name=f"MCPHub - {target.name}",
         redirect_uris=[redirect_uri(target)],  # type: ignore[list-item]
         grant_types=["authorization_code", "refresh_token"],
