@@ -105,7 +105,7 @@ class ConfigStorage:
             return OAuthClientInformationFull(
                 client_id=client_id,
                 client_secret=secret,
-                redirect_uris=[redirect_uri(self.target)],  # type: ignore[list-item]
+                redirect_uris=[redirect_uri(self.target)],
                 token_endpoint_auth_method="client_secret_post" if secret else "none",
             )
         return None
@@ -196,7 +196,7 @@ def provider_for(target: Target, url: str) -> HubOAuthProvider:
     metadata = Scopes(
         configured=scopes_of(storage.oauth),
         client_name=f"MCPHub - {target.name}",
-        redirect_uris=[redirect_uri(target)],  # type: ignore[list-item]
+        redirect_uris=[redirect_uri(target)],
         grant_types=["authorization_code", "refresh_token"],
         response_types=["code"],
         token_endpoint_auth_method="client_secret_post" if secret else "none",
