@@ -45,9 +45,15 @@ async def play_the_person(hub: Hub, opened: set[str]) -> None:
             await asyncio.sleep(0.05)
 
 
-async def wait_connected(hub: Hub, seconds: float) -> None:
+async def wait_connected(hub: Hub, opened: set[str], seconds: float) -> bool:
+    """True once connected; False when a flow that was consented to ended unconnected."""
     async with asyncio.timeout(seconds):
-        while hub.upstreams.state(NAME).status is not Status.CONNECTED:
+        while True:
+            state = hub.upstreams.state(NAME)
+            if state.status is Status.CONNECTED:
+                return True
+            if opened and state.status is not Status.CONNECTING and not state.oauth:
+                return False
             await asyncio.sleep(0.05)
 
 
@@ -74,7 +80,10 @@ async def run(url: str) -> int:
         opened: set[str] = set()
         person = asyncio.create_task(play_the_person(hub, opened))
         await hub.config.put_server(NAME, config, create=True)
-        await wait_connected(hub, 30)
+        if not await wait_connected(hub, opened, 25):
+            state = hub.upstreams.state(NAME)
+            print(f"gave up: {state.status} ({state.error})", file=sys.stderr)
+            return 1
         for tool in hub.upstreams.state(NAME).tools:
             try:
                 await hub.upstreams.call_tool(NAME, tool["name"], {})

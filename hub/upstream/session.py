@@ -170,7 +170,7 @@ class Upstream:
             self.failures += 1
             delay = backoff(self.failures)
             log.warning("Upstream %s: %s; retrying in %.1fs", self.name, error, delay)
-            self._set(("status",), status=status, error=error)
+            self._set(("status",), status=status, error=error, oauth=None)
             with anyio.move_on_after(delay):
                 await self._stop.wait()
 

@@ -12,7 +12,9 @@ restarts); the provider refreshes an expiring token before using it and asks aga
 consent, with the union of scopes, on a 403 ``insufficient_scope``.
 
 ``config.oauth`` keys read here (MCPHub's): ``clientId``, ``clientSecret``, ``scopes`` (list
-or space-separated), ``redirectUri``, ``accessToken``, ``refreshToken``; written:
+or space-separated), ``redirectUri``, ``accessToken``, ``refreshToken``; and
+``tokenEndpointAuthMethod`` (a pre-registered client's; default: as the server offers);
+written:
 ``accessToken``, ``refreshToken``, ``expiresAt`` (epoch seconds), ``registeredClient``.
 """
 
@@ -102,11 +104,12 @@ class ConfigStorage:
         client_id = self.oauth.get("clientId")
         if isinstance(client_id, str) and client_id:
             secret = self.oauth.get("clientSecret") or None
+            method = self.oauth.get("tokenEndpointAuthMethod")
             return OAuthClientInformationFull(
                 client_id=client_id,
                 client_secret=secret,
                 redirect_uris=[redirect_uri(self.target)],
-                token_endpoint_auth_method="client_secret_post" if secret else "none",
+                token_endpoint_auth_method=method or ("client_secret_basic" if secret else "none"),
             )
         return None
 
@@ -139,6 +142,22 @@ class Scopes(OAuthClientMetadata):
 class RefreshEarly(OAuthContext):
     """Treats a token as expired a little before it is (a fifth of its life, at most
     ``REFRESH_MARGIN``), so it is refreshed before a request could meet its expiry."""
+
+    choose_auth_method = False
+    """A pre-registered client without ``oauth.tokenEndpointAuthMethod``: authenticate the
+    way the server's metadata offers (``client_secret_basic``, RFC 8414's default, first)."""
+
+    def prepare_token_auth(
+        self, data: dict[str, str], headers: dict[str, str] | None = None
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        info = self.client_info
+        if self.choose_auth_method and info is not None and info.client_secret:
+            offered = ["client_secret_basic"]
+            if self.oauth_metadata and self.oauth_metadata.token_endpoint_auth_methods_supported:
+                offered = self.oauth_metadata.token_endpoint_auth_methods_supported
+            usable = [m for m in ("client_secret_basic", "client_secret_post") if m in offered]
+            info.token_endpoint_auth_method = usable[0] if usable else "client_secret_basic"
+        return super().prepare_token_auth(data, headers)
 
     def update_token_expiry(self, token: OAuthToken) -> None:
         super().update_token_expiry(token)
@@ -204,7 +223,13 @@ def provider_for(target: Target, url: str) -> HubOAuthProvider:
     )
 
     flow = ConsentWait(target)
-    return HubOAuthProvider(url, metadata, storage, flow.show, flow.wait)
+    provider = HubOAuthProvider(url, metadata, storage, flow.show, flow.wait)
+    if isinstance(provider.context, RefreshEarly):
+        pre_registered = bool(storage.oauth.get("clientId") and secret)
+        provider.context.choose_auth_method = pre_registered and not storage.oauth.get(
+            "tokenEndpointAuthMethod"
+        )
+    return provider
 
 
 class ConsentWait:
