@@ -30,6 +30,7 @@ from hub.server import HubServer
 from hub.upstream.state import Status
 
 NAME = "conformance"
+CLIENT_METADATA_URL = "https://conformance-test.local/client-metadata.json"
 
 
 async def play_the_person(hub: Hub, opened: set[str]) -> None:
@@ -71,12 +72,13 @@ async def run(url: str) -> int:
         install = system.install.model_copy(update={"base_url": f"http://{server.address}"})
         await hub.config.put_system(system.model_copy(update={"install": install}))
         context = json.loads(os.environ.get("MCP_CONFORMANCE_CONTEXT") or "{}")
-        oauth = {}
+        # The suite's authorization server accepts this client metadata document URL.
+        oauth = {"clientMetadataUrl": CLIENT_METADATA_URL}
         if context.get("client_id"):
-            oauth = {"clientId": context["client_id"]}
+            oauth["clientId"] = context["client_id"]
             if context.get("client_secret"):
                 oauth["clientSecret"] = context["client_secret"]
-        config = ServerConfig(type="streamable-http", url=url, oauth=oauth or None)
+        config = ServerConfig(type="streamable-http", url=url, oauth=oauth)
         opened: set[str] = set()
         person = asyncio.create_task(play_the_person(hub, opened))
         await hub.config.put_server(NAME, config, create=True)

@@ -13,7 +13,9 @@ consent, with the union of scopes, on a 403 ``insufficient_scope``.
 
 ``config.oauth`` keys read here (MCPHub's): ``clientId``, ``clientSecret``, ``scopes`` (list
 or space-separated), ``redirectUri``, ``accessToken``, ``refreshToken``; and
-``tokenEndpointAuthMethod`` (a pre-registered client's; default: as the server offers);
+``tokenEndpointAuthMethod`` (a pre-registered client's; default: as the server offers),
+``clientMetadataUrl`` (an https URL where the hub's client metadata document is published:
+its client id where the server supports Client ID Metadata Documents, instead of DCR);
 written:
 ``accessToken``, ``refreshToken``, ``expiresAt`` (epoch seconds), ``registeredClient``.
 """
@@ -31,6 +33,7 @@ import httpx2
 from mcp.client.auth import OAuthClientProvider
 from mcp.client.auth.exceptions import OAuthFlowError
 from mcp.client.auth.oauth2 import OAuthContext
+from mcp.client.auth.utils import is_valid_client_metadata_url
 from mcp.shared.auth import (
     AuthorizationCodeResult,
     OAuthClientInformationFull,
@@ -223,7 +226,10 @@ def provider_for(target: Target, url: str) -> HubOAuthProvider:
     )
 
     flow = ConsentWait(target)
-    provider = HubOAuthProvider(url, metadata, storage, flow.show, flow.wait)
+    document = storage.oauth.get("clientMetadataUrl")
+    if not (isinstance(document, str) and is_valid_client_metadata_url(document)):
+        document = None
+    provider = HubOAuthProvider(url, metadata, storage, flow.show, flow.wait, document)
     if isinstance(provider.context, RefreshEarly):
         pre_registered = bool(storage.oauth.get("clientId") and secret)
         provider.context.choose_auth_method = pre_registered and not storage.oauth.get(
