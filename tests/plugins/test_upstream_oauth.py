@@ -33,10 +33,10 @@ def free_port() -> int:
 
 @pytest.fixture
 def protected(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[HttpUpstream]:
-    ttl = getattr(request, "param", 3600)
+    transport, ttl = getattr(request, "param", ("streamable-http", 3600))
     upstream = start_http(
         MODULE,
-        "streamable-http",
+        transport,
         tmp_path / "events",
         "--token-ttl",
         str(ttl),
@@ -65,7 +65,9 @@ def count(upstream: HttpUpstream, prefix: str) -> int:
     return sum(1 for line in upstream.events_seen() if line.startswith(prefix))
 
 
-@pytest.mark.parametrize("protected", [4], indirect=True)
+@pytest.mark.parametrize(
+    "protected", [("streamable-http", 4), ("sse", 4)], indirect=True, ids=["streamable", "sse"]
+)
 async def test_oauth_required_consent_connected_refresh_and_restart(
     hub_server: HubServer, admin_client: HubClient, hub_options: HubOptions, protected: HttpUpstream
 ) -> None:
@@ -73,7 +75,7 @@ async def test_oauth_required_consent_connected_refresh_and_restart(
     await use_hub_callback(hub, hub_server.address)
     r = await admin_client.post(
         "/api/servers",
-        json={"name": "prot", "config": {"type": "streamable-http", "url": protected.url}},
+        json={"name": "prot", "config": {"type": protected.transport, "url": protected.url}},
     )
     assert r.status_code == 200, r.text
     await wait_status(hub, "prot", Status.OAUTH_REQUIRED)

@@ -1,6 +1,7 @@
 """An MCP upstream protected by OAuth, with its own small authorization server, on one port.
 
-Resource server: ``/mcp`` (streamable HTTP) wants a bearer token it issued and answers 401
+Resource server: ``/mcp`` (streamable HTTP; ``/sse`` + ``/messages/`` with ``--transport sse``)
+wants a bearer token it issued and answers 401
 with ``WWW-Authenticate: Bearer resource_metadata=...`` (RFC 9728) otherwise; a call of the
 ``admin_tool`` tool needs the ``admin`` scope and gets 403 ``insufficient_scope`` without it.
 Authorization server: RFC 8414 metadata, ``/register`` (RFC 7591), ``/authorize`` (PKCE S256
@@ -9,7 +10,7 @@ required; consent is automatic: it redirects to the client's ``redirect_uri`` wi
 ``pre-registered`` (secret ``pre-secret``) exists from the start, for any redirect URI.
 Events (``$UPSTREAM_EVENTS_FILE``): ``register <client>``, ``authorize <client> <scope>``,
 ``token <grant> <client>``, ``refused <reason>``.
-Run: ``python -m tests.upstreams.oauth_protected --port 0 [--token-ttl 3600]``.
+Run: ``python -m tests.upstreams.oauth_protected --port N [--transport sse] [--token-ttl 3600]``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from tests.upstreams._common import UpstreamServer, record_event, serve_asgi, transport_parser
+from tests.upstreams._common import (
+    UpstreamServer,
+    record_event,
+    serve_asgi,
+    sse_app,
+    transport_parser,
+)
 
 Ctx = ServerRequestContext[dict[str, Any]]
 TOOLS = [
@@ -42,8 +49,9 @@ TOOLS = [
 class AuthServer:
     """Clients, codes and tokens in memory."""
 
-    def __init__(self, base: str, token_ttl: int) -> None:
+    def __init__(self, base: str, token_ttl: int, path: str = "/mcp") -> None:
         self.base = base
+        self.path = path
         self.token_ttl = token_ttl
         self.clients: dict[str, dict[str, Any]] = {
             "pre-registered": {"client_secret": "pre-secret", "redirect_uris": None}
@@ -55,7 +63,7 @@ class AuthServer:
     def prm(self, request: Request) -> Response:
         return JSONResponse(
             {
-                "resource": f"{self.base}/mcp",
+                "resource": f"{self.base}{self.path}",
                 "authorization_servers": [self.base],
                 "scopes_supported": ["read", "admin"],
                 "bearer_methods_supported": ["header"],
@@ -153,7 +161,7 @@ class AuthServer:
 
     def routes(self) -> list[Route]:
         return [
-            Route("/.well-known/oauth-protected-resource/mcp", self.prm),
+            Route(f"/.well-known/oauth-protected-resource{self.path}", self.prm),
             Route("/.well-known/oauth-protected-resource", self.prm),
             Route("/.well-known/oauth-authorization-server", self.asm),
             Route("/register", self.register, methods=["POST"]),
@@ -163,7 +171,7 @@ class AuthServer:
 
 
 class Protected:
-    """``/mcp`` behind the bearer check; everything else is the authorization server."""
+    """The MCP paths behind the bearer check; everything else is the authorization server."""
 
     def __init__(self, auth: AuthServer, mcp_app: Any) -> None:
         self.auth = auth
@@ -171,12 +179,13 @@ class Protected:
         self.mcp_app = mcp_app
 
     def challenge(self, status: int, extra: str = "") -> Response:
-        meta = f'resource_metadata="{self.auth.base}/.well-known/oauth-protected-resource/mcp"'
+        meta = f'resource_metadata="{self.auth.base}/.well-known/oauth-protected-resource{self.auth.path}"'
         header = f"Bearer {extra}{meta}"
         return Response("unauthorized", status, {"WWW-Authenticate": header})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/mcp"):
+        mcp_paths = (self.auth.path, "/messages/")
+        if scope["type"] != "http" or not scope["path"].startswith(mcp_paths):
             app = self.mcp_app if scope["type"] == "lifespan" else self.auth_app
             await app(scope, receive, send)
             return
@@ -226,7 +235,11 @@ def main() -> None:
         "protected", version="1.0.0", on_list_tools=list_tools, on_call_tool=call_tool
     )
     base = f"http://127.0.0.1:{args.port}"
-    app = Protected(AuthServer(base, args.token_ttl), server.streamable_http_app(host=args.host))
+    if args.transport == "sse":
+        auth, mcp_app = AuthServer(base, args.token_ttl, "/sse"), sse_app(server)
+    else:
+        auth, mcp_app = AuthServer(base, args.token_ttl), server.streamable_http_app(host=args.host)
+    app = Protected(auth, mcp_app)
     anyio.run(serve_asgi, app, args.host, args.port)
 
 
