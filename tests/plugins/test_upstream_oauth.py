@@ -23,6 +23,7 @@ from hub.upstream.state import Status
 from tests.upstreams_fixtures import HttpUpstream, start_http, wait_status
 
 MODULE = "tests.upstreams.oauth_protected"
+PASSWORD = "Upstream-oauth-1!"
 
 
 def free_port() -> int:
@@ -168,3 +169,39 @@ async def test_preregistered_client_and_scope_step_up(
     assert result["content"][0]["text"] == "admin_tool: ok"
     await wait_status(hub, "pre", Status.CONNECTED)
     assert count(protected, "authorize pre-registered read admin") == 1
+
+
+async def test_user_owned_server_keeps_its_owners_tokens(
+    hub_server: HubServer, admin_client: HubClient, protected: HttpUpstream
+) -> None:
+    """A user's own upstream: only they (and admins) see its authorization URL; the tokens
+    land in that user's server config, apart from another user's server on the same upstream."""
+    hub = hub_server.hub
+    await use_hub_callback(hub, hub_server.address)
+    system = hub.config.system  # the upstream is on loopback: let users' configs reach it
+    egress = system.egress.model_copy(update={"allow_internal": True})
+    await hub.config.put_system(system.model_copy(update={"egress": egress}))
+    clients = {}
+    for user in ("bob", "carol"):
+        r = await admin_client.post("/api/users", json={"username": user, "password": PASSWORD})
+        assert r.status_code in (200, 201), r.text
+        clients[user] = HubClient(f"http://{hub_server.address}")
+        await clients[user].login(user, PASSWORD)
+    try:
+        for user in ("bob", "carol"):
+            config = {"type": "streamable-http", "url": protected.url}
+            r = await clients[user].post("/api/servers", json={"name": user, "config": config})
+            assert r.status_code == 200, r.text
+            await wait_status(hub, user, Status.OAUTH_REQUIRED)
+        assert hub.config.servers["bob"].owner == "bob"
+        r = await clients["carol"].get("/api/servers/bob")
+        assert r.status_code in (403, 404)
+        bob = (await clients["bob"].get("/api/servers/bob")).json()["data"]
+        assert (await consent(bob["oauth"]["authorizationUrl"])).status_code == 200
+        await wait_status(hub, "bob", Status.CONNECTED)
+        assert hub.upstreams.state("carol").status is Status.OAUTH_REQUIRED
+        assert (hub.config.servers["bob"].oauth or {}).get("accessToken")
+        assert not (hub.config.servers["carol"].oauth or {}).get("accessToken")
+    finally:
+        for client in clients.values():
+            await client.aclose()
