@@ -59,6 +59,13 @@ class ResourceView(BaseModel):
     enabled: bool
 
 
+class OAuthPending(BaseModel):
+    """While ``oauth_required``: where a person authorizes the hub (never the PKCE verifier)."""
+
+    authorizationUrl: str
+    state: str
+
+
 class ServerSummary(BaseModel):
     name: str
     status: Literal["connecting", "connected", "disconnected", "oauth_required"]
@@ -69,6 +76,7 @@ class ServerSummary(BaseModel):
     createTime: int
     enabled: bool
     config: dict[str, Any]
+    oauth: OAuthPending | None = None
 
 
 class Pagination(BaseModel):

@@ -85,7 +85,9 @@ def resource_views(hub: Hub, name: str, config: ServerConfig) -> list[dict[str, 
 def summary(hub: Hub, name: str, config: ServerConfig) -> dict[str, Any]:
     """MCPHub's ServerSummary; the config comes with its secrets masked."""
     state = hub.upstreams.state(name)
+    extra = {"oauth": state.oauth} if state.oauth else {}
     return {
+        **extra,
         "name": name,
         "status": str(state.status),
         "error": state.error,

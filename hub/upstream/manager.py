@@ -33,8 +33,15 @@ RESTART_IGNORES = frozenset({"description", "tools", "prompts", "resources", "op
 """Config keys read per call or per view, not at connect time: no reconnect for them."""
 
 
+OAUTH_FLOW_KEYS = frozenset({"accessToken", "refreshToken", "expiresAt", "registeredClient"})
+"""Keys of ``oauth`` the upstream OAuth flow itself writes: saving them keeps the connection."""
+
+
 def connection_key(config: ServerConfig) -> dict[str, Any]:
-    return {k: v for k, v in config.wire().items() if k not in RESTART_IGNORES}
+    key = {k: v for k, v in config.wire().items() if k not in RESTART_IGNORES}
+    if isinstance(key.get("oauth"), dict):
+        key["oauth"] = {k: v for k, v in key["oauth"].items() if k not in OAUTH_FLOW_KEYS}
+    return key
 
 
 # ---------------------------------------------------------------------- manager

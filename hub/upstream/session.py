@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import time
@@ -25,6 +26,7 @@ from pydantic import ValidationError
 from hub import __version__
 from hub.config.events import Kind
 from hub.errors import BadRequest, UpstreamError
+from hub.upstream import oauth_flow
 from hub.upstream.calls import current_downstream
 from hub.upstream.lists import CHANGED, LISTS, WIRE, RawRequest, list_all, list_pages
 from hub.upstream.policy import egress_guarded, expansion_policy
@@ -168,7 +170,7 @@ class Upstream:
             self.failures += 1
             delay = backoff(self.failures)
             log.warning("Upstream %s: %s; retrying in %.1fs", self.name, error, delay)
-            self._set(("status",), status=status, error=error)
+            self._set(("status",), status=status, error=error, oauth=None)
             with anyio.move_on_after(delay):
                 await self._stop.wait()
 
@@ -186,6 +188,8 @@ class Upstream:
             expansion_policy(hub, self.config),
             lost=self.lost,
             guard_egress=egress_guarded(hub, self.config),
+            authorize=functools.partial(oauth_flow.authorize, self),
+            save_oauth=functools.partial(oauth_flow.save, self),
         )
         try:
             with anyio.CancelScope() as scope:
@@ -267,6 +271,7 @@ class Upstream:
             ("status", *sorted(changed)),
             status=Status.CONNECTED,
             error=None,
+            oauth=None,
             server_info=init.server_info.model_dump(by_alias=True, mode="json", exclude_none=True),
             capabilities=init.capabilities.model_dump(
                 by_alias=True, mode="json", exclude_none=True

@@ -32,6 +32,8 @@ class UpstreamState:
     server_info: dict[str, Any] | None = None
     capabilities: dict[str, Any] | None = None
     instructions: str | None = None
+    oauth: dict[str, Any] | None = None
+    """While ``oauth_required`` with a flow waiting: ``{authorizationUrl, state}``."""
 
 
 # ---------------------------------------------------------------------- transport contract

@@ -9,7 +9,7 @@ registered transports (``hub.transports``) through ``kind_of`` and ``transport_f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -34,6 +34,12 @@ class Target:
     """Call when the transport knows the connection is gone (e.g. the process exited)."""
     guard_egress: bool = False
     """True when the config's owner may not reach internal addresses (``hub.upstream.egress``)."""
+    authorize: Callable[[str], None] = lambda url: None
+    """Call with an authorization URL when the upstream's OAuth flow waits for a person to
+    open it and consent: status becomes ``oauth_required`` and the API shows the URL."""
+    save_oauth: Callable[[dict[str, Any]], Awaitable[None]] | None = None
+    """Merge keys into the stored config's ``oauth`` section (tokens, registered client);
+    the API masks them and they survive restarts. None: nowhere to keep them."""
 
     def http_options(self, **transport: Any) -> dict[str, Any]:
         """Keyword arguments for every ``httpx2.AsyncClient`` this upstream's transport makes

@@ -31,6 +31,7 @@ from hub.plugin_api import (
     one_line,
 )
 from mcphub_http.lean import LeanTransport
+from mcphub_http.oauth import provider_for
 
 TIMEOUT = httpx2.Timeout(30.0, read=300.0)
 """Connect/write 30 s; reads wait up to 5 min because event streams stay open."""
@@ -152,7 +153,8 @@ def new_client(target: Target, url: str | None = None, **options: Any) -> httpx2
 
 
 def make_client(target: Target, spec: HttpConfig, url: str) -> tuple[httpx2.AsyncClient, Probe]:
-    """The MCP upstream's client: expanded headers, passthrough hook, 401 probe."""
+    """The MCP upstream's client: expanded headers, passthrough hook, 401 probe, and the
+    OAuth provider (``mcphub_http.oauth``) unless the headers carry an Authorization."""
     probe = Probe()
     names = list(dict.fromkeys(spec.passthrough_headers))
 
@@ -173,7 +175,10 @@ def make_client(target: Target, spec: HttpConfig, url: str) -> tuple[httpx2.Asyn
     if names:
         hooks["request"] = [passthrough]
     headers = {str(k): str(v) for k, v in target.expand(spec.headers).items()}
-    client = new_client(target, url, headers=headers, timeout=TIMEOUT, event_hooks=hooks)
+    options: dict[str, Any] = {"headers": headers, "timeout": TIMEOUT, "event_hooks": hooks}
+    if not any(name.lower() == "authorization" for name in headers):
+        options["auth"] = provider_for(target, url)  # OAuth unless a header authenticates
+    client = new_client(target, url, **options)
     return client, probe
 
 
