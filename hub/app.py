@@ -26,6 +26,7 @@ from hub.mcp.endpoint import McpEndpoint
 from hub.plugins import Plugins
 from hub.registry import Registry
 from hub.upstream.manager import UpstreamManager
+from hub.upstream.pins import ToolPins
 
 if TYPE_CHECKING:
     import tornado.web
@@ -69,6 +70,8 @@ class Hub:
         self._store: Store | None = None
         self._config: LiveConfig | None = None
         self.upstreams = UpstreamManager(self)
+        self.tool_pins = ToolPins(self)
+        """Approved tool definitions and the tools held back for a changed one."""
         self.jwt_secret = ""
         self.transports: Registry[Any] = Registry("transport")
         self.authenticators: Registry[Authenticator] = Registry("authenticator")
@@ -149,6 +152,7 @@ class Hub:
         self._catalog = Catalog(self)
         self._mcp = McpEndpoint(self)
         await self.plugins.startup(self)
+        self.tool_pins.start()
         await self.upstreams.start()
         self.started = True
 
@@ -170,6 +174,7 @@ class Hub:
         if self._mcp is not None:
             self._mcp.close()
         await self.upstreams.stop()
+        await self.tool_pins.stop()
         if self._catalog is not None:
             self._catalog.close()
         await self.store.close()

@@ -40,6 +40,12 @@ class ToolView(BaseModel):
     description: str | None = None
     inputSchema: dict[str, Any] = Field(default_factory=dict)
     enabled: bool
+    approval: Literal["approved", "changed", "unapproved"] = Field(
+        "approved",
+        description="The definition against its pin: as approved, changed since, or never "
+        "approved (hub.upstream.pins).",
+    )
+    held: bool = Field(False, description="Hidden and refused until an admin approves it.")
 
 
 class PromptView(BaseModel):
@@ -68,6 +74,10 @@ class ServerSummary(BaseModel):
     createTime: int
     enabled: bool
     config: dict[str, Any]
+    toolChanges: list[str] = Field(
+        default_factory=list,
+        description="Tools whose definition changed since it was approved (namespaced).",
+    )
 
 
 class Pagination(BaseModel):

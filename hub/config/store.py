@@ -30,9 +30,11 @@ COLLECTIONS = (
     "oauth_tokens",
     "user_configs",
     "extra",
+    "tool_pins",
 )
 """Every collection a backend must hold. ``system`` has one document, key ``config``;
-``extra`` keeps unknown top-level keys of an imported settings file."""
+``extra`` keeps unknown top-level keys of an imported settings file; ``tool_pins`` holds
+the approved tool definitions of each server, keyed by server name (``hub.upstream.pins``)."""
 
 
 class StoreError(Exception):

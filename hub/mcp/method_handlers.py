@@ -194,7 +194,7 @@ async def invoke_tool(
     """
     target = info.view.tool(name)
     if target is None:
-        raise UnknownTool(f"Unknown tool: {name}")
+        raise UnknownTool(info.view.unknown_tool(name))
     server, tool = target
     hub = info.hub
     call = ToolCall(

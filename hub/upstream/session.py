@@ -25,8 +25,8 @@ from pydantic import ValidationError
 from hub import __version__
 from hub.config.events import Kind
 from hub.errors import BadRequest, UpstreamError
-from hub.upstream.calls import current_downstream
 from hub.upstream import keepalive
+from hub.upstream.calls import current_downstream
 from hub.upstream.keepalive import ping_until_woken
 from hub.upstream.lists import CHANGED, LISTS, WIRE, RawRequest, list_all, list_pages
 from hub.upstream.policy import egress_guarded, expansion_policy
