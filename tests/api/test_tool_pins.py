@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from hub.config.models import BearerKey, ServerConfig
+from hub.config.models import BearerKey, McpSettings, ServerConfig
+from hub.config.settings_file import settings_snapshot, snapshot_document
 from hub.server import HubServer
 from hub.testing import HubClient, McpError, McpSession, wait_for
 from hub.upstream.pins import definition_hash
@@ -178,3 +179,13 @@ async def test_approval_mode_holds_tools_never_approved(
     assert r.status_code == 200, r.text
     assert len(r.json()["data"]["approved"]) == len(summary["tools"])
     assert "pinned-echo" in {t["name"] for t in await mcp_session.list_tools()}
+
+
+def test_pins_round_trip_through_a_settings_file() -> None:
+    """The file store keeps pins as ``toolPins``; an import restores them."""
+    pins = {"srv": {"echo": {"hash": "ab" * 32, "approvedAt": 1.0, "approvedBy": "admin"}}}
+    settings = McpSettings.model_validate({"mcpServers": {}, "toolPins": pins})
+    snapshot = settings_snapshot(settings, created=0.0)
+    assert snapshot["tool_pins"] == pins
+    assert snapshot_document(snapshot)["toolPins"] == pins
+    assert "toolPins" not in snapshot_document(settings_snapshot(McpSettings()))
