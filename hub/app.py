@@ -31,6 +31,7 @@ from hub.plugins import Plugins
 from hub.registry import Registry
 from hub.search.router import SmartRouter
 from hub.upstream.manager import UpstreamManager
+from hub.upstream.pins import ToolPins
 
 if TYPE_CHECKING:
     import tornado.web
@@ -74,6 +75,8 @@ class Hub:
         self._store: Store | None = None
         self._config: LiveConfig | None = None
         self.upstreams = UpstreamManager(self)
+        self.tool_pins = ToolPins(self)
+        """Approved tool definitions and the tools held back for a changed one."""
         self.jwt_secret = ""
         self.transports: Registry[Any] = Registry("transport")
         self.authenticators: Registry[Authenticator] = Registry("authenticator")
@@ -171,6 +174,7 @@ class Hub:
         self._smart = SmartRouter(self, self.plugins.search_providers())
         self._smart.start()
         await self.plugins.startup(self)
+        self.tool_pins.start()
         await self.upstreams.start()
         # Other instances sharing the store: their writes become live here from now on.
         self.replica = Replica(self.config, self.bus)
@@ -199,6 +203,7 @@ class Hub:
         await self.upstreams.stop()
         if self._smart is not None:
             await self._smart.stop()
+        await self.tool_pins.stop()
         if self._catalog is not None:
             self._catalog.close()
         await self.store.close()

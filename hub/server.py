@@ -45,6 +45,7 @@ HANDLER_MODULES = (
     "hub.api.registry",
     "hub.api.cloud",
     "hub.api.mcpb",
+    "hub.api.tool_pins",
 )
 """Core route tables, each module ending in ``default_handlers``; the fallback 404 is last."""
 

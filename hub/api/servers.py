@@ -41,6 +41,12 @@ class ToolView(BaseModel):
     description: str | None = None
     inputSchema: dict[str, Any] = Field(default_factory=dict)
     enabled: bool
+    approval: Literal["approved", "changed", "unapproved"] = Field(
+        "approved",
+        description="The definition against its pin: as approved, changed since, or never "
+        "approved (hub.upstream.pins).",
+    )
+    held: bool = Field(False, description="Hidden and refused until an admin approves it.")
 
 
 class PromptView(BaseModel):
@@ -77,6 +83,10 @@ class ServerSummary(BaseModel):
     enabled: bool
     config: dict[str, Any]
     oauth: OAuthPending | None = None
+    toolChanges: list[str] = Field(
+        default_factory=list,
+        description="Tools whose definition changed since it was approved (namespaced).",
+    )
 
 
 class Pagination(BaseModel):

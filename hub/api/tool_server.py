@@ -324,9 +324,12 @@ class DocHandler(ToolsHandler):
             if cfg is None or not cfg.enabled or state.status != Status.CONNECTED:
                 continue
             member = members.get(server)
+            held = self.hub.tool_pins.held(server)
             for tool in state.tools:
                 name = str(tool.get("name"))
                 if member is not None and member.tools != "all" and name not in member.tools:
+                    continue
+                if name in held:
                     continue
                 override = (cfg.tools or {}).get(f"{server}{sep}{name}")
                 if override is None or override.enabled is not False:

@@ -44,6 +44,9 @@ class LiveConfig:
         self.oauth_tokens: dict[str, dict[str, Any]] = {}
         self.user_configs: dict[str, Any] = {}
         self.extra: dict[str, Any] = {}
+        self.tool_pins: dict[str, dict[str, Any]] = {}
+        """Approved tool definitions by server (``hub.upstream.pins``); each document is
+        replaced, never changed in place."""
 
     # ------------------------------------------------------------------ loading
 
@@ -67,6 +70,7 @@ class LiveConfig:
         self.oauth_tokens = dict(await s.items("oauth_tokens"))
         self.user_configs = {k: d.get("value") for k, d in await s.items("user_configs")}
         self.extra = {k: d.get("value") for k, d in await s.items("extra")}
+        self.tool_pins = dict(await s.items("tool_pins"))
 
     async def apply(self, event: ChangeEvent) -> None:
         """Bring one record in line with the store after another instance changed it (a
@@ -210,6 +214,16 @@ class LiveConfig:
         self.oauth_tokens.pop(key, None)
         return removed
 
+    async def put_tool_pins(self, server: str, doc: dict[str, Any]) -> None:
+        """Store the pinned tool definitions of one server (a new document)."""
+        await self.store.put("tool_pins", server, doc)
+        self.tool_pins[server] = doc
+
+    async def delete_tool_pins(self, server: str) -> bool:
+        removed = await self.store.delete("tool_pins", server)
+        self.tool_pins.pop(server, None)
+        return removed
+
     def group(self, ref: str) -> Group | None:
         """A group by id, or by name when the routing config allows names."""
         found = self.groups.get(ref)
@@ -252,6 +266,8 @@ class LiveConfig:
             "oauthTokens": list(self.oauth_tokens.values()),
             "userConfigs": self.user_configs,
         }
+        if self.tool_pins:
+            doc["toolPins"] = dict(self.tool_pins)
         doc.update(self.extra)
         return doc
 

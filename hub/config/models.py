@@ -180,3 +180,6 @@ class McpSettings(Model):
     bearer_keys: list[BearerKey] = Field(default_factory=list)
     prompts: list[BuiltinPrompt] = Field(default_factory=list)
     resources: list[BuiltinResource] = Field(default_factory=list)
+    tool_pins: dict[str, dict[str, Any]] | None = Field(
+        None, description="Approved tool definitions by server and tool (hub.upstream.pins)."
+    )

@@ -144,6 +144,7 @@ def settings_snapshot(settings: McpSettings, created: float | None = None) -> Sn
         ),
         "user_configs": {k: {"value": v} for k, v in (settings.user_configs or {}).items()},
         "extra": {k: {"value": v} for k, v in extras.items()},
+        "tool_pins": dict(settings.tool_pins or {}),
     }
 
 
@@ -186,6 +187,8 @@ def snapshot_document(snapshot: Snapshot) -> dict[str, Any]:
         "oauthTokens": values("oauth_tokens"),
         "userConfigs": {k: d.get("value") for k, d in snapshot.get("user_configs", {}).items()},
     }
+    if snapshot.get("tool_pins"):
+        doc["toolPins"] = dict(snapshot["tool_pins"])
     for key, d in snapshot.get("extra", {}).items():
         doc.setdefault(key, d.get("value"))
     return doc

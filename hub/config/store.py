@@ -31,11 +31,13 @@ COLLECTIONS = (
     "user_configs",
     "extra",
     "secrets",
+    "tool_pins",
 )
 """Every collection a backend must hold. ``system`` has one document, key ``config``;
 ``extra`` keeps unknown top-level keys of an imported settings file; ``secrets`` keeps what
 every instance sharing the store must agree on (the generated JWT secret, key ``jwt``) and
-is never exported."""
+is never exported; ``tool_pins`` holds the approved tool definitions of each server, keyed
+by server name (``hub.upstream.pins``)."""
 
 
 class StoreError(Exception):

@@ -188,6 +188,22 @@ class SessionsConfig(Model):
     )
 
 
+class SecurityConfig(Model):
+    """Tool-definition pinning, the rug-pull defence (an mcphub-py addition)."""
+
+    pin_tool_definitions: bool = Field(
+        False,
+        description="Hide and refuse a tool whose definition (name, description, input "
+        "schema) differs from the one pinned, until an admin approves it. Off: a change is "
+        "only flagged in the server list and logged.",
+    )
+    pin_on_first_connect: bool = Field(
+        True,
+        description="Pin a tool's definition the first time the hub sees it. Off: only an "
+        "admin's approval pins, and a tool never approved counts as unapproved.",
+    )
+
+
 class SystemConfig(Model):
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     install: InstallConfig = Field(default_factory=InstallConfig)
@@ -204,6 +220,7 @@ class SystemConfig(Model):
     mcpb: McpbConfig = Field(default_factory=McpbConfig)
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
     sessions: SessionsConfig = Field(default_factory=SessionsConfig)
+    security: SecurityConfig = Field(default_factory=SecurityConfig)
 
 
 def patch_model() -> type[BaseModel]:

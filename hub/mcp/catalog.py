@@ -72,6 +72,8 @@ class View:
     schemas: dict[str, Any] = field(default_factory=dict)
     searches: Scope | None = None
     """For a ``$smart`` view: the scope whose tools its meta-tools search and call."""
+    held_tools: dict[str, str] = field(default_factory=dict)
+    """Exposed name → server of tools held back for a changed definition (``pins``)."""
     wire: dict[tuple[str, str, str | None], dict[str, Any]] = field(default_factory=dict)
     """Pre-serialised list results keyed by (method, protocol version, cursor)."""
     encoded: dict[int, tuple[list[dict[str, Any]], bytes]] = field(default_factory=dict)
@@ -81,6 +83,16 @@ class View:
     def tool(self, name: str) -> tuple[str, str] | None:
         """(server, upstream tool name) of a listed tool, or None."""
         return self.tool_index.get(name)
+
+    def unknown_tool(self, name: str) -> str:
+        """Why ``name`` cannot be called here (it is not a tool of this view)."""
+        server = self.held_tools.get(name)
+        if server is None:
+            return f"Unknown tool: {name}"
+        return (
+            f"Tool {name} of server '{server}' is held back: its definition changed since it "
+            "was approved (or was never approved); an admin must approve it first"
+        )
 
     def prompt(self, name: str) -> tuple[str, str] | None:
         return self.prompt_index.get(name)
@@ -221,6 +233,7 @@ class Catalog:
             tool_over = cfg.tools or {}
             prompt_over = cfg.prompts or {}
             res_over = cfg.resources or {}
+            held = self.hub.tool_pins.held(server)
             for tool in state.tools:
                 name = tool.get("name")
                 full = f"{server}{sep}{name}"
@@ -229,6 +242,9 @@ class Catalog:
                 item = _apply(tool, tool_over.get(full))
                 exposed = full if scope.prefixed else name
                 if item is None or exposed in view.tool_index:
+                    continue
+                if name in held:
+                    view.held_tools[exposed] = server
                     continue
                 if exposed != name:
                     item = {**item, "name": exposed}

@@ -79,7 +79,7 @@ async def invoke_tool(
     via = "sse" if session is not None and session.legacy_sse else info.via
     target = info.view.tool(name)
     if target is None:
-        refusal = UnknownTool(f"Unknown tool: {name}")
+        refusal = UnknownTool(info.view.unknown_tool(name))
         if hooks:
             server, tool = guess_target(hub, info.principal, name)
             refused = ToolCall(server, tool, arguments, info.principal, group=info.group, via=via)

@@ -25,6 +25,8 @@ def _override(config: ServerConfig, kind: str, key: str) -> tuple[bool, str | No
 def tool_views(hub: Hub, name: str, config: ServerConfig) -> list[dict[str, Any]]:
     """The upstream's tools under their namespaced names, with the stored overrides applied."""
     sep = hub.config.system.name_separator
+    pins = hub.tool_pins.check(name)
+    held = hub.tool_pins.held(name)
     out = []
     for tool in hub.upstreams.state(name).tools:
         full = f"{name}{sep}{tool.get('name', '')}"
@@ -36,6 +38,8 @@ def tool_views(hub: Hub, name: str, config: ServerConfig) -> list[dict[str, Any]
                 "description": description if description is not None else tool.get("description"),
                 "inputSchema": schema,
                 "enabled": enabled,
+                "approval": pins.approval(str(tool.get("name"))),
+                "held": tool.get("name") in held,
             }
         )
     return out
@@ -97,7 +101,14 @@ def summary(hub: Hub, name: str, config: ServerConfig) -> dict[str, Any]:
         "createTime": int(hub.config.server_created.get(name, 0.0) * 1000),
         "enabled": config.enabled,
         "config": mask_server(config.wire(exclude_unset=True)),
+        "toolChanges": changed_tools(hub, name),
     }
+
+
+def changed_tools(hub: Hub, name: str) -> list[str]:
+    """Namespaced names of the server's tools whose definition changed since approved."""
+    sep = hub.config.system.name_separator
+    return [f"{name}{sep}{tool}" for tool in sorted(hub.tool_pins.check(name).changed)]
 
 
 def visible_names(hub: Hub, principal: Principal) -> list[str]:

@@ -3,8 +3,8 @@
 Only the owner task enters and leaves the transport and ``ClientSession`` contexts (they
 hold anyio task groups, which must exit in the task that entered them); any other task
 calls through ``request`` concurrently. A lost connection is noticed from the read stream
-ending, a failed keep-alive ping or a "session terminated" answer, and the owner reconnects
-with exponential backoff and jitter.
+ending, a failed keep-alive ping (``hub.upstream.keepalive``) or a "session terminated"
+answer, and the owner reconnects with exponential backoff and jitter.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from pydantic import ValidationError
 from hub import __version__
 from hub.config.events import Kind
 from hub.errors import BadRequest, UpstreamError
-from hub.upstream import oauth_flow
+from hub.upstream import keepalive, oauth_flow
 from hub.upstream.calls import current_downstream
+from hub.upstream.keepalive import ping_until_woken
 from hub.upstream.lists import CHANGED, LISTS, WIRE, RawRequest, list_all, list_pages
 from hub.upstream.policy import egress_guarded, expansion_policy
 from hub.upstream.reconnect import backoff, connect_slot
@@ -58,7 +59,6 @@ CONNECT_TIMEOUT = 120.0
 """Seconds for spawn/connect + initialize + the first listing (an ``npx`` first run downloads)."""
 STABLE_AFTER = 30.0
 """A connection that lasted this long resets the backoff."""
-PING_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 10.0
 
 
@@ -206,7 +206,7 @@ class Upstream:
                     self._ready.set()
                     connected_at = time.monotonic()
                     self._connected(init, lists)
-                    await self._serve(session)
+                    await self._serve(session, keepalive.interval(self.config, transport))
                     self.session = None
             if scope.cancelled_caught and connected_at is None:
                 return Status.DISCONNECTED, f"connect timed out after {CONNECT_TIMEOUT:g}s"
@@ -243,24 +243,9 @@ class Upstream:
         )
         return await stack.enter_async_context(session)
 
-    async def _serve(self, session: ClientSession) -> None:
-        """Wait until the connection is lost or closed, pinging if keep-alive is on."""
-        interval = None
-        if self.config.enable_keep_alive:
-            interval = max(1.0, (self.config.keep_alive_interval or 60_000) / 1000)
-        while not self._wake.is_set():
-            if interval is None:
-                await self._wake.wait()
-                break
-            with anyio.move_on_after(interval):
-                await self._wake.wait()
-            if self._wake.is_set():
-                break
-            try:
-                with anyio.fail_after(PING_TIMEOUT):
-                    await session.send_ping()
-            except Exception as exc:  # noqa: BLE001 - any failure means the link is gone
-                self.lost(f"keep-alive ping failed: {one_line(exc)}")
+    async def _serve(self, session: ClientSession, every: float | None) -> None:
+        """Wait until the connection is lost or closed, pinging meanwhile (``keepalive``)."""
+        await ping_until_woken(every, self._wake, session.send_ping, self.lost)
 
     # ------------------------------------------------------------------ lists
 

@@ -79,6 +79,10 @@ class Transport(Protocol):
     leaving it must release everything (for a process: the whole process group). It is
     entered and left by the same task, and may raise ``AuthRequired`` when the upstream
     demands credentials the hub does not have.
+
+    Optional: a ``pings_by_default = True`` attribute asks for keep-alive pings on configs
+    that do not set ``enableKeepAlive`` (``hub.upstream.keepalive``); without it, only
+    configs with ``enableKeepAlive: true`` are pinged.
     """
 
     # Read-only members (a plain class attribute satisfies them).

@@ -96,6 +96,9 @@ class HttpTransport:
     config_model: type[BaseModel] = HttpConfig
     claim: Claim | None = None
     privileged = False
+    pings_by_default = True
+    """A remote upstream that dies while idle is seen only by pinging it (every 30 s unless
+    ``keepAliveInterval`` says otherwise; ``enableKeepAlive: false`` turns it off)."""
 
     def validate(self, config: ServerConfig) -> ServerConfig:
         parse_http(self.kind, config)

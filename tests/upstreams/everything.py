@@ -61,7 +61,7 @@ class Everything:
         self._add("crash", _obj(), self.crash)
         self._add("fail", _obj({"message": s}), self.fail)
         self._add("env", _obj(), self.env)
-        self._add("add_tool", _obj({"name": s}, ["name"]), self.add_tool)
+        self._add("add_tool", _obj({"name": s, "description": s}, ["name"]), self.add_tool)
         self._add("sample", _obj({"prompt": s, "max_tokens": n}, ["prompt"]), self.sample)
         self._add("image", _obj(), self.image)
         self._add("touch", _obj({"uri": s}, ["uri"]), self.touch)
@@ -72,10 +72,18 @@ class Everything:
             self._add(f"tool_{i:04d}", _obj({"x": s}), self.named)
 
     def _add(
-        self, name: str, schema: dict[str, Any], fn: ToolFn, out: dict[str, Any] | None = None
+        self,
+        name: str,
+        schema: dict[str, Any],
+        fn: ToolFn,
+        out: dict[str, Any] | None = None,
+        description: str | None = None,
     ) -> None:
         tool = t.Tool(
-            name=name, description=f"test tool {name}", input_schema=schema, output_schema=out
+            name=name,
+            description=description or f"test tool {name}",
+            input_schema=schema,
+            output_schema=out,
         )
         if name == "echo":
             tool.annotations = t.ToolAnnotations(read_only_hint=True)
@@ -121,9 +129,10 @@ class Everything:
         return _text(json.dumps(dict(os.environ)))
 
     async def add_tool(self, ctx: Ctx, a: Args) -> t.CallToolResult:
-        """Grow the catalog, then tell the client (standalone channel)."""
+        """Grow the catalog (or redefine a tool: a new description), then tell the client
+        (standalone channel)."""
         name = str(a["name"])
-        self._add(name, _obj(), self.named)
+        self._add(name, _obj(), self.named, description=a.get("description"))
         await ctx.session.send_tool_list_changed()
         return _text(f"added {name}")
 
@@ -171,6 +180,7 @@ class Everything:
 
     async def named(self, ctx: Ctx, a: Args) -> t.CallToolResult:
         """Filler / generated / dynamic tools: answer with their own name."""
+        record_event(f"called {ctx.params.get('name') if ctx.params else '?'}")
         return _text(f"{ctx.params.get('name') if ctx.params else '?'} ok")
 
     # --- handlers --------------------------------------------------------
