@@ -67,9 +67,19 @@ function Activities() {
     </nav>`}`;
 }
 
+/** The history is kept by stores with a database; a settings-file hub says so calmly. */
+function Kept() {
+  const available = useLoad(() => get("/api/activities/available"));
+  if (available.error) return html`<${ErrorNotice} error=${available.error} />`;
+  if (!available.data) return html`<${Spinner} label="Loading activity…" />`;
+  return available.data.data?.available ? html`<${Activities} />` : html`<div class="pending" role="note">
+    <h2>Tool-call history</h2><p>This hub keeps its settings in a file, so it keeps no tool-call
+      history. Run it with the SQLite or PostgreSQL store to see every call here.</p></div>`;
+}
+
 export function ActivityPage({ features }) {
   return html`<${Page} title="Activity" intro="A record of every tool call made through the hub.">
-    ${features.activities ? html`<${Activities} />` : html`<${Pending} title="Tool-call history">
+    ${features.activities ? html`<${Kept} />` : html`<${Pending} title="Tool-call history">
       <p>This page will list every tool call made through the hub (when, which server and tool,
         success or error, how long it took, through which group and key), with filters, totals
         and a clean-up of old records.</p><//>`}
