@@ -20,7 +20,7 @@ import tornado.netutil
 import tornado.web
 from playwright.async_api import expect
 
-from hub.testing import HubClient, McpSession
+from hub.testing import HubClient, McpSession, wait_for
 from tests.api_fixtures import wait_server
 from tests.catalogs.fakes import FakeHandler, FakeService, data
 from tests.dashboard.browser import Dashboard
@@ -54,8 +54,11 @@ async def test_activity_page_shows_real_calls_with_filters_and_stats(
         assert not echoed.get("isError"), echoed
     failed = await mcp_session.call_tool("every-fail", {})
     assert failed.get("isError") is True
-    total = data(await admin_client.get("/api/activities/stats"))["totalCalls"]
-    assert total == 3
+
+    async def recorded() -> bool:  # the record is written after the reply
+        return bool(data(await admin_client.get("/api/activities/stats"))["totalCalls"] == 3)
+
+    await wait_for(recorded, within=10)
     await dashboard.login(admin_password)
     page = dashboard.page
     await dashboard.open("Activity")
