@@ -164,6 +164,48 @@ async def test_registry_tab_lists_searches_and_installs_a_remote(
     dashboard.assert_clean()
 
 
+CLOUD_SERVER = {
+    "name": "weather",
+    "author_name": "Sky Corp",
+    "title": "Weather",
+    "description": "Forecasts for any city",
+    "server_key": "weather-key",
+    "config_name": "weather-cfg",
+}
+
+
+async def test_cloud_tab_lists_mcprouter_and_installs_with_its_key(
+    dashboard: Dashboard,
+    admin_password: str,
+    admin_client: HubClient,
+    fake: FakeService,
+    everything_http: str,
+) -> None:
+    def envelope(payload: Any) -> tuple[int, Any]:
+        return 200, {"code": 0, "message": "ok", "data": payload}
+
+    fake.routes["/v1/list-servers"] = lambda seen: envelope({"servers": [CLOUD_SERVER]})
+    fake.routes["/v1/list-tools"] = lambda seen: envelope({"tools": []})
+    fake.routes["/v1/get-server"] = lambda seen: envelope({"server_url": everything_http})
+    router = {"baseUrl": f"{fake.url}/v1", "apiKey": "router-key-1"}
+    r = await admin_client.put("/api/system-config", json={"mcpRouter": router})
+    assert r.status_code == 200, r.text
+    await dashboard.login(admin_password)
+    page = dashboard.page
+    await dashboard.open("Market")
+    await page.get_by_role("tab", name="Cloud").click()
+    await expect(page.get_by_text("by Sky Corp")).to_be_visible()
+    await page.get_by_role("button", name="Install Weather").click()
+    form = page.get_by_role("form", name="Install weather")
+    await expect(form.get_by_label("Server name")).to_have_value("weather-cfg")
+    await form.get_by_role("button", name="Install weather-cfg").click()
+    await expect(form.get_by_role("status")).to_contain_text("weather-cfg installed")
+    assert fake.requests_to("/v1/get-server")[-1].body == {"server": "weather-key"}
+    installed = await wait_server(admin_client, "weather-cfg", "connected", within=30)
+    assert installed["config"]["url"] == everything_http
+    dashboard.assert_clean()
+
+
 def mcpb_bundle() -> bytes:
     manifest = {
         "manifest_version": "0.3",

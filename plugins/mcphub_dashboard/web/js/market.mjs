@@ -9,13 +9,16 @@ import { Page, TextField, Notice, ErrorNotice, Empty, Pending, Spinner, useLoad 
 const installLocal = (entry) => (serverName, values) =>
   post(`/api/market/servers/${enc(entry.name)}/install`, { name: serverName, arguments: values });
 
+const installCloud = (entry) => (serverName, values) =>
+  post(`/api/cloud/servers/${enc(entry.name)}/install`, { name: serverName, arguments: values });
+
 const installRegistry = (server) => (serverName, values) =>
   post("/api/registry/servers/install", {
     serverName: server.name, version: server.version, name: serverName, arguments: values,
   });
 
-function Install({ name, needs, install, onClose }) {
-  const [serverName, setServerName] = useState(name.split("/").pop().replace(/[^A-Za-z0-9_.-]/g, "-"));
+function Install({ name, suggest, needs, install, onClose }) {
+  const [serverName, setServerName] = useState(suggest || name.split("/").pop().replace(/[^A-Za-z0-9_.-]/g, "-"));
   const [values, setValues] = useState({});
   const [state, setState] = useState({ busy: false, error: null, done: "" });
   const submit = async (e) => {
@@ -44,14 +47,14 @@ function Install({ name, needs, install, onClose }) {
   </form>`;
 }
 
-function Entry({ title, name, description, meta, needs, install }) {
+function Entry({ title, name, suggest, description, meta, needs, install }) {
   const [open, setOpen] = useState(false);
   return html`<li class="card entry">
     <div class="server-head"><h3 class="server-name">${title}</h3><span class="muted">${meta}</span>
       <div class="actions"><button type="button" class="small" aria-expanded=${open}
         onClick=${() => setOpen(!open)}>${open ? "Cancel" : `Install ${title}`}</button></div></div>
     <p class="muted">${description}</p>
-    ${open && html`<${Install} name=${name} needs=${needs} install=${install} onClose=${() => setOpen(false)} />`}
+    ${open && html`<${Install} name=${name} suggest=${suggest} needs=${needs} install=${install} onClose=${() => setOpen(false)} />`}
   </li>`;
 }
 
@@ -75,9 +78,9 @@ function Cloud() {
   return html`<${ErrorNotice} error=${list.error} />
     ${list.loading && !list.data && html`<${Spinner} label="Loading MCPRouter's catalog…" />`}
     ${list.data && rows.length === 0 && html`<${Empty}>MCPRouter lists no servers. Set its API key under Settings.<//>`}
-    <ul class="entries">${rows.map((e) => html`<li class="card entry" key=${e.server_key || e.name}>
-      <h3 class="server-name">${e.title || e.name}</h3><p class="muted">${e.description}</p>
-      <p class="muted">by ${e.author_name || "unknown"}</p></li>`)}</ul>`;
+    <ul class="entries">${rows.map((e) => html`<${Entry} key=${e.server_key || e.name}
+      title=${e.title || e.name} name=${e.name} suggest=${e.config_name} description=${e.description}
+      meta=${`by ${e.author_name || "unknown"}`} needs=${[]} install=${installCloud(e)} />`)}</ul>`;
 }
 
 function Registry() {
