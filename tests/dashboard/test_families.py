@@ -23,7 +23,7 @@ from playwright.async_api import expect
 from hub.testing import HubClient, McpSession, wait_for
 from tests.api_fixtures import wait_server
 from tests.catalogs.fakes import FakeHandler, FakeService, data
-from tests.dashboard.browser import Dashboard
+from tests.dashboard.browser import SCREENSHOTS, Dashboard
 
 pytestmark = pytest.mark.slow  # a browser per test
 
@@ -69,6 +69,8 @@ async def test_activity_page_shows_real_calls_with_filters_and_stats(
     await expect(rows).to_have_count(3)
     await expect(rows.first.locator("td").nth(2)).to_have_text("fail")  # newest first
     await expect(rows.first).to_contain_text("Tool returned error response")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / "activity-calls-light.png", full_page=True)
     await page.get_by_label("Status").select_option("error")
     await expect(rows).to_have_count(1)
     await expect(page.locator(".stat", has_text="Calls")).to_contain_text("1")
@@ -151,6 +153,8 @@ async def test_registry_tab_lists_searches_and_installs_a_remote(
     await dashboard.open("Market")
     await page.get_by_role("tab", name="Registry").click()
     await expect(page.get_by_role("heading", name="Everything remote")).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / "market-registry-light.png", full_page=True)
     await page.get_by_label("Search the registry").fill("nothing-like-it")
     await expect(page.get_by_text("The registry has no server matching")).to_be_visible()
     await page.get_by_label("Search the registry").fill("everything")
@@ -195,6 +199,8 @@ async def test_cloud_tab_lists_mcprouter_and_installs_with_its_key(
     await dashboard.open("Market")
     await page.get_by_role("tab", name="Cloud").click()
     await expect(page.get_by_text("by Sky Corp")).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / "market-cloud-light.png", full_page=True)
     await page.get_by_role("button", name="Install Weather").click()
     form = page.get_by_role("form", name="Install weather")
     await expect(form.get_by_label("Server name")).to_have_value("weather-cfg")
@@ -241,6 +247,8 @@ async def test_mcpb_bundle_uploaded_through_the_page_connects(
     await page.get_by_role("button", name="Upload bundle").click()
     upload = page.get_by_role("form", name="Upload an MCPB bundle")
     await expect(upload.get_by_role("status")).to_contain_text("page-bundle installed")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / "market-mcpb-light.png", full_page=True)
     await wait_server(admin_client, "page-bundle", "connected", within=30)
     dashboard.assert_clean()
 
@@ -291,6 +299,8 @@ async def test_smart_routing_rebuild_button_reports_the_index(
     await expect(provider).to_have_value("lexical")
     await page.get_by_role("button", name="Rebuild tool index").click()
     await expect(page.get_by_text("Tool index rebuilt:")).to_contain_text("(lexical)")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / "settings-reindex-light.png", full_page=True)
     text = await page.get_by_text("Tool index rebuilt:").inner_text()
     assert int(text.split(":")[1].split()[0]) > 0
     dashboard.assert_clean()
