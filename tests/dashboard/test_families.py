@@ -145,11 +145,16 @@ async def test_registry_tab_lists_searches_and_installs_a_remote(
 
     fake.routes["/v0.1/servers"] = page_of
     fake.routes["*"] = version_of
-    registry = {"registry": {"baseUrl": f"{fake.url}/v0.1"}}
-    r = await admin_client.put("/api/system-config", json=registry)
-    assert r.status_code == 200, r.text
     await dashboard.login(admin_password)
     page = dashboard.page
+    # The registry is set where a user would set it: the Settings page.
+    await dashboard.open("Settings")
+    section = page.get_by_role("form", name="MCP registry")
+    await section.get_by_label("Registry base URL (v0.1 API)").fill(f"{fake.url}/v0.1")
+    await section.get_by_role("button", name="Save MCP registry").click()
+    await expect(section.get_by_role("status")).to_contain_text("MCP registry saved.")
+    config = data(await admin_client.get("/api/settings"))["systemConfig"]
+    assert config["registry"]["baseUrl"] == f"{fake.url}/v0.1"
     await dashboard.open("Market")
     await page.get_by_role("tab", name="Registry").click()
     await expect(page.get_by_role("heading", name="Everything remote")).to_be_visible()

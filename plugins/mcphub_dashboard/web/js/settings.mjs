@@ -39,6 +39,13 @@ const SECTIONS = [
     ["referer", "Referer", "text"],
     ["title", "Title", "text"],
   ] },
+  { key: "market", title: "Market catalog", fields: [
+    ["url", "Catalog URL (a servers.json; empty: the shipped catalog)", "text"],
+    ["refreshSeconds", "Refresh every (s)", "number"],
+  ] },
+  { key: "registry", title: "MCP registry", fields: [
+    ["baseUrl", "Registry base URL (v0.1 API)", "text"],
+  ] },
 ];
 
 function SectionForm({ section, value, onSaved, extra }) {
