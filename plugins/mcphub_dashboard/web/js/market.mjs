@@ -132,7 +132,7 @@ const TABS = [
   ["registry", "Registry", "registry", Registry, "The official MCP registry: every published server and version, installable as a package or a remote."],
 ];
 
-export function MarketPage({ features }) {
+export function MarketPage({ features, user }) {
   const [tab, setTab] = useState(new URLSearchParams(location.search).get("tab") || "local");
   const current = TABS.find((t) => t[0] === tab) || TABS[0];
   const [, , family, View, promise] = current;
@@ -144,7 +144,7 @@ export function MarketPage({ features }) {
     <div role="tabpanel" aria-label=${`${current[1]} catalog`}>
       ${features[family] ? html`<${View} key=${family} />` : html`<${Pending} title=${`${current[1]} catalog`}><p>${promise}</p><//>`}
     </div>
-    ${features.mcpb ? html`<${McpbUpload} />` : html`<${Pending} title="MCPB bundles"><p>Upload a
+    ${!user?.isAdmin ? null : features.mcpb ? html`<${McpbUpload} />` : html`<${Pending} title="MCPB bundles"><p>Upload a
       .mcpb bundle here to unpack it and register its server.</p><//>`}
   <//>`;
 }
