@@ -159,7 +159,7 @@ class Hub:
         env = {
             **os.environ,
             "MCPHUB_SETTING_PATH": str(self.dir / "mcp_settings.json"),
-            "ADMIN_PASSWORD": "bench-admin-password",
+            "ADMIN_PASSWORD": "bench-admin-password-1",
             "MCPHUB_LOAD_PLUGINS": "",
             "LOG_LEVEL": self.log_level,
             **self.extra_env,
