@@ -48,7 +48,7 @@ READY = """() => document.querySelector('[aria-label="Server tiny enabled"]:not(
 
 
 def login(url: str) -> str:
-    body = json.dumps({"username": "admin", "password": "bench-admin-password"}).encode()
+    body = json.dumps({"username": "admin", "password": "bench-admin-password-1"}).encode()
     request = urllib.request.Request(
         url + "/api/auth/login", body, {"Content-Type": "application/json"}
     )

@@ -170,6 +170,14 @@ async def test_a_normal_user_sees_only_their_pages(
     for name in names:
         await dashboard.open(name)
     await expect(dashboard.page.get_by_role("form", name="Change your password")).to_be_visible()
+    # Admin-only actions are not offered: the MCPB upload and the activity clean-up.
+    await dashboard.open("Market")
+    await expect(dashboard.page.get_by_role("button", name="Install Time")).to_be_visible()
+    await expect(dashboard.page.get_by_label("MCPB bundle (.mcpb)")).to_have_count(0)
+    await dashboard.open("Activity")
+    await expect(dashboard.page.get_by_label("Status")).to_be_visible()
+    cleanup = dashboard.page.get_by_role("button", name="Remove records older than 30 days")
+    await expect(cleanup).to_have_count(0)
     dashboard.assert_clean()
 
 

@@ -11,7 +11,7 @@ function query(filters, page) {
   return q.toString();
 }
 
-function Activities() {
+function Activities({ admin }) {
   const [filters, setFilters] = useState({ server: "", tool: "", status: "" });
   const [page, setPage] = useState(1);
   const [notice, setNotice] = useState("");
@@ -43,7 +43,7 @@ function Activities() {
       <${TextField} label="Server" value=${filters.server} onInput=${set("server")} type="search" />
       <${TextField} label="Tool" value=${filters.tool} onInput=${set("tool")} type="search" />
       <${Select} label="Status" value=${filters.status} onChange=${set("status")} options=${STATUS} />
-      <button type="button" class="secondary" onClick=${cleanup}>Remove records older than 30 days</button>
+      ${admin && html`<button type="button" class="secondary" onClick=${cleanup}>Remove records older than 30 days</button>`}
     </div>
     <${Notice}>${notice}<//>
     <${ErrorNotice} error=${list.error} />
@@ -67,9 +67,19 @@ function Activities() {
     </nav>`}`;
 }
 
-export function ActivityPage({ features }) {
+/** The history is kept by stores with a database; a settings-file hub says so calmly. */
+function Kept({ admin }) {
+  const available = useLoad(() => get("/api/activities/available"));
+  if (available.error) return html`<${ErrorNotice} error=${available.error} />`;
+  if (!available.data) return html`<${Spinner} label="Loading activity…" />`;
+  return available.data.data?.available ? html`<${Activities} admin=${admin} />` : html`<div class="pending" role="note">
+    <h2>Tool-call history</h2><p>This hub keeps its settings in a file, so it keeps no tool-call
+      history. Run it with the SQLite or PostgreSQL store to see every call here.</p></div>`;
+}
+
+export function ActivityPage({ features, user }) {
   return html`<${Page} title="Activity" intro="A record of every tool call made through the hub.">
-    ${features.activities ? html`<${Activities} />` : html`<${Pending} title="Tool-call history">
+    ${features.activities ? html`<${Kept} admin=${!!user?.isAdmin} />` : html`<${Pending} title="Tool-call history">
       <p>This page will list every tool call made through the hub (when, which server and tool,
         success or error, how long it took, through which group and key), with filters, totals
         and a clean-up of old records.</p><//>`}

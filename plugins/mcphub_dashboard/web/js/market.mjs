@@ -4,48 +4,30 @@ import { html, useState } from "./lib.mjs";
 import { get, post, api, enc } from "./api.mjs";
 import { Page, TextField, Notice, ErrorNotice, Empty, Pending, Spinner, useLoad } from "./ui.mjs";
 
-const fill = (text, values) => String(text).replace(/\$\{([^}]+)\}/g, (m, name) => values[name] ?? m);
+/** Installs go through the catalog's own install route: the hub builds the server config
+ * from the entry and the values, so the page never guesses how an entry runs. */
+const installLocal = (entry) => (serverName, values) =>
+  post(`/api/market/servers/${enc(entry.name)}/install`, { name: serverName, arguments: values });
 
-/** A server config for a local-catalog entry, placeholders filled with the user's values. */
-function localConfig(entry, values) {
-  const installs = entry.installations || {};
-  const method = installs.npm || installs.uvx || installs.default || Object.values(installs)[0];
-  if (!method) return null;
-  const env = Object.fromEntries(Object.entries(method.env || {}).map(([k, v]) => [k, fill(v, values)]));
-  return { type: "stdio", command: method.command, args: (method.args || []).map((a) => fill(a, values)), env };
-}
+const installCloud = (entry) => (serverName, values) =>
+  post(`/api/cloud/servers/${enc(entry.name)}/install`, { name: serverName, arguments: values });
 
-/** A server config for an official-registry entry: a remote, else its first package. */
-function registryConfig(server, values) {
-  const remote = server.remotes?.[0];
-  if (remote) return { type: remote.type === "sse" ? "sse" : "streamable-http", url: remote.url };
-  const pkg = server.packages?.[0];
-  if (!pkg) return null;
-  const env = Object.fromEntries((pkg.environmentVariables || []).map((v) => [v.name, values[v.name] ?? v.default ?? ""]));
-  const runners = {
-    npm: ["npx", ["-y", `${pkg.identifier}@${pkg.version}`]],
-    pypi: ["uvx", [`${pkg.identifier}==${pkg.version}`]],
-    oci: ["docker", ["run", "-i", "--rm", `${pkg.identifier}:${pkg.version}`]],
-  };
-  const [command, args] = runners[pkg.registryType] || [pkg.identifier, []];
-  return { type: "stdio", command, args, env };
-}
+const installRegistry = (server) => (serverName, values) =>
+  post("/api/registry/servers/install", {
+    serverName: server.name, version: server.version, name: serverName, arguments: values,
+  });
 
-function Install({ name, needs, build, onClose }) {
-  const [serverName, setServerName] = useState(name.split("/").pop().replace(/[^A-Za-z0-9_.-]/g, "-"));
+function Install({ name, suggest, needs, install, onClose }) {
+  const [serverName, setServerName] = useState(suggest || name.split("/").pop().replace(/[^A-Za-z0-9_.-]/g, "-"));
   const [values, setValues] = useState({});
   const [state, setState] = useState({ busy: false, error: null, done: "" });
   const submit = async (e) => {
     e.preventDefault();
-    const config = build(values);
-    if (!config) {
-      setState({ busy: false, error: new Error("This entry says nothing about how to run it."), done: "" });
-      return;
-    }
     setState({ busy: true, error: null, done: "" });
     try {
-      await post("/api/servers", { name: serverName, config });
-      setState({ busy: false, error: null, done: `${serverName} installed; see it connect on the Servers page.` });
+      const reply = await install(serverName, values);
+      const installed = reply.data?.name || serverName;
+      setState({ busy: false, error: null, done: `${installed} installed; see it connect on the Servers page.` });
     } catch (error) {
       setState({ busy: false, error, done: "" });
     }
@@ -65,14 +47,14 @@ function Install({ name, needs, build, onClose }) {
   </form>`;
 }
 
-function Entry({ title, name, description, meta, needs, build }) {
+function Entry({ title, name, suggest, description, meta, needs, install }) {
   const [open, setOpen] = useState(false);
   return html`<li class="card entry">
     <div class="server-head"><h3 class="server-name">${title}</h3><span class="muted">${meta}</span>
       <div class="actions"><button type="button" class="small" aria-expanded=${open}
         onClick=${() => setOpen(!open)}>${open ? "Cancel" : `Install ${title}`}</button></div></div>
     <p class="muted">${description}</p>
-    ${open && html`<${Install} name=${name} needs=${needs} build=${build} onClose=${() => setOpen(false)} />`}
+    ${open && html`<${Install} name=${name} suggest=${suggest} needs=${needs} install=${install} onClose=${() => setOpen(false)} />`}
   </li>`;
 }
 
@@ -87,7 +69,7 @@ function Local() {
     <ul class="entries">${rows.map((e) => html`<${Entry} key=${e.name} title=${e.display_name || e.name} name=${e.name}
       description=${e.description} meta=${(e.categories || []).join(", ")}
       needs=${Object.entries(e.arguments || {}).map(([n, a]) => ({ name: n, description: a.description, required: a.required }))}
-      build=${(values) => localConfig(e, values)} />`)}</ul>`;
+      install=${installLocal(e)} />`)}</ul>`;
 }
 
 function Cloud() {
@@ -96,9 +78,9 @@ function Cloud() {
   return html`<${ErrorNotice} error=${list.error} />
     ${list.loading && !list.data && html`<${Spinner} label="Loading MCPRouter's catalog…" />`}
     ${list.data && rows.length === 0 && html`<${Empty}>MCPRouter lists no servers. Set its API key under Settings.<//>`}
-    <ul class="entries">${rows.map((e) => html`<li class="card entry" key=${e.server_key || e.name}>
-      <h3 class="server-name">${e.title || e.name}</h3><p class="muted">${e.description}</p>
-      <p class="muted">by ${e.author_name || "unknown"}</p></li>`)}</ul>`;
+    <ul class="entries">${rows.map((e) => html`<${Entry} key=${e.server_key || e.name}
+      title=${e.title || e.name} name=${e.name} suggest=${e.config_name} description=${e.description}
+      meta=${`by ${e.author_name || "unknown"}`} needs=${[]} install=${installCloud(e)} />`)}</ul>`;
 }
 
 function Registry() {
@@ -116,7 +98,7 @@ function Registry() {
       title=${server.title || server.name} name=${server.name} description=${server.description}
       meta=${`v${server.version}`}
       needs=${(server.packages?.[0]?.environmentVariables || []).map((v) => ({ name: v.name, description: v.description, required: v.isRequired }))}
-      build=${(values) => registryConfig(server, values)} />`)}</ul>
+      install=${installRegistry(server)} />`)}</ul>
     ${next && html`<button type="button" class="secondary" onClick=${() => setCursor(next)}>Next page</button>`}`;
 }
 
@@ -128,8 +110,8 @@ function McpbUpload() {
     setState({ busy: true, error: null, done: "" });
     try {
       const reply = await api("/api/mcpb/upload", { method: "POST", body: form });
-      const manifest = reply.data?.manifest;
-      setState({ busy: false, error: null, done: reply.message || `Bundle ${manifest?.name || ""} uploaded.` });
+      const server = reply.data?.server?.name || reply.data?.manifest?.name || "The bundle";
+      setState({ busy: false, error: null, done: `${server} installed from the bundle; see it connect on the Servers page.` });
     } catch (error) {
       setState({ busy: false, error, done: "" });
     }
@@ -150,7 +132,7 @@ const TABS = [
   ["registry", "Registry", "registry", Registry, "The official MCP registry: every published server and version, installable as a package or a remote."],
 ];
 
-export function MarketPage({ features }) {
+export function MarketPage({ features, user }) {
   const [tab, setTab] = useState(new URLSearchParams(location.search).get("tab") || "local");
   const current = TABS.find((t) => t[0] === tab) || TABS[0];
   const [, , family, View, promise] = current;
@@ -162,7 +144,7 @@ export function MarketPage({ features }) {
     <div role="tabpanel" aria-label=${`${current[1]} catalog`}>
       ${features[family] ? html`<${View} key=${family} />` : html`<${Pending} title=${`${current[1]} catalog`}><p>${promise}</p><//>`}
     </div>
-    ${features.mcpb ? html`<${McpbUpload} />` : html`<${Pending} title="MCPB bundles"><p>Upload a
+    ${!user?.isAdmin ? null : features.mcpb ? html`<${McpbUpload} />` : html`<${Pending} title="MCPB bundles"><p>Upload a
       .mcpb bundle here to unpack it and register its server.</p><//>`}
   <//>`;
 }

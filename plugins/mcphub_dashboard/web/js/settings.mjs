@@ -19,7 +19,7 @@ const SECTIONS = [
   ] },
   { key: "smartRouting", title: "Smart routing", fields: [
     ["enabled", "Smart routing enabled ($smart endpoint)", "bool"],
-    ["embeddingProvider", "Embedding provider", "select", [["openai", "OpenAI compatible"], ["azure_openai", "Azure OpenAI"]]],
+    ["embeddingProvider", "Tool search provider", "select", [["lexical", "Lexical (built in, needs nothing)"], ["local", "Local embeddings"], ["openai", "OpenAI compatible"], ["azure_openai", "Azure OpenAI"]]],
     ["openaiApiBaseUrl", "Embeddings API base URL", "text"],
     ["openaiApiKey", "Embeddings API key", "secret"],
     ["openaiApiEmbeddingModel", "Embedding model", "text"],
@@ -38,6 +38,13 @@ const SECTIONS = [
     ["baseUrl", "MCPRouter base URL", "text"],
     ["referer", "Referer", "text"],
     ["title", "Title", "text"],
+  ] },
+  { key: "market", title: "Market catalog", fields: [
+    ["url", "Catalog URL (a servers.json; empty: the shipped catalog)", "text"],
+    ["refreshSeconds", "Refresh every (s)", "number"],
+  ] },
+  { key: "registry", title: "MCP registry", fields: [
+    ["baseUrl", "Registry base URL (v0.1 API)", "text"],
   ] },
 ];
 
@@ -120,7 +127,8 @@ function Reindex() {
     setState({ busy: true, message: "", error: null });
     try {
       const reply = await post("/api/smart-routing/reindex");
-      setState({ busy: false, message: reply.message || "Index rebuilt.", error: null });
+      const done = reply.data ? `Tool index rebuilt: ${reply.data.tools} tools (${reply.data.provider}).` : reply.message;
+      setState({ busy: false, message: done || "Tool index rebuilt.", error: null });
     } catch (error) {
       setState({ busy: false, message: "", error });
     }
