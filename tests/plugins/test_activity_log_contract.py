@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 from mcphub_postgres import schema
 
+from hub.config.migrate import copy_activities
 from hub.plugin_api import ActivityLog, ActivityQuery, Store, activity_log
 from tests.pg_fixtures import create_database, drop_database
 from tests.store_fixtures import make_store
@@ -222,3 +223,35 @@ async def test_postgres_records_from_before_the_columns_are_filtered(tmp_path: P
             await store.close()
     finally:
         await drop_database(url)
+
+
+async def test_copy_moves_every_record_to_the_other_backend(
+    store: Store, store_url: str, tmp_path: Path
+) -> None:
+    """``mcphub migrate``'s copy, both ways: more than one page, order and fields kept."""
+    source = activity_log(store)
+    assert source is not None
+    written = [{**records()[i % 12], "timestamp": NOW + i, "n": i} for i in range(1203)]
+    await source.add_activities(written)
+    other = await create_database() if store_url.startswith("sqlite:") else ""
+    target_store = make_store(other or f"sqlite:{tmp_path / 'target.db'}", tmp_path)
+    await target_store.open()
+    try:
+        target = activity_log(target_store)
+        assert target is not None
+        assert await copy_activities(source, target) == 1203
+        rows, total = await target.query_activities(ActivityQuery(), limit=2000, offset=0)
+        assert total == 1203
+        assert [{k: v for k, v in r.items() if k != "id"} for r in rows] == written[::-1]
+        by_id, _ = await target.list_activities(limit=1)
+        assert by_id[0]["n"] == 1202  # ids follow the source's order
+        assert await target.activity_stats(ActivityQuery()) == await source.activity_stats(
+            ActivityQuery()
+        )
+        assert await target.activity_filters(
+            ActivityQuery(key_id="k1")
+        ) == await source.activity_filters(ActivityQuery(key_id="k1"))
+    finally:
+        await target_store.close()
+        if other:
+            await drop_database(other)
