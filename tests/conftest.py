@@ -26,6 +26,7 @@ pytest_plugins = [
     "tests.openapi_fixtures",
     "tests.pg_fixtures",
     "tests.multi_fixtures",
+    "tests.store_fixtures",
 ]
 
 

@@ -12,7 +12,7 @@ from mcphub_postgres.plugin import _factory as postgres_store
 
 from hub.app import Hub, HubOptions
 from hub.auth.tokens import hash_key
-from hub.config.activities import activity_log
+from hub.config.activities import ActivityQuery, activity_log
 from hub.config.models import BearerKey, ServerConfig
 from tests.hubproc import HubProcess
 
@@ -43,8 +43,16 @@ async def test_migrate_sqlite_to_postgresql_keeps_logins_keys_and_activities(
         await hub.config.put_key(BearerKey(id="k1", name="ci", token="mcphub_migrate_token"))
         log = activity_log(hub.store)
         assert log is not None
-        for i in range(3):
-            await log.add_activity({"server": "web", "tool": "t", "i": i})
+        written = [
+            {"timestamp": 1_800_000_000.0 + i, "server": "web", "tool": f"t{i}", "i": i,
+             "duration": 5 * i, "status": "error" if i == 1 else "success",
+             "input": '{"q":"string"}', "output": '{"isError":false}', "group": "ops",
+             "keyId": "k1" if i else None, "keyName": "ci" if i else None,
+             "user": None if i else "admin", "errorMessage": "boom" if i == 1 else None,
+             "via": ("mcp", "sse", "openapi")[i]}
+            for i in range(3)
+        ]  # fmt: skip
+        await log.add_activities(written)
         await hub.admin_ready()
         secret = hub.jwt_secret
     finally:
@@ -61,8 +69,22 @@ async def test_migrate_sqlite_to_postgresql_keeps_logins_keys_and_activities(
         key = await store.get("bearer_keys", "k1")
         assert key is not None and key["tokenHash"] == hash_key("mcphub_migrate_token")
         assert await store.get("secrets", "jwt") == {"value": secret}
-        rows, total = await activity_log(store).list_activities()  # type: ignore[union-attr]
+        migrated = activity_log(store)
+        assert migrated is not None
+        rows, total = await migrated.query_activities(ActivityQuery(), limit=10, offset=0)
         assert total == 3 and [r["i"] for r in rows] == [2, 1, 0]
+        assert [{k: v for k, v in r.items() if k != "id"} for r in rows] == written[::-1]
+        # The copied fields are columns the reads filter on, not only the stored document.
+        keyed, _ = await migrated.query_activities(
+            ActivityQuery(key_id="k1", group="ops", status="error"), limit=10, offset=0
+        )
+        assert [r["i"] for r in keyed] == [1]
+        stats = await migrated.activity_stats(ActivityQuery())
+        assert stats == {"totalCalls": 3, "successCount": 2, "errorCount": 1, "avgDuration": 5}
+        owned, _ = await migrated.query_activities(
+            ActivityQuery(only_owned=True, user="admin"), limit=10, offset=0
+        )
+        assert [r["i"] for r in owned] == [0]
     finally:
         await store.close()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hub.config.activities import activity_log
+from hub.config.activities import ActivityLog, activity_log
 from hub.config.store import COLLECTIONS, Store
 
 PAGE = 500
@@ -38,13 +38,25 @@ async def copy_store(source: Store, target: Store) -> dict[str, int]:
     counts = {collection: len(docs) for collection, docs in snapshot.items()}
     source_log, target_log = activity_log(source), activity_log(target)
     if source_log is not None and target_log is not None:
-        rows: list[dict[str, Any]] = []
-        while True:
-            page, total = await source_log.list_activities(limit=PAGE, offset=len(rows))
-            rows.extend(page)
-            if not page or len(rows) >= total:
-                break
-        for row in reversed(rows):
-            await target_log.add_activity({k: v for k, v in row.items() if k != "id"})
-        counts["activities"] = len(rows)
+        counts["activities"] = await copy_activities(source_log, target_log)
     return counts
+
+
+async def copy_activities(source: ActivityLog, target: ActivityLog) -> int:
+    """Copy every activity record with all its fields, oldest first, in batches of ``PAGE``
+    (one transaction each). Pages are read newest first by id while the source may still be
+    written to: a new record shifts later pages down, so a record read twice (same id) is
+    copied once (a record added while the copy runs may or may not be copied)."""
+    by_id: dict[int, dict[str, Any]] = {}
+    offset = 0
+    while True:
+        page, total = await source.list_activities(limit=PAGE, offset=offset)
+        for row in page:
+            by_id.setdefault(int(row["id"]), {k: v for k, v in row.items() if k != "id"})
+        offset += len(page)
+        if not page or offset >= total:
+            break
+    rows = [by_id[key] for key in sorted(by_id)]
+    for start in range(0, len(rows), PAGE):
+        await target.add_activities(rows[start : start + PAGE])
+    return len(rows)

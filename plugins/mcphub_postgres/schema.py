@@ -112,4 +112,22 @@ MIGRATIONS: list[str] = [
         FOR EACH ROW EXECUTE FUNCTION mcphub_session_ended();
     CREATE INDEX mcphub_sessions_seen ON mcphub_sessions (seen_at);
     """,
+    # 3: activity columns for MCPHub's filters (group, key, user) and the duration stats, as
+    # in the SQLite plugin's migration 2; records written before are filled from their doc.
+    """
+    ALTER TABLE mcphub_activities
+        ADD COLUMN grp text,
+        ADD COLUMN key_id text,
+        ADD COLUMN key_name text,
+        ADD COLUMN usr text,
+        ADD COLUMN duration double precision;
+    UPDATE mcphub_activities SET
+        grp = doc->>'group',
+        key_id = doc->>'keyId',
+        key_name = doc->>'keyName',
+        usr = doc->>'user',
+        duration = CASE WHEN jsonb_typeof(doc->'duration') = 'number'
+            THEN (doc->>'duration')::double precision END;
+    CREATE INDEX mcphub_activities_server ON mcphub_activities (server);
+    """,
 ]

@@ -1,59 +1,15 @@
-"""The activity log, MCP sessions and rate-limit hits in PostgreSQL (shared by instances)."""
+"""MCP sessions and rate-limit hits in PostgreSQL (shared by instances); the activity log
+is in ``activities.py``."""
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 
-FILTERS = ("server", "tool", "status", "principal")
-"""Columns ``list_activities`` filters on (exact match)."""
-
 Pool = Callable[[], asyncpg.Pool]
-
-
-class PostgresActivityLog:
-    """Append-only activity records (``hub.plugin_api.ActivityLog``)."""
-
-    def __init__(self, pool: Pool) -> None:
-        self._pool = pool
-
-    async def add_activity(self, activity: dict[str, Any]) -> int:
-        new_id = await self._pool().fetchval(
-            "INSERT INTO mcphub_activities (timestamp, server, tool, status, principal, doc) "
-            "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            float(activity.get("timestamp", time.time())),
-            activity.get("server"),
-            activity.get("tool"),
-            activity.get("status"),
-            activity.get("principal"),
-            json.dumps(activity, separators=(",", ":")),
-        )
-        return int(new_id)
-
-    async def list_activities(
-        self, *, limit: int = 100, offset: int = 0, filters: dict[str, str] | None = None
-    ) -> tuple[list[dict[str, Any]], int]:
-        where: list[str] = []
-        args: list[Any] = []
-        for column in FILTERS:
-            if filters and filters.get(column):
-                args.append(filters[column])
-                where.append(f"{column} = ${len(args)}")
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        pool = self._pool()
-        total = await pool.fetchval(f"SELECT count(*) FROM mcphub_activities {clause}", *args)
-        rows = await pool.fetch(
-            f"SELECT id, doc FROM mcphub_activities {clause} ORDER BY id DESC "
-            f"LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
-            *args,
-            limit,
-            offset,
-        )
-        return [{**json.loads(row["doc"]), "id": row["id"]} for row in rows], int(total)
 
 
 class PostgresSessions:

@@ -21,9 +21,10 @@ import asyncpg
 
 from hub.plugin_api import ChangeEvent, Store, StoreError, document_event
 from hub.plugin_api import StoreConflict as Conflict
+from mcphub_postgres.activities import PostgresActivityLog
 from mcphub_postgres.connect import ConnectOptions
 from mcphub_postgres.schema import CHANNEL, LOCK_ID, MIGRATIONS, REPLACE_LOCK_ID
-from mcphub_postgres.shared import PostgresActivityLog, PostgresRateHits, PostgresSessions
+from mcphub_postgres.shared import PostgresRateHits, PostgresSessions
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,9 @@ from hub.plugin_api import ActivityQuery
 FILTERS = ("server", "tool", "status", "principal")
 """Columns ``list_activities`` filters on (exact match)."""
 
+MAX_ID = 2**63 - 1
+"""The largest SQLite integer: a longer number in ``get_activity`` names no record."""
+
 INSERT = (
     "INSERT INTO activities (timestamp, server, tool, status, principal, grp, key_id, "
     "key_name, usr, duration, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
@@ -173,8 +176,8 @@ class SQLiteActivityLog:
         return out
 
     async def get_activity(self, activity_id: str) -> dict[str, Any] | None:
-        if not activity_id.isdigit():
-            return None
+        if not (activity_id.isascii() and activity_id.isdigit()) or int(activity_id) > MAX_ID:
+            return None  # not an id ("²" is a digit to Python), or past SQLite's integers
         async with self._connection().execute(
             "SELECT id, doc FROM activities WHERE id = ?", (int(activity_id),)
         ) as cur:

@@ -12,45 +12,12 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from mcphub_postgres.plugin import _factory as postgres_factory
-from mcphub_sqlite.plugin import _factory as sqlite_factory
 
 from hub.plugin_api import ActivityLog, Store, StoreConflict
-from tests.pg_fixtures import create_database, drop_database
-
-BACKENDS = ["sqlite", "postgresql"]
-
-
-@pytest.fixture(params=BACKENDS)
-async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A location for a fresh store of each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:{tmp_path / 'hub.db'}"
-        return
-    url = await create_database()
-    try:
-        yield url
-    finally:
-        await drop_database(url)
-
-
-def make_store(url: str, data_dir: Path) -> Store:
-    factory = sqlite_factory if url.startswith("sqlite:") else postgres_factory
-    return factory(url, data_dir)
-
-
-@pytest.fixture
-async def store(store_url: str, tmp_path: Path) -> AsyncIterator[Store]:
-    opened = make_store(store_url, tmp_path)
-    await opened.open()
-    try:
-        yield opened
-    finally:
-        await opened.close()
+from tests.store_fixtures import make_store
 
 
 async def test_documents_keep_insertion_order_and_replace_in_place(store: Store) -> None:
