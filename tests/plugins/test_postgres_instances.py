@@ -112,8 +112,14 @@ async def test_a_tool_toggled_on_one_is_refused_on_another(start_instances: Star
         await wait_for(listed, within=20)  # b spawned its own stdio child and listed it
         result = await session.call_tool("ev-echo", {"text": "hi"})
         assert "hi" in str(result["content"])
-        r = await a.api.post("/api/servers/ev/tools/ev-echo/toggle", json={"enabled": False})
-        assert r.status_code == 200, r.text
+
+        async def toggled_on_a() -> bool:
+            # a knows the tool once its own stdio child has listed it (b may be first).
+            r = await a.api.post("/api/servers/ev/tools/ev-echo/toggle", json={"enabled": False})
+            assert r.status_code in (200, 404), r.text
+            return r.status_code == 200
+
+        await wait_for(toggled_on_a, within=20)
 
         async def refused() -> bool:
             try:
