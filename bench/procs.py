@@ -153,7 +153,11 @@ class Hub:
     async def start(self) -> Hub:
         settings = {
             "mcpServers": self.servers,
-            "systemConfig": {"routing": {"enableBearerAuth": False}},
+            "systemConfig": {
+                "routing": {"enableBearerAuth": False},
+                # S5 opens thousands of sessions from one address: lift the per-caller cap.
+                "sessions": {"maxPerPrincipal": 1_000_000, "maxTotal": 1_000_000},
+            },
         }
         (self.dir / "mcp_settings.json").write_text(json.dumps(settings))
         env = {
