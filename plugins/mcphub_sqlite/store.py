@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -156,10 +157,23 @@ class SQLiteStore(Store):
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = await aiosqlite.connect(self.path, isolation_level=None)
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA synchronous=FULL")
         await self._db.execute("PRAGMA busy_timeout=5000")
+        await self._wal()
+        await self._db.execute("PRAGMA synchronous=FULL")
         await self._migrate()
+
+    async def _wal(self) -> None:
+        """Switch to WAL. The switch needs the file to itself, and SQLite may answer "locked"
+        at once (without its busy handler) while another process opens the same new file:
+        try again for up to 5 s, then give up with the error."""
+        for attempt in range(50):
+            try:
+                await self.db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 49:
+                    raise
+                await asyncio.sleep(0.1)
 
     async def _migrate(self) -> None:
         # The version is read inside the write lock: processes opening one file together
