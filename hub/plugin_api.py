@@ -70,6 +70,9 @@ from hub.search.documents import (
 from hub.search.router import SearchProvider
 from hub.services import oauth_clients
 from hub.upstream.calls import Downstream, ToolCall, current_downstream
+from hub.upstream.direct import DirectLink, Linked, Progress, progress_of
+from hub.upstream.direct import cancelled as cancelled_notification
+from hub.upstream.direct import closed as connection_closed
 from hub.upstream.env_expansion import is_hub_secret
 from hub.upstream.transport import AuthRequired, Claim, Target, Transport, one_line
 
@@ -86,6 +89,7 @@ __all__ = [
     "ChangeEvent",
     "Claim",
     "Conflict",
+    "DirectLink",
     "Downstream",
     "Entry",
     "FetchResult",
@@ -94,12 +98,14 @@ __all__ = [
     "HubError",
     "Kind",
     "Limit",
+    "Linked",
     "Model",
     "NotFound",
     "PageQuery",
     "PayloadTooLarge",
     "Policy",
     "Principal",
+    "Progress",
     "ProviderUnavailable",
     "Register",
     "Registry",
@@ -127,7 +133,9 @@ __all__ = [
     "activity_log",
     "authorize",
     "authorize_host_execution",
+    "cancelled_notification",
     "check_url",
+    "connection_closed",
     "current_downstream",
     "doc_key",
     "document_event",
@@ -142,6 +150,7 @@ __all__ = [
     "normalise_market",
     "oauth_clients",
     "one_line",
+    "progress_of",
     "same_secret",
     "too_many",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
 import logging
 import math
 import time
@@ -28,6 +29,7 @@ from hub.config.events import Kind
 from hub.errors import BadRequest, UpstreamError
 from hub.upstream import keepalive, oauth_flow
 from hub.upstream.calls import current_downstream
+from hub.upstream.direct import DirectLink, Linked, error_of
 from hub.upstream.keepalive import ping_until_woken
 from hub.upstream.lists import CHANGED, LISTS, WIRE, RawRequest, list_all, list_pages
 from hub.upstream.policy import egress_guarded, expansion_policy
@@ -108,6 +110,10 @@ class Upstream:
         self.name = name
         self.config = config
         self.session: ClientSession | None = None
+        self.direct: DirectLink | None = None
+        """The transport's direct link (``hub.upstream.direct``) while connected, if it has one."""
+        self._link: DirectLink | None = None
+        self._direct_ids = itertools.count(1)
         self.relay = Relay(name)
         self.failures = 0
         self._task: asyncio.Task[None] | None = None
@@ -200,14 +206,18 @@ class Upstream:
                         opened = await stack.enter_async_context(transport.open(target))
                         session = await self._session(stack, opened)
                         init = await session.initialize()
+                        link = self._link
+                        if link is not None:
+                            link.start(init.protocol_version)
                         lists = await list_all(session, init.capabilities)
                         scope.deadline = math.inf
                     self.session = session
+                    self.direct = link
                     self._ready.set()
                     connected_at = time.monotonic()
                     self._connected(init, lists)
                     await self._serve(session, keepalive.interval(self.config, transport))
-                    self.session = None
+                    self.session = self.direct = None
             if scope.cancelled_caught and connected_at is None:
                 return Status.DISCONNECTED, f"connect timed out after {CONNECT_TIMEOUT:g}s"
             return Status.DISCONNECTED, self._lost or "connection closed"
@@ -219,6 +229,7 @@ class Upstream:
             return Status.DISCONNECTED, self._lost or one_line(exc)
         finally:
             self.session = None
+            self.direct = self._link = None
             self._ready.clear()
             self._scope = None
             if connected_at is not None and time.monotonic() - connected_at >= STABLE_AFTER:
@@ -227,7 +238,11 @@ class Upstream:
     async def _session(self, stack: contextlib.AsyncExitStack, opened: Any) -> ClientSession:
         if isinstance(opened, ClientSession):
             return opened
-        read, write = opened
+        if isinstance(opened, Linked):
+            read, write, self._link = opened
+        else:
+            read, write = opened
+            self._link = None
         relay = self.relay
         session = ClientSession(
             _Watched(read, lambda: self.lost(self._lost or "connection closed")),
@@ -307,6 +322,8 @@ class Upstream:
         session = self.session
         if session is None:
             raise UpstreamError(f"Server '{self.name}' is not connected")
+        if self.direct is not None:
+            return await self._request_direct(method, params)
         options = self.config.call_options
         timeout = options.timeout / 1000
         start = anyio.current_time()
@@ -344,6 +361,65 @@ class Upstream:
             raise UpstreamError(
                 f"Server '{self.name}' sent an invalid {method} result: {one_line(exc)}"
             ) from None
+        finally:
+            self.relay.leave(token)
+
+    async def _request_direct(self, method: str, params: dict[str, Any] | None) -> dict[str, Any]:
+        """``request`` over the transport's direct link: the same timeout, progress, relay,
+        error and lost-session rules, with no SDK objects on the way."""
+        options = self.config.call_options
+        timeout = options.timeout / 1000
+        start = anyio.current_time()
+        cap = start + options.max_total_timeout / 1000 if options.max_total_timeout else math.inf
+        downstream = current_downstream.get()
+        scope = anyio.CancelScope(deadline=min(start + timeout, cap))
+        rid = f"hub-{next(self._direct_ids)}"
+        out = dict(params) if params else {}
+        meta = out.get("_meta")
+        out["_meta"] = (
+            {**meta, "progressToken": rid} if isinstance(meta, dict) else {"progressToken": rid}
+        )
+        message = {"jsonrpc": "2.0", "id": rid, "method": method, "params": out}
+
+        async def on_progress(progress: float, total: float | None, text: str | None) -> None:
+            if options.reset_timeout_on_progress:
+                scope.deadline = min(anyio.current_time() + timeout, cap)
+            if downstream is not None:
+                await downstream.progress(progress, total, text)
+
+        old = self.session
+        token = self.relay.enter(downstream)
+        try:
+            with scope:
+                link = self.direct
+                try:
+                    if link is None:
+                        raise UpstreamError(f"Server '{self.name}' is not connected")
+                    answer = await link.send(message, on_progress)
+                except MCPError as exc:
+                    if not _session_gone(exc) or old is None:
+                        raise
+                    # The upstream restarted and forgot our session, so nothing ran: send
+                    # the request again once it is connected (within this call's timeout).
+                    self.lost("session terminated by the upstream")
+                    await self._next_session(old)
+                    link = self.direct
+                    if link is None:
+                        raise UpstreamError(f"Server '{self.name}' is not connected") from None
+                    answer = await link.send(message, on_progress)
+                error = error_of(answer)
+                if error is not None:
+                    raise error
+                result = answer.get("result")
+                if not isinstance(result, dict):
+                    raise UpstreamError(f"Server '{self.name}' sent an invalid {method} result")
+                return result
+            elapsed = int((anyio.current_time() - start) * 1000)
+            raise UpstreamError(
+                f"Request {method} to server '{self.name}' timed out after {elapsed} ms"
+            )
+        except MCPError as exc:
+            raise self._transport_error(exc) or exc from None
         finally:
             self.relay.leave(token)
 

@@ -75,7 +75,8 @@ class Transport(Protocol):
     untyped configs are the transport's, ``validate`` whether a config is usable, and
     ``destination`` where it sends secrets. ``open`` returns an async context manager
     yielding either the ``(read_stream, write_stream)`` pair of an MCP connection (the
-    manager runs the ``ClientSession`` over it) or an already initialized ``ClientSession``;
+    manager runs the ``ClientSession`` over it), that pair with a direct link for forwarded
+    requests (``hub.upstream.direct.Linked``), or an already initialized ``ClientSession``;
     leaving it must release everything (for a process: the whole process group). It is
     entered and left by the same task, and may raise ``AuthRequired`` when the upstream
     demands credentials the hub does not have.

@@ -1,4 +1,5 @@
-"""Registers the ``streamable-http`` transport (the SDK's streamable HTTP client).
+"""Registers the ``streamable-http`` transport (the SDK's streamable HTTP client, with a
+direct link for forwarded requests: ``mcphub_http.direct``).
 
 It claims no untyped config: MCPHub reads a bare url as ``sse``, so streamable HTTP is
 chosen by ``"type": "streamable-http"`` only.
@@ -10,10 +11,9 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from mcp.client.streamable_http import streamable_http_client
-
 from hub.plugin_api import Registry, Target, hookimpl
 from mcphub_http.client import HttpTransport, auth_errors, prepare
+from mcphub_http.direct import open_streamable
 
 
 class StreamableHttpTransport(HttpTransport):
@@ -27,7 +27,7 @@ class StreamableHttpTransport(HttpTransport):
         async with (
             auth_errors(probe),
             client,
-            streamable_http_client(url, http_client=client) as streams,
+            open_streamable(url, client) as streams,
         ):
             yield streams
 

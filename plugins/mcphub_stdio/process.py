@@ -13,19 +13,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import logging
 import os
 import signal
 import subprocess
 import threading
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
 
 import anyio
 import mcp.types as t
 from mcp.shared.message import SessionMessage
 
-from hub.plugin_api import Target, is_hub_secret
+from hub.plugin_api import Linked, Target, is_hub_secret
+from mcphub_stdio.direct import StdioLink
 
 log = logging.getLogger(__name__)
 child_log = logging.getLogger("hub.upstream.stderr")
@@ -229,8 +230,9 @@ async def end_group(proc: Child) -> None:
 @contextlib.asynccontextmanager
 async def open_stdio(
     target: Target, argv: list[str], env: dict[str, str], cwd: str | None
-) -> AsyncIterator[tuple[Any, Any]]:
-    """Spawn the child and yield the SDK's ``(read, write)`` message streams."""
+) -> AsyncIterator[Linked]:
+    """Spawn the child and yield the SDK's ``(read, write)`` message streams and the direct
+    link (``mcphub_stdio.direct``)."""
     with anyio.CancelScope(shield=True):  # a spawned child must always reach the finally
         proc = await spawn(argv, env, cwd)
     name = target.name
@@ -239,6 +241,7 @@ async def open_stdio(
     write_send, write_recv = anyio.create_memory_object_stream[SessionMessage](16)
     closing = ended = False
     stdout_done = anyio.Event()
+    link = StdioLink(proc.stdin)
 
     last_stderr = ""
 
@@ -255,7 +258,10 @@ async def open_stdio(
                 if not line:
                     continue
                 try:
-                    message = t.jsonrpc_message_adapter.validate_json(line, by_name=False)
+                    raw = json.loads(line)
+                    if link.deliver(raw):
+                        continue
+                    message = t.jsonrpc_message_adapter.validate_python(raw, by_name=False)
                 except ValueError:
                     child_log.warning(
                         "non-JSON-RPC line on stdout: %.200s",
@@ -270,6 +276,7 @@ async def open_stdio(
             if not closing:
                 target.lost(f"reading stdout failed: {exc}")
         finally:
+            link.close()
             stdout_done.set()
             if not closing:
                 # Name the cause: stdout ends a moment before the exit is reported.
@@ -315,7 +322,7 @@ async def open_stdio(
             tg.start_soon(write_stdin)
             tg.start_soon(watch_exit)
             try:
-                yield read_recv, write_send
+                yield Linked(read_recv, write_send, link)
             finally:
                 closing = True
                 with anyio.CancelScope(shield=True):
@@ -325,6 +332,7 @@ async def open_stdio(
                 tg.cancel_scope.cancel()
     finally:
         closing = True
+        link.close()
         if not ended:
             with anyio.CancelScope(shield=True):
                 await end_group(proc)
