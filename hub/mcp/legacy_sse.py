@@ -14,6 +14,7 @@ from typing import Any
 import anyio
 import mcp_types as t
 
+from hub.mcp import forwarding
 from hub.mcp.route_access import GateError, authenticate, check_origin, principal_key
 from hub.mcp.sessions import HubSession, Message, PostCtx, SessionCapReached
 from hub.mcp.stateless_2026 import error_message
@@ -119,7 +120,7 @@ async def run(
     out: Message | None = None
     with scope:
         try:
-            result = await session.runner.on_request(ctx, method, params)
+            result = await forwarding.answer(session, ctx, method, params)
             out = {"jsonrpc": "2.0", "id": rid, "result": result}
         except Exception as exc:  # noqa: BLE001 - JSON-RPC boundary: any failure is an error reply
             out = exception_message(rid, exc)

@@ -70,7 +70,7 @@ def _info(ctx: Ctx) -> CallInfo:
     return info
 
 
-def _forward_meta(meta: Any) -> dict[str, Any] | None:
+def forward_meta(meta: Any) -> dict[str, Any] | None:
     """The caller's ``_meta`` minus what belongs to this hop (progress token, envelope)."""
     if meta is None:
         return None
@@ -101,7 +101,7 @@ def _complete(ctx: Ctx, result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _hub_error(exc: HubError) -> MCPError:
+def hub_error(exc: HubError) -> MCPError:
     return MCPError(t.INVALID_REQUEST if exc.status < 500 else t.INTERNAL_ERROR, exc.message)
 
 
@@ -169,12 +169,12 @@ def encoded_list(view: View, method: str, result: Any) -> bytes | None:
 async def call_tool(ctx: Ctx, params: t.CallToolRequestParams) -> dict[str, Any]:
     try:
         result = await invoke_tool(
-            _info(ctx), params.name, dict(params.arguments or {}), _forward_meta(params.meta)
+            _info(ctx), params.name, dict(params.arguments or {}), forward_meta(params.meta)
         )
     except UnknownTool as exc:
         raise MCPError(t.INVALID_PARAMS, exc.message) from None
     except HubError as exc:
-        raise _hub_error(exc) from None
+        raise hub_error(exc) from None
     return _complete(ctx, result)
 
 

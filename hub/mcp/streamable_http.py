@@ -24,6 +24,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from hub.auth.principal import Policy, Principal
 from hub.config.system import parse_size
+from hub.mcp import forwarding
 from hub.mcp.endpoint import McpEndpoint
 from hub.mcp.method_handlers import encoded_list
 from hub.mcp.route_access import (
@@ -300,7 +301,7 @@ class McpHandler(McpBaseHandler):
             self.cancel_scope = scope
             session.inflight[rid] = scope
             try:
-                result = await session.runner.on_request(ctx, method, params)
+                result = await forwarding.answer(session, ctx, method, params)
                 out: Message | bytes = response(
                     rid, result, encoded_list(info.view, method, result)
                 )

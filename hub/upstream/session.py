@@ -391,11 +391,8 @@ class Upstream:
         token = self.relay.enter(downstream)
         try:
             with scope:
-                link = self.direct
                 try:
-                    if link is None:
-                        raise UpstreamError(f"Server '{self.name}' is not connected")
-                    answer = await link.send(message, on_progress)
+                    return await self._send_direct(method, message, on_progress)
                 except MCPError as exc:
                     if not _session_gone(exc) or old is None:
                         raise
@@ -403,17 +400,7 @@ class Upstream:
                     # the request again once it is connected (within this call's timeout).
                     self.lost("session terminated by the upstream")
                     await self._next_session(old)
-                    link = self.direct
-                    if link is None:
-                        raise UpstreamError(f"Server '{self.name}' is not connected") from None
-                    answer = await link.send(message, on_progress)
-                error = error_of(answer)
-                if error is not None:
-                    raise error
-                result = answer.get("result")
-                if not isinstance(result, dict):
-                    raise UpstreamError(f"Server '{self.name}' sent an invalid {method} result")
-                return result
+                    return await self._send_direct(method, message, on_progress)
             elapsed = int((anyio.current_time() - start) * 1000)
             raise UpstreamError(
                 f"Request {method} to server '{self.name}' timed out after {elapsed} ms"
@@ -422,6 +409,22 @@ class Upstream:
             raise self._transport_error(exc) or exc from None
         finally:
             self.relay.leave(token)
+
+    async def _send_direct(
+        self, method: str, message: dict[str, Any], on_progress: Any
+    ) -> dict[str, Any]:
+        """One send over the current link: the result, or the upstream's error raised."""
+        link = self.direct
+        if link is None:
+            raise UpstreamError(f"Server '{self.name}' is not connected")
+        answer = await link.send(message, on_progress)
+        error = error_of(answer)
+        if error is not None:
+            raise error
+        result = answer.get("result")
+        if not isinstance(result, dict):
+            raise UpstreamError(f"Server '{self.name}' sent an invalid {method} result")
+        return result
 
     def _transport_error(self, exc: MCPError) -> UpstreamError | None:
         """Errors of the connection rather than of the upstream's handler."""

@@ -53,7 +53,8 @@ class StdioLink:
                 await self._stdin.drain()
             return await future
         except asyncio.CancelledError:
-            if not future.done() and not self._closed:
+            answered = future.done() and not future.cancelled()
+            if not answered and not self._closed:
                 self._write(encode(cancelled_notification(rid)))
             raise
         finally:

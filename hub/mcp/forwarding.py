@@ -1,0 +1,96 @@
+"""The short way for a session's ``tools/call``: checked on the cached view, forwarded as a dict.
+
+The SDK's ``ServerRunner`` validates every request into pydantic models, runs the middleware
+chain and validates the result again against the version's schema: about a third of the
+hub's CPU per proxied call. A well-formed ``tools/call`` of an initialised session needs
+none of it: ``invoke_tool`` checks the name against the caller's view (scope, toggles,
+pins) and runs the hooks as before, and the upstream's result is sent as it came whenever
+the version's schema could not change it (text content, ``isError``, structured content
+where the version has it). Anything else, and every other method, goes through the SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import mcp_types as t
+from mcp.shared.exceptions import MCPError
+from mcp_types import methods as sdk_methods
+from pydantic import ValidationError
+
+from hub.errors import HubError
+from hub.mcp.method_handlers import CallInfo, forward_meta, hub_error
+from hub.mcp.tool_calls import UnknownTool, invoke_tool
+
+if TYPE_CHECKING:
+    from hub.mcp.sessions import HubSession, PostCtx
+
+CALL_KEYS = frozenset({"name", "arguments", "_meta"})
+PLAIN_RESULT_KEYS = frozenset({"content", "isError"})
+STRUCTURED_RESULT_KEYS = PLAIN_RESULT_KEYS | {"structuredContent"}
+NO_STRUCTURED = frozenset({"2024-11-05", "2025-03-26"})
+"""Versions whose tools/call result has no ``structuredContent``."""
+TEXT_KEYS = frozenset({"type", "text"})
+
+
+async def answer(session: HubSession, ctx: PostCtx, method: str, params: Any) -> dict[str, Any]:
+    """The result of one request of an initialised or initialising session."""
+    if method == "tools/call" and session.connection.initialize_accepted:
+        call = plain_call(params)
+        info = ctx.message_metadata.request_context
+        if call is not None and isinstance(info, CallInfo):
+            return await call_tool(info, session.connection.protocol_version, *call)
+    return await session.runner.on_request(ctx, method, params)
+
+
+def plain_call(params: Any) -> tuple[str, dict[str, Any], dict[str, Any] | None] | None:
+    """(name, arguments, _meta) of well-formed ``tools/call`` params; None leaves the
+    judgement (and its exact error) to the SDK."""
+    if not isinstance(params, dict) or not params.keys() <= CALL_KEYS:
+        return None
+    name = params.get("name")
+    arguments = params.get("arguments")
+    meta = params.get("_meta")
+    if not isinstance(name, str):
+        return None
+    if arguments is not None and not isinstance(arguments, dict):
+        return None
+    if meta is not None and not isinstance(meta, dict):
+        return None
+    return name, arguments or {}, meta
+
+
+async def call_tool(
+    info: CallInfo, version: str, name: str, arguments: dict[str, Any], meta: dict[str, Any] | None
+) -> dict[str, Any]:
+    try:
+        result = await invoke_tool(info, name, arguments, forward_meta(meta))
+    except UnknownTool as exc:
+        raise MCPError(t.INVALID_PARAMS, exc.message) from None
+    except HubError as exc:
+        raise hub_error(exc) from None
+    if unchanged_by_schema(result, version):
+        return result
+    try:
+        return sdk_methods.serialize_server_result("tools/call", version, result)
+    except ValidationError:
+        raise MCPError(t.INTERNAL_ERROR, "Handler returned an invalid result") from None
+
+
+def unchanged_by_schema(result: Mapping[str, Any], version: str) -> bool:
+    """Whether the version's result schema would pass ``result`` through as it is."""
+    allowed = PLAIN_RESULT_KEYS if version in NO_STRUCTURED else STRUCTURED_RESULT_KEYS
+    if not result.keys() <= allowed:
+        return False
+    content = result.get("content")
+    if not isinstance(content, list):
+        return False
+    for item in content:
+        if not isinstance(item, dict) or item.get("type") != "text" or not item.keys() <= TEXT_KEYS:
+            return False
+        if not isinstance(item.get("text"), str):
+            return False
+    if "isError" in result and not isinstance(result["isError"], bool):
+        return False
+    return "structuredContent" not in result or isinstance(result["structuredContent"], dict)
