@@ -70,7 +70,7 @@ from hub.search.documents import (
 from hub.search.router import SearchProvider
 from hub.services import oauth_clients
 from hub.upstream.calls import Downstream, ToolCall, current_downstream
-from hub.upstream.direct import DirectLink, Linked, Progress, progress_of
+from hub.upstream.direct import DirectLink, Linked, LogSink, Progress, log_params, progress_of
 from hub.upstream.direct import cancelled as cancelled_notification
 from hub.upstream.direct import closed as connection_closed
 from hub.upstream.env_expansion import is_hub_secret
@@ -99,6 +99,7 @@ __all__ = [
     "Kind",
     "Limit",
     "Linked",
+    "LogSink",
     "Model",
     "NotFound",
     "PageQuery",
@@ -146,6 +147,7 @@ __all__ = [
     "is_hub_secret",
     "issue_token",
     "limiter_for",
+    "log_params",
     "market_server_config",
     "normalise_market",
     "oauth_clients",

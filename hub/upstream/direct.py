@@ -20,14 +20,19 @@ from mcp.shared.exceptions import MCPError
 Message = dict[str, Any]
 Progress = Callable[[float, float | None, str | None], Coroutine[Any, Any, None]]
 """Progress on a request: (progress, total, message)."""
+LogSink = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
+"""Where an upstream's log line (``notifications/message`` params) goes."""
 
 
 class DirectLink(Protocol):
     """What a transport offers to send one request without SDK objects."""
 
-    def start(self, protocol_version: str) -> None:
+    def start(self, protocol_version: str, on_log: LogSink) -> None:
         """Called once the SDK session has completed the handshake: requests may go now,
-        stamped with the negotiated ``protocol_version`` where the transport needs it."""
+        stamped with the negotiated ``protocol_version`` where the transport needs it.
+        ``on_log`` takes the params of a ``notifications/message`` the upstream sends while
+        a forwarded request is out, before that request's answer is returned (the SDK
+        session would see it later, after the call had ended)."""
 
     async def send(self, message: Message, on_progress: Progress | None) -> Message:
         """Send the request ``message`` (its ``id`` a string the SDK never uses) and return
@@ -81,6 +86,14 @@ def progress_of(message: Message) -> tuple[Any, float, float | None, str | None]
         float(total) if isinstance(total, int | float) else None,
         text if isinstance(text, str) else None,
     )
+
+
+def log_params(message: Message) -> dict[str, Any] | None:
+    """The params of a ``notifications/message``, else None."""
+    if message.get("method") != "notifications/message":
+        return None
+    params = message.get("params")
+    return params if isinstance(params, dict) else None
 
 
 def closed() -> MCPError:

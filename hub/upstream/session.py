@@ -208,7 +208,7 @@ class Upstream:
                         init = await session.initialize()
                         link = self._link
                         if link is not None:
-                            link.start(init.protocol_version)
+                            link.start(init.protocol_version, self._log_direct)
                         lists = await list_all(session, init.capabilities)
                         scope.deadline = math.inf
                     self.session = session
@@ -409,6 +409,15 @@ class Upstream:
             raise self._transport_error(exc) or exc from None
         finally:
             self.relay.leave(token)
+
+    async def _log_direct(self, params: dict[str, Any]) -> None:
+        """A log line that arrived during a forwarded request (``DirectLink.start``)."""
+        try:
+            message = t.LoggingMessageNotificationParams.model_validate(params)
+        except ValidationError:
+            log.debug("Upstream %s sent an invalid log message", self.name)
+            return
+        await self.relay.logging(message)
 
     async def _send_direct(
         self, method: str, message: dict[str, Any], on_progress: Any

@@ -31,7 +31,7 @@ from hub.plugin_api import (
     one_line,
 )
 from mcphub_http.lean import LeanTransport
-from mcphub_http.oauth import provider_for
+from mcphub_http.oauth import HubOAuthProvider, provider_for
 
 TIMEOUT = httpx2.Timeout(30.0, read=300.0)
 """Connect/write 30 s; reads wait up to 5 min because event streams stay open."""
@@ -115,7 +115,7 @@ class Probe:
     unauthorized: bool = False
 
 
-def _lookup(headers: Mapping[str, str], name: str) -> str | None:
+def lookup_header(headers: Mapping[str, str], name: str) -> str | None:
     value = headers.get(name)
     if value is not None:
         return value
@@ -149,13 +149,34 @@ def new_client(target: Target, url: str | None = None, **options: Any) -> httpx2
     httpx2's own where an environment proxy must make the connection, the lean keep-alive
     transport (``mcphub_http.lean``) otherwise; one shared TLS context. ``url`` is where it
     will mostly go (None: anywhere); ``options`` are more ``AsyncClient`` arguments."""
+    return _client_and_lean(target, url, **options)[0]
+
+
+def _client_and_lean(
+    target: Target, url: str | None, **options: Any
+) -> tuple[httpx2.AsyncClient, LeanTransport | None]:
     client_options = target.http_options(verify=shared_ssl_context())
+    lean = None
     if "transport" not in client_options and not env_proxy_applies(url):
-        client_options["transport"] = LeanTransport(shared_ssl_context())
-    return httpx2.AsyncClient(**client_options, **options)
+        client_options["transport"] = lean = LeanTransport(shared_ssl_context())
+    return httpx2.AsyncClient(**client_options, **options), lean
 
 
-def make_client(target: Target, spec: HttpConfig, url: str) -> tuple[httpx2.AsyncClient, Probe]:
+@dataclass
+class ClientParts:
+    """An upstream's client and what a direct link needs to send past it (``mcphub_http.direct``)."""
+
+    client: httpx2.AsyncClient
+    probe: Probe
+    lean: LeanTransport | None
+    """The client's own pooled transport; None under the egress guard or a proxy."""
+    provider: HubOAuthProvider | None
+    """The OAuth provider when no configured header authenticates."""
+    passthrough: list[str]
+    """Header names copied from the downstream request of each call."""
+
+
+def make_client(target: Target, spec: HttpConfig, url: str) -> ClientParts:
     """The MCP upstream's client: expanded headers, passthrough hook, 401 probe, and the
     OAuth provider (``mcphub_http.oauth``) unless the headers carry an Authorization."""
     probe = Probe()
@@ -166,7 +187,7 @@ def make_client(target: Target, spec: HttpConfig, url: str) -> tuple[httpx2.Asyn
         if downstream is None:
             return
         for name in names:
-            value = _lookup(downstream.headers, name)
+            value = lookup_header(downstream.headers, name)
             if value is not None:
                 request.headers[name] = value
 
@@ -179,19 +200,25 @@ def make_client(target: Target, spec: HttpConfig, url: str) -> tuple[httpx2.Asyn
         hooks["request"] = [passthrough]
     headers = {str(k): str(v) for k, v in target.expand(spec.headers).items()}
     options: dict[str, Any] = {"headers": headers, "timeout": TIMEOUT, "event_hooks": hooks}
+    provider = None
     if not any(name.lower() == "authorization" for name in headers):
-        options["auth"] = provider_for(target, url)  # OAuth unless a header authenticates
-    client = new_client(target, url, **options)
-    return client, probe
+        options["auth"] = provider = provider_for(target, url)  # unless a header authenticates
+    client, lean = _client_and_lean(target, url, **options)
+    return ClientParts(client, probe, lean, provider, names)
 
 
-def prepare(kind: str, target: Target) -> tuple[str, httpx2.AsyncClient, Probe]:
+def prepare_parts(kind: str, target: Target) -> tuple[str, ClientParts]:
     """What an HTTP transport's ``open`` starts from: the expanded URL and its client."""
     spec = parse_http(kind, target.config)
     url = str(target.expand(spec.url))
     check_url(url)
-    client, probe = make_client(target, spec, url)
-    return url, client, probe
+    return url, make_client(target, spec, url)
+
+
+def prepare(kind: str, target: Target) -> tuple[str, httpx2.AsyncClient, Probe]:
+    """``prepare_parts`` for transports that only need the client."""
+    url, parts = prepare_parts(kind, target)
+    return url, parts.client, parts.probe
 
 
 @contextlib.asynccontextmanager

@@ -185,7 +185,18 @@ class LeanTransport(httpx2.AsyncBaseTransport):
             head.append(b"Content-Length: %d\r\n" % len(body))
         head.append(b"\r\n")
         message = b"".join(head) + body
-        head_only = request.method == "HEAD"
+        return await self.send_bytes(origin, message, timeouts, request.method == "HEAD")
+
+    async def send_bytes(
+        self,
+        origin: Origin,
+        message: bytes,
+        timeouts: dict[str, float | None],
+        head_only: bool = False,
+    ) -> httpx2.Response:
+        """Send one request already encoded (head and body) to ``origin``; the response's
+        body streams as it arrives. For callers that build the bytes themselves (the direct
+        link of ``mcphub_http.direct``) and need none of ``httpx2.Request``."""
         conn, reused = await self._connection(origin, timeouts.get("connect"))
         try:
             try:

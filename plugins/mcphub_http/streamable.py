@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from hub.plugin_api import Registry, Target, hookimpl
-from mcphub_http.client import HttpTransport, auth_errors, prepare
+from mcphub_http.client import HttpTransport, auth_errors, prepare_parts
 from mcphub_http.direct import open_streamable
 
 
@@ -23,11 +23,11 @@ class StreamableHttpTransport(HttpTransport):
 
     @contextlib.asynccontextmanager
     async def open(self, target: Target) -> AsyncIterator[Any]:
-        url, client, probe = prepare(self.kind, target)
+        url, parts = prepare_parts(self.kind, target)
         async with (
-            auth_errors(probe),
-            client,
-            open_streamable(url, client) as streams,
+            auth_errors(parts.probe),
+            parts.client,
+            open_streamable(url, parts) as streams,
         ):
             yield streams
 

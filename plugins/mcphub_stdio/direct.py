@@ -13,9 +13,11 @@ import logging
 from typing import Any
 
 from hub.plugin_api import (
+    LogSink,
     Progress,
     cancelled_notification,
     connection_closed,
+    log_params,
     progress_of,
 )
 
@@ -37,9 +39,10 @@ class StdioLink:
         self._pending: dict[str, tuple[asyncio.Future[dict[str, Any]], Progress | None]] = {}
         self._progress_tasks: set[asyncio.Task[None]] = set()
         self._closed = False
+        self._on_log: LogSink | None = None
 
-    def start(self, protocol_version: str) -> None:
-        """Nothing to stamp on a pipe."""
+    def start(self, protocol_version: str, on_log: LogSink) -> None:
+        self._on_log = on_log
 
     async def send(self, message: dict[str, Any], on_progress: Progress | None) -> dict[str, Any]:
         if self._closed:
@@ -66,10 +69,15 @@ class StdioLink:
         except (OSError, RuntimeError) as exc:
             raise connection_closed() from exc
 
-    def deliver(self, message: Any) -> bool:
-        """Take ``message`` if it answers, or reports progress on, one of our requests."""
+    async def take(self, message: Any) -> bool:
+        """Take ``message`` if it answers, or reports progress on, one of our requests, or is
+        a log line while one is out (the reader awaits it, so it precedes the answer)."""
         if not self._pending or not isinstance(message, dict):
             return False
+        params = log_params(message)
+        if params is not None and self._on_log is not None:
+            await self._on_log(params)
+            return True
         rid = message.get("id")
         if rid is not None:
             if "method" in message or not isinstance(rid, str):

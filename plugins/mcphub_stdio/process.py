@@ -259,7 +259,7 @@ async def open_stdio(
                     continue
                 try:
                     raw = json.loads(line)
-                    if link.deliver(raw):
+                    if await link.take(raw):
                         continue
                     message = t.jsonrpc_message_adapter.validate_python(raw, by_name=False)
                 except ValueError:
