@@ -11,6 +11,7 @@ import collections
 import logging
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -118,11 +119,74 @@ def attach() -> None:
         hub_logger.setLevel(logging.INFO)
 
 
+CHATTY_LIBRARIES = ("httpx2", "httpx", "httpcore", "httpcore2", "mcp")
+"""Libraries that log a line per request at INFO (httpx2: every upstream POST); at an INFO
+hub level they are held at WARNING, so the hot path logs once per call (the access line)."""
+ACCESS_LOGGER = "hub.access"
+ACCESS_FLUSH = 0.1
+"""Seconds an access line may wait in the console buffer before it is written out."""
+
+
+class Console(logging.StreamHandler):
+    """stderr, with access lines buffered: one write per burst of requests instead of one
+    per request. Any other record, and the flusher thread every ``ACCESS_FLUSH`` seconds,
+    writes out what waits (at most that much of the access log is lost to a SIGKILL)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self._waiting: list[str] = []
+        self._flusher: threading.Thread | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name != ACCESS_LOGGER:
+            with self.lock:  # type: ignore[union-attr]
+                self._write_waiting()
+            super().emit(record)
+            return
+        try:
+            line = self.format(record)
+        except Exception:  # noqa: BLE001 - logging must never raise
+            self.handleError(record)
+            return
+        with self.lock:  # type: ignore[union-attr]
+            self._waiting.append(line)
+        if self._flusher is None:
+            self._flusher = threading.Thread(target=self._flush_often, daemon=True)
+            self._flusher.start()
+
+    def _write_waiting(self) -> None:
+        if self._waiting:
+            text = "\n".join(self._waiting) + "\n"
+            self._waiting.clear()
+            try:
+                self.stream.write(text)
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass
+
+    def _flush_often(self) -> None:
+        while True:
+            time.sleep(ACCESS_FLUSH)
+            with self.lock:  # type: ignore[union-attr]
+                self._write_waiting()
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._write_waiting()
+        super().flush()
+
+
 def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.setLevel(level.upper())
+    if root.getEffectiveLevel() > logging.DEBUG:
+        floor = max(logging.WARNING, root.getEffectiveLevel())
+        for name in CHATTY_LIBRARIES:
+            library = logging.getLogger(name)
+            if library.level == logging.NOTSET:
+                library.setLevel(floor)
     if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):
-        console = logging.StreamHandler(sys.stderr)
+        console = Console()
         console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(console)
     attach()

@@ -95,7 +95,9 @@ class HttpLink:
         self._request_line = (
             b"POST " + target.raw_path + b" HTTP/1.1\r\nHost: " + target.netloc + b"\r\n"
         )
-        self._timeouts = self._client.timeout.as_dict()
+        self._timeouts = {**self._client.timeout.as_dict(), "read": None}
+        """The client's timeouts, but no read deadline: the call's own timeout (the server's
+        ``timeout`` option, reset on progress) bounds the wait for the answer."""
         self._request = httpx2.Request("POST", url)
         """Stands for the sent request on direct responses (SSE parsing and cookies ask)."""
 

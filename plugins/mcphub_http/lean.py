@@ -231,8 +231,9 @@ class LeanTransport(httpx2.AsyncBaseTransport):
         frame = ResponseFrame(head_only)
         try:
             conn.writer.write(message)
-            with _deadline(timeouts.get("write"), httpx2.WriteTimeout):
-                await conn.writer.drain()
+            if conn.writer.transport.get_write_buffer_size():  # the socket did not take it all
+                with _deadline(timeouts.get("write"), httpx2.WriteTimeout):
+                    await conn.writer.drain()
             # One deadline for the whole head, so a server trickling it byte by byte cannot
             # hold the request longer than a silent one.
             with _deadline(timeouts.get("read"), httpx2.ReadTimeout):
