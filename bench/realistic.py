@@ -124,12 +124,13 @@ async def _with_hub(report: Report, upstream: TsUpstream | None, want_stdio: boo
         await wait_connected(hub, len(servers), 20 if not p.quick else 10)
         session = await asyncio.to_thread(SharedSession(hub.url + "/mcp", token).open)
         tools = [{"name": n} for n in await asyncio.to_thread(session.tool_names)]
-        warm = 1.0
+        warm = 0.0 if p.quick else 1.0
         if upstream is not None:
             direct = await asyncio.to_thread(SharedSession(upstream.url()).open)
             name = tool_named(tools, "ts", "echo")
-            await run_wrk(direct, "echo", 16, warm)
-            await run_wrk(session, name, 16, warm)
+            if warm:
+                await run_wrk(direct, "echo", 16, warm)
+                await run_wrk(session, name, 16, warm)
             for c in CONCURRENCY:
                 row = RealRow("S2r hub → TS SDK (HTTP)", "wrk, 1 session, bearer", c)
                 row.direct = await run_wrk(direct, "echo", c, p.duration, upstream.pid)
@@ -138,7 +139,8 @@ async def _with_hub(report: Report, upstream: TsUpstream | None, want_stdio: boo
                 report.real.append(row)
         if want_stdio:
             name = tool_named(tools, "stdio", "echo")
-            await run_wrk(session, name, 16, warm)
+            if warm:
+                await run_wrk(session, name, 16, warm)
             for c in CONCURRENCY:
                 row = RealRow("S3r hub → stdio", "wrk, 1 session, bearer", c)
                 row.hub = await run_wrk(session, name, c, p.duration, hub.pid)
