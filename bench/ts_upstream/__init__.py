@@ -9,6 +9,7 @@ differently from our stdlib ``bench/upstream.py``. The SDK is installed at bench
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import os
 import shutil
@@ -50,7 +51,10 @@ def installed(modules: Path) -> bool:
 
 
 def ensure_sdk() -> Path:
-    """The node_modules holding the pinned SDK, installed there first if it is not."""
+    """The node_modules holding the pinned SDK, installed there first if it is not.
+
+    An exclusive lock on the cache directory keeps parallel test workers from running two
+    ``npm install`` into it at once."""
     root = home()
     modules = root / "node_modules"
     if installed(modules):
@@ -59,18 +63,19 @@ def ensure_sdk() -> Path:
     if not npm:
         raise NotAvailable("npm not found: S2r installs @modelcontextprotocol/sdk with npm")
     root.mkdir(parents=True, exist_ok=True)
-    if not (root / "package.json").exists():
-        (root / "package.json").write_text('{"private": true}\n')
-    specs = [f"{name}@{version}" for name, version in PACKAGES.items()]
-    install = [npm, "install", "--prefix", str(root), "--no-audit", "--no-fund", "--loglevel=error"]
-    done = subprocess.run(
-        [*install, *specs],
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0 or not installed(modules):
-        raise RuntimeError(f"npm install {' '.join(specs)} failed: {done.stderr[-500:]}")
+    with (root / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if installed(modules):
+            return modules
+        if not (root / "package.json").exists():
+            (root / "package.json").write_text('{"private": true}\n')
+        specs = [f"{name}@{version}" for name, version in PACKAGES.items()]
+        install = [npm, "install", "--prefix", str(root), "--no-audit", "--no-fund"]
+        done = subprocess.run(
+            [*install, "--loglevel=error", *specs], check=False, capture_output=True, text=True
+        )
+        if done.returncode != 0 or not installed(modules):
+            raise RuntimeError(f"npm install {' '.join(specs)} failed: {done.stderr[-500:]}")
     return modules
 
 
