@@ -1,4 +1,4 @@
-"""``python -m bench [--quick]``: run S1-S6 and print markdown tables with ratios against S1.
+"""``python -m bench [--quick]``: run S1-S6, S2r, S3r; print markdown tables with ratios.
 
 Exit status 1 only when something failed (a crashed scenario or request errors), never
 because of a timing: the machine is shared and noisy, ratios within one run are what count.
@@ -78,6 +78,39 @@ def load_line(report: Report, row: LoadRow) -> str:
     )
 
 
+def real_table(report: Report) -> list[str]:
+    """S2r/S3r: the hub and the upstream it fronts under the same wrk load, side by side."""
+    out = [
+        (
+            "| Scenario | Load | C | req/s | p50 ms | p90 ms | p99 ms | failures | hub CPU ms/call "
+            "| direct req/s | direct p50 ms | direct CPU ms/call | req/s hub/direct "
+            "| p50 added | Target | Met |"
+        ),
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|",
+    ]
+    for row in report.real:
+        h, d = row.hub, row.direct
+        if h is None:
+            out.append(
+                f"| {row.scenario} | {row.path} | {row.concurrency} | {row.note} |||||||||||||"
+            )
+            continue
+        ratio, added = row.ratio(), row.added_p50()
+        out.append(
+            f"| {row.scenario} | {row.path} | {row.concurrency} | {h.rps:.0f} | {h.p50:.2f} "
+            f"| {h.p90:.2f} | {h.p99:.2f} | {h.errors}/{h.requests} | {_ms(h.cpu_ms)} "
+            f"| {f'{d.rps:.0f}' if d else ''} | {f'{d.p50:.2f}' if d else ''} "
+            f"| {_ms(d.cpu_ms) if d else ''} | {f'{ratio:.3f}x' if ratio is not None else ''} "
+            f"| {f'{added:+.2f}' if added is not None else ''} | {row.target} "
+            f"| {verdict(row.met)} |"
+        )
+    return out
+
+
+def _ms(value: float | None) -> str:
+    return f"{value:.3f}" if value is not None else ""
+
+
 def scale_table(report: Report) -> list[str]:
     out = ["| Scenario | Measure | Value | Target | Met |", "|---|---|--:|---|---|"]
     for row in report.scale:
@@ -97,20 +130,40 @@ def render(report: Report, command: str) -> str:
         ),
         "",
         *load_table(report),
-        "",
-        *scale_table(report),
     ]
+    if report.scale:
+        lines += ["", *scale_table(report)]
+    if report.real:
+        lines += [
+            "",
+            (
+                "S2r/S3r, as users run the hub: wrk, 16 keep-alive connections on one MCP "
+                "session (2025-06-18), bearer auth with a key imported from mcp_settings.json, "
+                "default log level; S2r's upstream is on the official TypeScript SDK "
+                "(stateless, JSON replies) and 'direct' is the same wrk load against it."
+            ),
+            "",
+            *real_table(report),
+        ]
     if report.errors:
         lines += ["", "Errors:", *(f"- {e}" for e in report.errors)]
     return "\n".join(lines)
 
 
 def request_errors(report: Report) -> list[str]:
-    return [
+    out = [
         f"{r.scenario} {r.path} C={r.concurrency}: {r.stats.errors} errors ({r.stats.first_error})"
         for r in report.load
         if r.stats is not None and r.stats.errors
     ]
+    for row in report.real:
+        for side, stats in (("hub", row.hub), ("direct", row.direct)):
+            if stats is not None and stats.errors:
+                out.append(
+                    f"{row.scenario} {side} C={row.concurrency}: {stats.failures} failed replies, "
+                    f"{stats.socket_errors} socket errors ({stats.first_failure})"
+                )
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--upstreams", type=int, help="S4 upstream count")
     parser.add_argument("--stdio-servers", type=int, help="S6 server count")
     parser.add_argument("--hub-log-level", help="LOG_LEVEL of the hubs (default WARNING)")
-    parser.add_argument("--only", action="append", help="S2..S6, S2x (repeatable); S1 always runs")
+    parser.add_argument(
+        "--only", action="append", help="S2..S6, S2x, S2r, S3r (repeatable); S1 always runs"
+    )
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="bench: %(message)s")
@@ -158,6 +213,16 @@ def main(argv: list[str] | None = None) -> int:
                         for r in report.load
                     ],
                     "scale": [vars(r) for r in report.scale],
+                    "real": [
+                        {
+                            "scenario": r.scenario,
+                            "c": r.concurrency,
+                            "note": r.note,
+                            "hub": r.hub.summary() if r.hub else None,
+                            "direct": r.direct.summary() if r.direct else None,
+                        }
+                        for r in report.real
+                    ],
                     "errors": report.errors,
                 },
                 indent=1,

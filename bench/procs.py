@@ -134,9 +134,10 @@ class Hub:
     def __init__(
         self,
         servers: dict[str, dict[str, Any]],
-        log_level: str = "WARNING",
+        log_level: str | None = "WARNING",
         root: Path | None = None,
         env: dict[str, str] | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> None:
         self.root = root or ROOT
         self.extra_env = env or {}
@@ -144,6 +145,9 @@ class Hub:
         self.dir = Path(tempfile.mkdtemp(prefix="mcphub-bench-"))
         self.servers = servers
         self.log_level = log_level
+        """``None``: the hub's own default (INFO, an access line per request)."""
+        self.settings = settings
+        """The rest of ``mcp_settings.json``; by default bearer auth off and no session cap."""
         self.proc: asyncio.subprocess.Process | None = None
         self.url = ""
         self.spawned = 0.0
@@ -153,11 +157,17 @@ class Hub:
     async def start(self) -> Hub:
         settings = {
             "mcpServers": self.servers,
-            "systemConfig": {
-                "routing": {"enableBearerAuth": False},
-                # S5 opens thousands of sessions from one address: lift the per-caller cap.
-                "sessions": {"maxPerPrincipal": 1_000_000, "maxTotal": 1_000_000},
-            },
+            **(
+                self.settings
+                if self.settings is not None
+                else {
+                    "systemConfig": {
+                        "routing": {"enableBearerAuth": False},
+                        # S5 opens thousands of sessions from one address: lift the cap.
+                        "sessions": {"maxPerPrincipal": 1_000_000, "maxTotal": 1_000_000},
+                    }
+                }
+            ),
         }
         (self.dir / "mcp_settings.json").write_text(json.dumps(settings))
         env = {
@@ -165,9 +175,11 @@ class Hub:
             "MCPHUB_SETTING_PATH": str(self.dir / "mcp_settings.json"),
             "ADMIN_PASSWORD": "bench-admin-password-1",
             "MCPHUB_LOAD_PLUGINS": "",
-            "LOG_LEVEL": self.log_level,
+            **({"LOG_LEVEL": self.log_level} if self.log_level else {}),
             **self.extra_env,
         }
+        if not self.log_level and "LOG_LEVEL" not in self.extra_env:
+            env.pop("LOG_LEVEL", None)
         with self.log_path.open("wb") as log:
             self.spawned = time.monotonic()
             self.proc = await asyncio.create_subprocess_exec(

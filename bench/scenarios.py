@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.loadgen import HttpError, RPCError, Session, Stats, get_json, list_all, run_load
 from bench.procs import (
@@ -27,6 +27,9 @@ from bench.procs import (
     http_server,
     stdio_server,
 )
+
+if TYPE_CHECKING:
+    from bench.realistic import RealRow
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +91,8 @@ class Report:
     scale: list[ScaleRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     baseline: dict[int, Stats] = field(default_factory=dict)
+    real: list[RealRow] = field(default_factory=list)
+    """S2r/S3r (``bench.realistic``): wrk load, bearer auth, the TypeScript SDK upstream."""
 
     def missing(self, scenario: str, why: str, load: bool = True) -> None:
         if load:
@@ -455,6 +460,10 @@ async def run_all(p: Params, only: set[str] | None = None) -> Report:
     finally:
         await upstream.stop()
         await sse_upstream.stop()
+    if want("S2r") or want("S3r"):
+        from bench.realistic import run_real
+
+        await guarded(report, "S2r/S3r", lambda: run_real(report, want("S2r"), want("S3r")))
     if want("S4"):
         await guarded(report, "S4 catalogue", lambda: s4_catalogue(report))
     if want("S6"):

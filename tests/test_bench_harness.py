@@ -4,8 +4,12 @@ right. No timings are asserted: performance is measured by ``python -m bench``."
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import sys
+import urllib.error
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from mcp.client.session import ClientSession
@@ -13,7 +17,8 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 from bench.loadgen import RPCError, Session, list_all, run_load
-from bench.procs import ROOT, Upstream
+from bench.procs import ROOT, Hub, Upstream
+from bench.scenarios import Params, Report
 
 
 @pytest.fixture
@@ -124,3 +129,78 @@ async def test_the_bench_balancer_spreads_connections_round_robin() -> None:
         for server in servers:
             server.close()
             await server.wait_closed()
+
+
+# ---------------------------------------------------------------------- S2r, S3r (wrk)
+
+
+@pytest.fixture
+def wrk_and_node() -> None:
+    """S2r/S3r need Debian's ``wrk`` and Node >= 18; ``.ci/run`` installs wrk and sets
+    ``MCPHUB_REQUIRE_WRK``, so there a missing one fails instead of skipping."""
+    missing = [name for name in ("wrk", "node") if not shutil.which(name)]
+    if missing:
+        message = f"{' and '.join(missing)} not installed (apt-get install -y wrk nodejs npm)"
+        if os.environ.get("MCPHUB_REQUIRE_WRK"):
+            pytest.fail(message + " (MCPHUB_REQUIRE_WRK is set, so this is a failure)")
+        pytest.skip(message)
+
+
+@pytest.mark.usefixtures("wrk_and_node")
+async def test_s2r_and_s3r_measure_the_hub_and_the_ts_upstream_side_by_side() -> None:
+    from bench.realistic import run_real
+
+    report = Report(Params.make(True, duration=1.0))
+    await run_real(report, want_http=True, want_stdio=True)
+    assert not report.errors
+    rows = {(r.scenario[:3], r.concurrency): r for r in report.real}
+    assert set(rows) == {("S2r", 1), ("S2r", 16), ("S3r", 1), ("S3r", 16)}
+    for (scenario, _), row in rows.items():
+        assert row.hub is not None and row.hub.requests > 0 and row.hub.errors == 0
+        assert row.hub.cpu_ms is not None and row.hub.cpu_ms > 0
+        assert row.hub.p50 > 0
+        if scenario == "S2r":
+            assert row.direct is not None and row.direct.requests > 0 and row.direct.errors == 0
+            assert row.ratio() is not None and row.added_p50() is not None and row.target
+        else:
+            assert row.direct is None
+
+
+@pytest.mark.usefixtures("wrk_and_node")
+async def test_wrk_counts_every_failed_reply_on_the_ts_upstream() -> None:
+    from bench.ts_upstream import TsUpstream
+    from bench.wrk_load import SharedSession, run_wrk
+
+    upstream = await TsUpstream().start()
+    try:
+        session = await asyncio.to_thread(SharedSession(upstream.url()).open)
+        assert session.session_id == ""  # stateless: no session to share
+        assert await asyncio.to_thread(session.tool_names) == ["echo", "add"]
+        bad = await run_wrk(session, "no-such-tool", 2, 1.0, upstream.pid)
+        assert bad.requests > 0 and bad.failures == bad.requests
+        assert "no-such-tool" in bad.first_failure
+        assert bad.cpu_ms is not None and bad.cpu_ms > 0
+    finally:
+        await upstream.stop()
+
+
+async def test_the_realistic_hub_demands_the_imported_bearer_key_at_default_logging() -> None:
+    from bench.realistic import settings
+    from bench.wrk_load import SharedSession
+
+    token = "mcphub-bench-test-token-0123456789"
+    hub = await Hub({}, None, settings=settings(token)).start()
+    try:
+        environ = (await asyncio.to_thread(Path(f"/proc/{hub.pid}/environ").read_bytes)).split(
+            b"\0"
+        )
+        assert not [v for v in environ if v.startswith(b"LOG_LEVEL=")]
+        with pytest.raises(urllib.error.HTTPError, match="401"):
+            await asyncio.to_thread(SharedSession(hub.url + "/mcp").open)
+        with pytest.raises(urllib.error.HTTPError, match="401"):
+            await asyncio.to_thread(SharedSession(hub.url + "/mcp", token + "x").open)
+        session = await asyncio.to_thread(SharedSession(hub.url + "/mcp", token).open)
+        assert session.session_id
+        assert await asyncio.to_thread(session.tool_names) == []
+    finally:
+        await hub.stop()
