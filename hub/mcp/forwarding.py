@@ -1,4 +1,4 @@
-"""The short way for a session's ``tools/call``: checked on the cached view, forwarded as a dict.
+"""The short way for a session's ``tools/call`` and list pages: no SDK runner on the way.
 
 The SDK's ``ServerRunner`` validates every request into pydantic models, runs the middleware
 chain and validates the result again against the version's schema: about a third of the
@@ -6,7 +6,9 @@ hub's CPU per proxied call. A well-formed ``tools/call`` of an initialised sessi
 none of it: ``invoke_tool`` checks the name against the caller's view (scope, toggles,
 pins) and runs the hooks as before, and the upstream's result is sent as it came whenever
 the version's schema could not change it (text content, ``isError``, structured content
-where the version has it). Anything else, and every other method, goes through the SDK.
+where the version has it). A list page the view already holds in wire form is returned as
+it is (its JSON is cached too: ``method_handlers.encoded_list``). Anything else, and every
+other method, goes through the SDK.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from mcp_types import methods as sdk_methods
 from pydantic import ValidationError
 
 from hub.errors import HubError
+from hub.mcp.catalog import LIST_KEYS
 from hub.mcp.method_handlers import CallInfo, forward_meta, hub_error
 from hub.mcp.tool_calls import UnknownTool, invoke_tool
 
@@ -36,12 +39,33 @@ TEXT_KEYS = frozenset({"type", "text"})
 
 async def answer(session: HubSession, ctx: PostCtx, method: str, params: Any) -> dict[str, Any]:
     """The result of one request of an initialised or initialising session."""
-    if method == "tools/call" and session.connection.initialize_accepted:
-        call = plain_call(params)
-        info = ctx.message_metadata.request_context
-        if call is not None and isinstance(info, CallInfo):
-            return await call_tool(info, session.connection.protocol_version, *call)
+    info = ctx.message_metadata.request_context
+    if session.connection.initialize_accepted and isinstance(info, CallInfo):
+        version = session.connection.protocol_version
+        if method == "tools/call":
+            call = plain_call(params)
+            if call is not None:
+                return await call_tool(info, version, *call)
+        elif method in LIST_KEYS:
+            page = cached_page(info, method, version, params)
+            if page is not None:
+                return page
     return await session.runner.on_request(ctx, method, params)
+
+
+def cached_page(info: CallInfo, method: str, version: str, params: Any) -> dict[str, Any] | None:
+    """A list page as the SDK answered it before for this view (``list_cache`` keeps them);
+    None on a miss or unusual params, which the SDK then answers (and caches)."""
+    if params is None:
+        cursor = None
+    elif isinstance(params, dict) and params.keys() <= {"cursor", "_meta"}:
+        cursor = params.get("cursor")
+        if cursor is not None and not isinstance(cursor, str):
+            return None
+    else:
+        return None
+    cached = info.view.wire.get((method, version, cursor))
+    return dict(cached) if cached is not None else None
 
 
 def plain_call(params: Any) -> tuple[str, dict[str, Any], dict[str, Any] | None] | None:
