@@ -95,7 +95,8 @@ async def call_tool(
     except HubError as exc:
         raise hub_error(exc) from None
     if unchanged_by_schema(result, version):
-        return result
+        # The schema's one default: the SDK path writes ``isError: false`` out.
+        return result if "isError" in result else {**result, "isError": False}
     try:
         return sdk_methods.serialize_server_result("tools/call", version, result)
     except ValidationError:
