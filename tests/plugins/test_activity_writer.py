@@ -1,0 +1,76 @@
+"""The activity writer gathers calls that come one at a time into one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from mcphub_activity.recorder import Recorder
+
+from hub.plugin_api import ActivityLog, activity_log
+from hub.testing import wait_for
+from tests.store_fixtures import make_store
+
+
+class CountingLog:
+    """The real SQLite activity log, counting the transactions the writer asks of it."""
+
+    def __init__(self, inner: ActivityLog) -> None:
+        self.inner = inner
+        self.batches: list[int] = []
+
+    async def add_activities(self, activities: list[dict[str, Any]]) -> None:
+        self.batches.append(len(activities))
+        await self.inner.add_activities(activities)
+
+
+def record(i: int) -> dict[str, Any]:
+    return {
+        "timestamp": time.time(),
+        "server": "s",
+        "tool": f"t{i}",
+        "duration": 1,
+        "status": "success",
+        "via": "mcp",
+    }
+
+
+async def test_calls_one_at_a_time_share_a_transaction(tmp_path: Path) -> None:
+    store = make_store(f"sqlite:{tmp_path / 'hub.db'}", tmp_path)
+    await store.open()
+    try:
+        log = activity_log(store)
+        assert log is not None
+        counting = CountingLog(log)
+        rec = Recorder(counting, gather=0.2)  # type: ignore[arg-type]
+        rec.start()
+        for i in range(20):  # a call every millisecond
+            rec.offer(record(i))
+            await asyncio.sleep(0.001)
+        await wait_for(lambda: rec.written == 20)
+        assert len(counting.batches) < 5, counting.batches  # not one write per call
+        rows, total = await log.list_activities(limit=50)
+        assert total == 20 and {r["tool"] for r in rows} == {f"t{i}" for i in range(20)}
+        await rec.close()
+    finally:
+        await store.close()
+
+
+async def test_a_full_batch_is_written_without_waiting(tmp_path: Path) -> None:
+    store = make_store(f"sqlite:{tmp_path / 'hub.db'}", tmp_path)
+    await store.open()
+    try:
+        log = activity_log(store)
+        assert log is not None
+        rec = Recorder(log, batch=10, gather=60.0)
+        rec.start()
+        for i in range(10):
+            rec.offer(record(i))
+        await wait_for(lambda: rec.written == 10, within=5)  # long before the 60 s gather
+        rec.offer(record(10))
+        await rec.close()  # closing writes what waits
+        assert rec.written == 11
+    finally:
+        await store.close()
