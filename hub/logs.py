@@ -20,6 +20,8 @@ LogEntry = dict[str, Any]
 
 MAX_MESSAGE = 8192
 """Longer messages are cut, so one huge stderr line cannot grow the buffer without bound."""
+ACCESS_LOGGER = "hub.access"
+"""The logger of the access line each HTTP request ends with (``hub.server``)."""
 
 _SECRETS = (
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 [REDACTED]"),
@@ -53,6 +55,8 @@ class LogBuffer(logging.Handler):
         self.listeners: list[Callable[[LogEntry], None]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.name == ACCESS_LOGGER:
+            return  # a line per request would push everything else out of the ring
         try:
             message = record.getMessage()
         except (TypeError, ValueError):
@@ -122,7 +126,6 @@ def attach() -> None:
 CHATTY_LIBRARIES = ("httpx2", "httpx", "httpcore", "httpcore2", "mcp")
 """Libraries that log a line per request at INFO (httpx2: every upstream POST); at an INFO
 hub level they are held at WARNING, so the hot path logs once per call (the access line)."""
-ACCESS_LOGGER = "hub.access"
 ACCESS_FLUSH = 0.1
 """Seconds an access line may wait in the console buffer before it is written out."""
 

@@ -58,6 +58,8 @@ from hub.errors import (
     UpstreamError,
 )
 from hub.hookspecs import Register, hookimpl
+from hub.mcp.json_codec import dumps as json_dumps
+from hub.mcp.json_codec import loads as json_loads
 from hub.registry import Registry
 from hub.search.documents import (
     ProviderUnavailable,
@@ -146,6 +148,8 @@ __all__ = [
     "identify",
     "is_hub_secret",
     "issue_token",
+    "json_dumps",
+    "json_loads",
     "limiter_for",
     "log_params",
     "market_server_config",

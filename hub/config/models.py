@@ -32,6 +32,10 @@ class CallOptions(Model):
     max_total_timeout: int | None = Field(None, ge=1, description="Hard cap even with progress.")
 
 
+DEFAULT_CALL_OPTIONS = CallOptions()
+"""What a server without ``options`` gets (one instance: read on every call, never changed)."""
+
+
 class ServerConfig(Model):
     """One upstream server. The fields every kind shares are typed here; each transport
     plugin owns, validates and documents the fields of its kind (``hub.upstream.transport``)."""
@@ -63,7 +67,7 @@ class ServerConfig(Model):
 
     @property
     def call_options(self) -> CallOptions:
-        return self.options or CallOptions()
+        return self.options or DEFAULT_CALL_OPTIONS
 
 
 def as_env_value(value: Any) -> str:

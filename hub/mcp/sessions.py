@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import logging
 import math
 import time
@@ -31,6 +30,7 @@ from mcp.shared.transport_context import TransportContext
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from hub.config.system import SessionsConfig
+from hub.mcp import json_codec
 from hub.mcp.catalog import Scope, View
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def dumps(msg: Any) -> bytes:
     """Compact UTF-8 JSON; ``bytes`` are taken as JSON already encoded."""
     if isinstance(msg, bytes):
         return msg
-    return json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode()
+    return json_codec.dumps(msg)
 
 
 def response(rid: Any, result: Any, encoded: bytes | None = None) -> Message | bytes:

@@ -10,7 +10,6 @@ scope that ``on_connection_close`` cancels; that cancels the upstream call too.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +23,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from hub.auth.principal import Policy, Principal
 from hub.config.system import parse_size
-from hub.mcp import forwarding
+from hub.mcp import forwarding, json_codec
 from hub.mcp.endpoint import McpEndpoint
 from hub.mcp.method_handlers import encoded_list
 from hub.mcp.route_access import (
@@ -181,7 +180,7 @@ class McpBaseHandler(tornado.web.RequestHandler):
             self.send(error_message(None, t.INVALID_REQUEST, "Request body too large"), 413)
             return None
         try:
-            msg = json.loads(body)
+            msg = json_codec.loads(body)
         except (ValueError, RecursionError):
             self.send(error_message(None, t.PARSE_ERROR, "Parse error"), 400)
             return None

@@ -27,9 +27,10 @@ from pydantic import ValidationError
 from hub import __version__
 from hub.config.events import Kind
 from hub.errors import BadRequest, UpstreamError
-from hub.upstream import keepalive, oauth_flow
+from hub.upstream import forwarded, keepalive, oauth_flow
 from hub.upstream.calls import current_downstream
-from hub.upstream.direct import DirectLink, Linked, error_of
+from hub.upstream.direct import DirectLink, Linked
+from hub.upstream.forwarded import session_gone
 from hub.upstream.keepalive import ping_until_woken
 from hub.upstream.lists import CHANGED, LISTS, WIRE, RawRequest, list_all, list_pages
 from hub.upstream.policy import egress_guarded, expansion_policy
@@ -113,7 +114,7 @@ class Upstream:
         self.direct: DirectLink | None = None
         """The transport's direct link (``hub.upstream.direct``) while connected, if it has one."""
         self._link: DirectLink | None = None
-        self._direct_ids = itertools.count(1)
+        self.direct_ids = itertools.count(1)
         self.relay = Relay(name)
         self.failures = 0
         self._task: asyncio.Task[None] | None = None
@@ -208,7 +209,9 @@ class Upstream:
                         init = await session.initialize()
                         link = self._link
                         if link is not None:
-                            link.start(init.protocol_version, self._log_direct)
+                            link.start(
+                                init.protocol_version, functools.partial(forwarded.log, self)
+                            )
                         lists = await list_all(session, init.capabilities)
                         scope.deadline = math.inf
                     self.session = session
@@ -323,7 +326,7 @@ class Upstream:
         if session is None:
             raise UpstreamError(f"Server '{self.name}' is not connected")
         if self.direct is not None:
-            return await self._request_direct(method, params)
+            return await forwarded.request(self, method, params)
         options = self.config.call_options
         timeout = options.timeout / 1000
         start = anyio.current_time()
@@ -344,19 +347,19 @@ class Upstream:
                 try:
                     return await session.send_request(request, WIRE, progress_callback=on_progress)  # type: ignore[type-var]
                 except MCPError as exc:
-                    if not _session_gone(exc):
+                    if not session_gone(exc):
                         raise
                     self.lost("session terminated by the upstream")
                 # The upstream restarted and forgot our session, so nothing ran: once it is
                 # connected again (within this call's timeout), send the request there.
-                session = await self._next_session(session)
+                session = await self.next_session(session)
                 return await session.send_request(request, WIRE, progress_callback=on_progress)  # type: ignore[type-var]
             elapsed = int((anyio.current_time() - start) * 1000)
             raise UpstreamError(
                 f"Request {method} to server '{self.name}' timed out after {elapsed} ms"
             )
         except MCPError as exc:
-            raise self._transport_error(exc) or exc from None
+            raise self.transport_error(exc) or exc from None
         except ValidationError as exc:
             raise UpstreamError(
                 f"Server '{self.name}' sent an invalid {method} result: {one_line(exc)}"
@@ -364,94 +367,17 @@ class Upstream:
         finally:
             self.relay.leave(token)
 
-    async def _request_direct(self, method: str, params: dict[str, Any] | None) -> dict[str, Any]:
-        """``request`` over the transport's direct link: the same timeout, progress, relay,
-        error and lost-session rules, with no SDK objects on the way."""
-        options = self.config.call_options
-        timeout = options.timeout / 1000
-        start = anyio.current_time()
-        cap = start + options.max_total_timeout / 1000 if options.max_total_timeout else math.inf
-        downstream = current_downstream.get()
-        scope = anyio.CancelScope(deadline=min(start + timeout, cap))
-        rid = f"hub-{next(self._direct_ids)}"
-        out = dict(params) if params else {}
-        meta = out.get("_meta")
-        out["_meta"] = (
-            {**meta, "progressToken": rid} if isinstance(meta, dict) else {"progressToken": rid}
-        )
-        message = {"jsonrpc": "2.0", "id": rid, "method": method, "params": out}
-
-        async def on_progress(progress: float, total: float | None, text: str | None) -> None:
-            if options.reset_timeout_on_progress:
-                scope.deadline = min(anyio.current_time() + timeout, cap)
-            if downstream is not None:
-                await downstream.progress(progress, total, text)
-
-        old = self.session
-        token = self.relay.enter(downstream)
-        try:
-            with scope:
-                try:
-                    return await self._send_direct(method, message, on_progress)
-                except MCPError as exc:
-                    if not _session_gone(exc) or old is None:
-                        raise
-                    # The upstream restarted and forgot our session, so nothing ran: send
-                    # the request again once it is connected (within this call's timeout).
-                    self.lost("session terminated by the upstream")
-                    await self._next_session(old)
-                    return await self._send_direct(method, message, on_progress)
-            elapsed = int((anyio.current_time() - start) * 1000)
-            raise UpstreamError(
-                f"Request {method} to server '{self.name}' timed out after {elapsed} ms"
-            )
-        except MCPError as exc:
-            raise self._transport_error(exc) or exc from None
-        finally:
-            self.relay.leave(token)
-
-    async def _log_direct(self, params: dict[str, Any]) -> None:
-        """A log line that arrived during a forwarded request (``DirectLink.start``)."""
-        try:
-            message = t.LoggingMessageNotificationParams.model_validate(params)
-        except ValidationError:
-            log.debug("Upstream %s sent an invalid log message", self.name)
-            return
-        await self.relay.logging(message)
-
-    async def _send_direct(
-        self, method: str, message: dict[str, Any], on_progress: Any
-    ) -> dict[str, Any]:
-        """One send over the current link: the result, or the upstream's error raised."""
-        link = self.direct
-        if link is None:
-            raise UpstreamError(f"Server '{self.name}' is not connected")
-        answer = await link.send(message, on_progress)
-        error = error_of(answer)
-        if error is not None:
-            raise error
-        result = answer.get("result")
-        if not isinstance(result, dict):
-            raise UpstreamError(f"Server '{self.name}' sent an invalid {method} result")
-        return result
-
-    def _transport_error(self, exc: MCPError) -> UpstreamError | None:
+    def transport_error(self, exc: MCPError) -> UpstreamError | None:
         """Errors of the connection rather than of the upstream's handler."""
         if exc.code == t.CONNECTION_CLOSED:
             self.lost("connection closed")
             return UpstreamError(f"Server '{self.name}' connection closed")
-        if _session_gone(exc):
+        if session_gone(exc):
             self.lost("session terminated by the upstream")
             return UpstreamError(f"Server '{self.name}' lost its session; reconnecting")
         return None
 
-    async def _next_session(self, old: ClientSession) -> ClientSession:
+    async def next_session(self, old: ClientSession) -> ClientSession:
         while self.session is None or self.session is old:
             await self._ready.wait()
         return self.session
-
-
-def _session_gone(exc: MCPError) -> bool:
-    """A 404 for our session id: the SDK client's own wording, or the server's JSON error."""
-    text = exc.message.lower()
-    return text == "session terminated" or "session not found" in text

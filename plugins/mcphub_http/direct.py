@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -36,6 +35,8 @@ from hub.plugin_api import (
     Progress,
     cancelled_notification,
     current_downstream,
+    json_dumps,
+    json_loads,
     log_params,
     progress_of,
 )
@@ -48,7 +49,7 @@ MAX_SSE_EVENT = 1024 * 1024
 
 
 def _encode(message: dict[str, Any]) -> bytes:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
+    return json_dumps(message)
 
 
 SKIPPED_HEADERS = frozenset({b"accept", b"accept-encoding", b"content-type", b"content-length"})
@@ -214,7 +215,7 @@ class HttpLink:
         if status >= 400:
             if content_type.startswith("application/json"):
                 with contextlib.suppress(httpx2.StreamError, ValueError):
-                    parsed = json.loads(await response.aread())
+                    parsed = json_loads(await response.aread())
                     if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
                         return {"jsonrpc": "2.0", "id": rid, "error": parsed["error"]}
             if status == 404 and self._transport.session_id is not None:
@@ -224,7 +225,7 @@ class HttpLink:
             raise MCPError(t.INTERNAL_ERROR, "Server returned an error response")
         if content_type.startswith("application/json"):
             try:
-                parsed = json.loads(await response.aread())
+                parsed = json_loads(await response.aread())
             except ValueError as exc:
                 raise MCPError(t.PARSE_ERROR, f"Failed to parse JSON response: {exc}") from None
             if not isinstance(parsed, dict):
@@ -242,7 +243,7 @@ class HttpLink:
                 if event.event != "message" or not event.data:
                     continue
                 try:
-                    message = json.loads(event.data)
+                    message = json_loads(event.data)
                 except ValueError:
                     log.warning("Upstream sent an unparsable SSE message; ignored")
                     continue

@@ -8,7 +8,6 @@ integers), so the reader tells the two apart by id alone.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
@@ -17,6 +16,7 @@ from hub.plugin_api import (
     Progress,
     cancelled_notification,
     connection_closed,
+    json_dumps,
     log_params,
     progress_of,
 )
@@ -28,7 +28,7 @@ DRAIN_ABOVE = 256 * 1024
 
 
 def encode(message: dict[str, Any]) -> bytes:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+    return json_dumps(message) + b"\n"
 
 
 class StdioLink:

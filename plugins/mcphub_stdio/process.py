@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import logging
 import os
 import signal
@@ -25,7 +24,7 @@ import anyio
 import mcp.types as t
 from mcp.shared.message import SessionMessage
 
-from hub.plugin_api import Linked, Target, is_hub_secret
+from hub.plugin_api import Linked, Target, is_hub_secret, json_loads
 from mcphub_stdio.direct import StdioLink
 
 log = logging.getLogger(__name__)
@@ -258,7 +257,7 @@ async def open_stdio(
                 if not line:
                     continue
                 try:
-                    raw = json.loads(line)
+                    raw = json_loads(line)
                     if await link.take(raw):
                         continue
                     message = t.jsonrpc_message_adapter.validate_python(raw, by_name=False)
