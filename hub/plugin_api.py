@@ -9,7 +9,8 @@ What the hooks hand a plugin, by hook:
 
 - every hook: ``Hub`` (``hub``);
 - ``register_*``: a ``Registry`` (``register``) of ``Transport``, ``Store`` factories or
-  ``Authenticator`` objects;
+  ``Authenticator`` objects; a ``Store`` yields a ``TransactionView`` over its
+  ``DocumentOps`` from ``transaction()``;
 - ``register_routes``: ``APIHandler`` subclasses declaring a ``Policy``;
 - ``principal_from_request`` / ``permission_allowed``: a ``Principal``, an ``Action`` and a
   ``Resource``; ``authorize`` asks the same question from a plugin's own handler;
@@ -44,7 +45,7 @@ from hub.config.events import Change, ChangeEvent, Kind, document_event
 from hub.config.models import Model, ServerConfig, SystemConfig, User
 from hub.config.shared import SessionRegistry, SharedRateLimits
 from hub.config.store import Conflict as StoreConflict
-from hub.config.store import Store, StoreError
+from hub.config.store import DocumentOps, Store, StoreError, TransactionView
 from hub.config.system import SmartRoutingConfig
 from hub.errors import (
     BadRequest,
@@ -86,6 +87,7 @@ __all__ = [
     "ChangeEvent",
     "Claim",
     "Conflict",
+    "DocumentOps",
     "Downstream",
     "Entry",
     "FetchResult",
@@ -120,6 +122,7 @@ __all__ = [
     "TooManyRequests",
     "ToolCall",
     "ToolDoc",
+    "TransactionView",
     "Transport",
     "Unauthorized",
     "UpstreamError",

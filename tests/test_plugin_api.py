@@ -91,6 +91,8 @@ def test_the_public_api_names_what_the_hooks_hand_out() -> None:
         "ToolCall",
         "Registry",
         "Store",
+        "TransactionView",
+        "DocumentOps",
         "ActivityLog",
         "ChangeEvent",
         "Transport",
