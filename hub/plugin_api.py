@@ -22,7 +22,7 @@ What the hooks hand a plugin, by hook:
   ``ToolDoc`` entries and answers ``SearchHit`` lists (``ProviderUnavailable`` when it
   cannot run with a ``SmartRoutingConfig``);
 - the change bus (``hub.bus``) carries ``ChangeEvent`` objects; a store may also keep an
-  ``ActivityLog``.
+  ``ActivityLog`` (a table of ``ACTIVITY_COLUMNS`` filled by ``activity_row``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,20 @@ from hub.catalogs.contract import Entry, PageQuery, ServerCatalog
 from hub.catalogs.fetch import FetchResult, check_url, fetch_json
 from hub.catalogs.market_format import market_server_config
 from hub.catalogs.market_format import normalise as normalise_market
-from hub.config.activities import ActivityLog, ActivityQuery, activity_log
+from hub.config.activities import (
+    ACTIVITY_COLUMNS,
+    DISTINCT_COLUMNS,
+    LIST_FILTERS,
+    MAX_ACTIVITY_ID,
+    ActivityLog,
+    ActivityQuery,
+    activity_id,
+    activity_log,
+    activity_record,
+    activity_row,
+    activity_summary,
+    insert_activity_sql,
+)
 from hub.config.events import Change, ChangeEvent, Kind, document_event
 from hub.config.models import Model, ServerConfig, SystemConfig, User
 from hub.config.shared import SessionRegistry, SharedRateLimits
@@ -163,6 +176,18 @@ from hub.config.settings_file import (
     write_atomic,
 )
 from hub.services.servers import check_settings_servers
+
+__all__ += [
+    "ACTIVITY_COLUMNS",
+    "DISTINCT_COLUMNS",
+    "LIST_FILTERS",
+    "MAX_ACTIVITY_ID",
+    "activity_id",
+    "activity_record",
+    "activity_row",
+    "activity_summary",
+    "insert_activity_sql",
+]
 
 __all__ += [
     "McpSettings",

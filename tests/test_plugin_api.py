@@ -94,6 +94,8 @@ def test_the_public_api_names_what_the_hooks_hand_out() -> None:
         "TransactionView",
         "DocumentOps",
         "ActivityLog",
+        "activity_row",
+        "activity_summary",
         "ChangeEvent",
         "Transport",
         "Target",
