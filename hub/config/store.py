@@ -14,7 +14,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from hub.config.events import ChangeEvent
 
@@ -128,3 +128,49 @@ class Store(abc.ABC):
         ``callback``.
         """
         return
+
+
+class DocumentOps(Protocol):
+    """The document statements of a backend, run either on the store itself or on the one
+    connection (or copy) of an open transaction. ``put`` takes ``create`` positionally."""
+
+    async def items(self, collection: str) -> list[tuple[str, dict[str, Any]]]: ...
+
+    async def get(self, collection: str, key: str) -> dict[str, Any] | None: ...
+
+    async def put(self, collection: str, key: str, doc: dict[str, Any], create: bool) -> None: ...
+
+    async def delete(self, collection: str, key: str) -> bool: ...
+
+
+class TransactionView(Store):
+    """The store seen from inside ``transaction()``: reads and writes go to ``ops`` and
+    commit (or roll back) when the block exits. Every backend's transaction yields one, so
+    opening, closing or nesting inside a transaction fails the same way everywhere."""
+
+    def __init__(self, ops: DocumentOps, name: str) -> None:
+        self.ops = ops
+        self.name = name
+
+    async def open(self) -> None:
+        raise StoreError("a transaction is already open")
+
+    async def close(self) -> None:
+        raise StoreError("close the store, not the transaction")
+
+    async def items(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
+        return await self.ops.items(collection)
+
+    async def get(self, collection: str, key: str) -> dict[str, Any] | None:
+        return await self.ops.get(collection, key)
+
+    async def put(
+        self, collection: str, key: str, doc: dict[str, Any], *, create: bool = False
+    ) -> None:
+        await self.ops.put(collection, key, doc, create)
+
+    async def delete(self, collection: str, key: str) -> bool:
+        return await self.ops.delete(collection, key)
+
+    def transaction(self) -> Any:
+        raise StoreError("transactions do not nest")

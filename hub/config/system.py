@@ -186,6 +186,13 @@ class SessionsConfig(Model):
         description="Seconds after which a session with no request and no open stream ends "
         "(the client gets 404 and initialises again, as the protocol says).",
     )
+    trust_proxy_headers: bool = Field(
+        False,
+        description="Count a caller without credentials by the address its reverse proxy "
+        "reports (the last X-Forwarded-For hop, else X-Real-Ip) instead of the proxy's own, "
+        "so clients behind one proxy do not share one cap. Only behind a proxy that sets "
+        "the header: a direct client could name any address.",
+    )
 
 
 class SecurityConfig(Model):

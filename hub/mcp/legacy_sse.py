@@ -32,7 +32,7 @@ class SseHandler(McpBaseHandler):
     async def get(self, *_: Any) -> None:
         try:
             session = self.endpoint.new_session(
-                self.route, self.principal, legacy_sse=True, client=self.request.remote_ip
+                self.route, self.principal, legacy_sse=True, client=self.client
             )
         except SessionCapReached as exc:
             self.refuse_session(exc)

@@ -24,6 +24,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from hub.auth.principal import Policy, Principal
 from hub.config.system import parse_size
 from hub.mcp import forwarding, json_codec
+from hub.mcp.client_address import client_address
 from hub.mcp.endpoint import McpEndpoint
 from hub.mcp.method_handlers import encoded_list
 from hub.mcp.route_access import (
@@ -83,6 +84,12 @@ class McpBaseHandler(tornado.web.RequestHandler):
 
     def compute_etag(self) -> str | None:
         return None
+
+    @property
+    def client(self) -> str:
+        """The address an anonymous caller's sessions count against (``client_address``)."""
+        trust = self.hub.config.system.sessions.trust_proxy_headers
+        return client_address(self.request, trust)
 
     def check_xsrf_cookie(self) -> None:
         """Token auth only."""
@@ -251,9 +258,7 @@ class McpHandler(McpBaseHandler):
         session: HubSession | None
         if method == "initialize":
             try:
-                session = endpoint.new_session(
-                    self.route, self.principal, client=self.request.remote_ip
-                )
+                session = endpoint.new_session(self.route, self.principal, client=self.client)
             except SessionCapReached as exc:
                 self.refuse_session(exc, rid)
                 return

@@ -10,54 +10,28 @@ like SQLite's default ``BINARY``), so both backends list them in one order.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 
-from hub.plugin_api import ActivityQuery
-
-FILTERS = ("server", "tool", "status", "principal")
-"""Columns ``list_activities`` filters on (exact match)."""
-
-INSERT = (
-    "INSERT INTO mcphub_activities (timestamp, server, tool, status, principal, grp, key_id, "
-    "key_name, usr, duration, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+from hub.plugin_api import (
+    ACTIVITY_COLUMNS,
+    DISTINCT_COLUMNS,
+    LIST_FILTERS,
+    ActivityQuery,
+    activity_id,
+    activity_record,
+    activity_row,
+    activity_summary,
+    insert_activity_sql,
 )
 
-MAX_ID = 2**63 - 1
-"""The largest ``bigint`` id: a longer number in ``get_activity`` names no record."""
+INSERT = insert_activity_sql(
+    "mcphub_activities", [f"${n}" for n in range(1, len(ACTIVITY_COLUMNS) + 2)]
+)
 
 Pool = Callable[[], asyncpg.Pool]
-
-
-def _text(value: Any) -> str | None:
-    """A column value: SQLite keeps what it is given; here a text column takes text."""
-    return None if value is None else str(value)
-
-
-def _number(value: Any) -> float | None:
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _row(activity: dict[str, Any]) -> tuple[Any, ...]:
-    return (
-        float(activity.get("timestamp", time.time())),
-        _text(activity.get("server")),
-        _text(activity.get("tool")),
-        _text(activity.get("status")),
-        _text(activity.get("principal")),
-        _text(activity.get("group")),
-        _text(activity.get("keyId")),
-        _text(activity.get("keyName")),
-        _text(activity.get("user")),
-        _number(activity.get("duration")),
-        json.dumps(activity, separators=(",", ":")),
-    )
 
 
 def _where(query: ActivityQuery) -> tuple[str, list[Any]]:
@@ -69,32 +43,24 @@ def _where(query: ActivityQuery) -> tuple[str, list[Any]]:
         args.append(value)
         return f"${len(args)}"
 
-    for column, value in (
-        ("server", query.server),
-        ("tool", query.tool),
-        ("grp", query.group),
-        ("key_name", query.key_name),
-    ):
-        if value:
-            where.append(f"strpos({column}, {arg(value)}) > 0")
-    for column, value in (("status", query.status), ("key_id", query.key_id)):
-        if value:
-            where.append(f"{column} = {arg(value)}")
+    for column, value in query.substrings():
+        where.append(f"strpos({column}, {arg(value)}) > 0")
+    for column, value in query.exact():
+        where.append(f"{column} = {arg(value)}")
     if query.since is not None:
         where.append(f"timestamp >= {arg(float(query.since))}")
     if query.until is not None:
         where.append(f"timestamp <= {arg(float(query.until))}")
     if query.only_owned:
         owned = [f"usr = {arg(query.user or '')}"]
-        for column, values in (("server", query.servers), ("key_id", query.keys)):
-            if values:
-                owned.append(f"{column} = ANY({arg(list(values))}::text[])")
+        for column, values in query.owned_by():
+            owned.append(f"{column} = ANY({arg(list(values))}::text[])")
         where.append(f"({' OR '.join(owned)})")
     return (f"WHERE {' AND '.join(where)}" if where else ""), args
 
 
 def _record(row: asyncpg.Record) -> dict[str, Any]:
-    return {**json.loads(row["doc"]), "id": str(row["id"])}
+    return activity_record(row["id"], row["doc"])
 
 
 class PostgresActivityLog:
@@ -104,13 +70,15 @@ class PostgresActivityLog:
         self._pool = pool
 
     async def add_activity(self, activity: dict[str, Any]) -> int:
-        new_id = await self._pool().fetchval(f"{INSERT} RETURNING id", *_row(activity))
+        new_id = await self._pool().fetchval(
+            f"{INSERT} RETURNING id", *activity_row(activity, typed=True)
+        )
         return int(new_id)
 
     async def add_activities(self, activities: list[dict[str, Any]]) -> None:
         if not activities:
             return
-        rows = [_row(a) for a in activities]
+        rows = [activity_row(a, typed=True) for a in activities]
         async with self._pool().acquire() as conn, conn.transaction():
             await conn.executemany(INSERT, rows)
 
@@ -119,7 +87,7 @@ class PostgresActivityLog:
     ) -> tuple[list[dict[str, Any]], int]:
         where: list[str] = []
         args: list[Any] = []
-        for column in FILTERS:
+        for column in LIST_FILTERS:
             if filters and filters.get(column):
                 args.append(filters[column])
                 where.append(f"{column} = ${len(args)}")
@@ -158,24 +126,15 @@ class PostgresActivityLog:
             f"avg(duration) AS avg FROM mcphub_activities {clause}",
             *args,
         )
-        avg = row["avg"] if row else None
-        return {
-            "totalCalls": int(row["total"]) if row else 0,
-            "successCount": int(row["success"]) if row else 0,
-            "errorCount": int(row["error"]) if row else 0,
-            "avgDuration": round(float(avg)) if avg is not None else 0,
-        }
+        if row is None:
+            return activity_summary(0, 0, 0, None)
+        return activity_summary(row["total"], row["success"], row["error"], row["avg"])
 
     async def activity_filters(self, query: ActivityQuery) -> dict[str, list[str]]:
         clause, args = _where(query)
         out: dict[str, list[str]] = {}
         pool = self._pool()
-        for key, column in (
-            ("servers", "server"),
-            ("tools", "tool"),
-            ("groups", "grp"),
-            ("keyNames", "key_name"),
-        ):
+        for key, column in DISTINCT_COLUMNS:
             nonnull = f"{clause} AND" if clause else "WHERE"
             rows = await pool.fetch(
                 f'SELECT DISTINCT {column} COLLATE "C" AS value FROM mcphub_activities '
@@ -185,11 +144,12 @@ class PostgresActivityLog:
             out[key] = [str(row["value"]) for row in rows]
         return out
 
-    async def get_activity(self, activity_id: str) -> dict[str, Any] | None:
-        if not (activity_id.isascii() and activity_id.isdigit()) or int(activity_id) > MAX_ID:
+    async def get_activity(self, text: str) -> dict[str, Any] | None:
+        number = activity_id(text)
+        if number is None:
             return None
         row = await self._pool().fetchrow(
-            "SELECT id, doc FROM mcphub_activities WHERE id = $1", int(activity_id)
+            "SELECT id, doc FROM mcphub_activities WHERE id = $1", number
         )
         return _record(row) if row else None
 

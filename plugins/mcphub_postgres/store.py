@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg
 
-from hub.plugin_api import ChangeEvent, Store, StoreError, document_event
+from hub.plugin_api import ChangeEvent, Store, StoreError, TransactionView, document_event
 from hub.plugin_api import StoreConflict as Conflict
 from mcphub_postgres.activities import PostgresActivityLog
 from mcphub_postgres.connect import ConnectOptions
@@ -78,38 +78,6 @@ class _Ops:
             "DELETE FROM mcphub_documents WHERE collection = $1 AND key = $2", collection, key
         )
         return bool(status != "DELETE 0")
-
-
-class _Transaction(Store):
-    """The store seen from inside ``transaction()``: writes commit when the block exits."""
-
-    name = "postgresql-transaction"
-
-    def __init__(self, ops: _Ops) -> None:
-        self._ops = ops
-
-    async def open(self) -> None:
-        raise StoreError("a transaction is already open")
-
-    async def close(self) -> None:
-        raise StoreError("close the store, not the transaction")
-
-    async def items(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
-        return await self._ops.items(collection)
-
-    async def get(self, collection: str, key: str) -> dict[str, Any] | None:
-        return await self._ops.get(collection, key)
-
-    async def put(
-        self, collection: str, key: str, doc: dict[str, Any], *, create: bool = False
-    ) -> None:
-        await self._ops.put(collection, key, doc, create)
-
-    async def delete(self, collection: str, key: str) -> bool:
-        return await self._ops.delete(collection, key)
-
-    def transaction(self) -> Any:
-        raise StoreError("transactions do not nest")
 
 
 class PostgresStore(Store):
@@ -207,7 +175,7 @@ class PostgresStore(Store):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Store]:
         async with self.pool.acquire() as conn, conn.transaction():
-            yield _Transaction(_Ops(conn))
+            yield TransactionView(_Ops(conn), "postgresql-transaction")
 
     async def replace_all(
         self,

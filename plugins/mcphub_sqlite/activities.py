@@ -9,59 +9,36 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
 import aiosqlite
 
-from hub.plugin_api import ActivityQuery
-
-FILTERS = ("server", "tool", "status", "principal")
-"""Columns ``list_activities`` filters on (exact match)."""
-
-MAX_ID = 2**63 - 1
-"""The largest SQLite integer: a longer number in ``get_activity`` names no record."""
-
-INSERT = (
-    "INSERT INTO activities (timestamp, server, tool, status, principal, grp, key_id, "
-    "key_name, usr, duration, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+from hub.plugin_api import (
+    ACTIVITY_COLUMNS,
+    DISTINCT_COLUMNS,
+    LIST_FILTERS,
+    ActivityQuery,
+    activity_id,
+    activity_record,
+    activity_row,
+    activity_summary,
+    insert_activity_sql,
 )
 
-
-def _row(activity: dict[str, Any]) -> tuple[Any, ...]:
-    return (
-        activity.get("timestamp", time.time()),
-        activity.get("server"),
-        activity.get("tool"),
-        activity.get("status"),
-        activity.get("principal"),
-        activity.get("group"),
-        activity.get("keyId"),
-        activity.get("keyName"),
-        activity.get("user"),
-        activity.get("duration"),
-        json.dumps(activity, separators=(",", ":")),
-    )
+INSERT = insert_activity_sql("activities", ["?"] * (len(ACTIVITY_COLUMNS) + 1))
 
 
 def _where(query: ActivityQuery) -> tuple[str, list[Any]]:
     """The WHERE clause of ``query``: substrings are case-sensitive, as in MCPHub."""
     where: list[str] = []
     args: list[Any] = []
-    for column, value in (
-        ("server", query.server),
-        ("tool", query.tool),
-        ("grp", query.group),
-        ("key_name", query.key_name),
-    ):
-        if value:
-            where.append(f"instr({column}, ?) > 0")
-            args.append(value)
-    for column, value in (("status", query.status), ("key_id", query.key_id)):
-        if value:
-            where.append(f"{column} = ?")
-            args.append(value)
+    for column, value in query.substrings():
+        where.append(f"instr({column}, ?) > 0")
+        args.append(value)
+    for column, value in query.exact():
+        where.append(f"{column} = ?")
+        args.append(value)
     if query.since is not None:
         where.append("timestamp >= ?")
         args.append(query.since)
@@ -71,16 +48,11 @@ def _where(query: ActivityQuery) -> tuple[str, list[Any]]:
     if query.only_owned:
         owned = ["usr = ?"]
         args.append(query.user or "")
-        for column, values in (("server", query.servers), ("key_id", query.keys)):
-            if values:
-                owned.append(f"{column} IN ({','.join('?' * len(values))})")
-                args.extend(values)
+        for column, values in query.owned_by():
+            owned.append(f"{column} IN ({','.join('?' * len(values))})")
+            args.extend(values)
         where.append(f"({' OR '.join(owned)})")
     return (f"WHERE {' AND '.join(where)}" if where else ""), args
-
-
-def _record(id_: int, doc: str) -> dict[str, Any]:
-    return {**json.loads(doc), "id": str(id_)}
 
 
 class SQLiteActivityLog:
@@ -92,11 +64,11 @@ class SQLiteActivityLog:
 
     async def add_activity(self, activity: dict[str, Any]) -> int:
         async with self._lock:
-            cur = await self._connection().execute(INSERT, _row(activity))
+            cur = await self._connection().execute(INSERT, activity_row(activity))
             return int(cur.lastrowid or 0)
 
     async def add_activities(self, activities: list[dict[str, Any]]) -> None:
-        rows = [_row(a) for a in activities]
+        rows = [activity_row(a) for a in activities]
         db = self._connection()
         async with self._lock:
             await db.execute("BEGIN IMMEDIATE")
@@ -112,7 +84,7 @@ class SQLiteActivityLog:
     ) -> tuple[list[dict[str, Any]], int]:
         db = self._connection()
         where, args = [], []
-        for column in FILTERS:
+        for column in LIST_FILTERS:
             if filters and filters.get(column):
                 where.append(f"{column} = ?")
                 args.append(filters[column])
@@ -138,7 +110,7 @@ class SQLiteActivityLog:
             "ORDER BY timestamp DESC, id DESC LIMIT ? OFFSET ?",
             [*args, limit, offset],
         ) as cur:
-            rows = [_record(id_, doc) for id_, doc in await cur.fetchall()]
+            rows = [activity_record(id_, doc) for id_, doc in await cur.fetchall()]
         return rows, int(total)
 
     async def activity_stats(self, query: ActivityQuery) -> dict[str, int]:
@@ -149,23 +121,13 @@ class SQLiteActivityLog:
             args,
         ) as cur:
             total, success, error, avg = await cur.fetchone() or (0, 0, 0, None)
-        return {
-            "totalCalls": int(total),
-            "successCount": int(success),
-            "errorCount": int(error),
-            "avgDuration": round(avg) if avg is not None else 0,
-        }
+        return activity_summary(total, success, error, avg)
 
     async def activity_filters(self, query: ActivityQuery) -> dict[str, list[str]]:
         clause, args = _where(query)
         out: dict[str, list[str]] = {}
         db = self._connection()
-        for key, column in (
-            ("servers", "server"),
-            ("tools", "tool"),
-            ("groups", "grp"),
-            ("keyNames", "key_name"),
-        ):
+        for key, column in DISTINCT_COLUMNS:
             nonnull = f"{clause} AND" if clause else "WHERE"
             async with db.execute(
                 f"SELECT DISTINCT {column} FROM activities {nonnull} {column} IS NOT NULL "
@@ -175,14 +137,15 @@ class SQLiteActivityLog:
                 out[key] = [str(value) for (value,) in await cur.fetchall()]
         return out
 
-    async def get_activity(self, activity_id: str) -> dict[str, Any] | None:
-        if not (activity_id.isascii() and activity_id.isdigit()) or int(activity_id) > MAX_ID:
-            return None  # not an id ("²" is a digit to Python), or past SQLite's integers
+    async def get_activity(self, text: str) -> dict[str, Any] | None:
+        number = activity_id(text)
+        if number is None:
+            return None
         async with self._connection().execute(
-            "SELECT id, doc FROM activities WHERE id = ?", (int(activity_id),)
+            "SELECT id, doc FROM activities WHERE id = ?", (number,)
         ) as cur:
             row = await cur.fetchone()
-        return _record(row[0], row[1]) if row else None
+        return activity_record(row[0], row[1]) if row else None
 
     async def delete_activities(self, before: float) -> int:
         async with self._lock:

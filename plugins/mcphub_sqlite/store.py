@@ -18,7 +18,7 @@ from typing import Any
 
 import aiosqlite
 
-from hub.plugin_api import Store, StoreError
+from hub.plugin_api import Store, StoreError, TransactionView
 from hub.plugin_api import StoreConflict as Conflict
 from mcphub_sqlite.activities import SQLiteActivityLog
 
@@ -102,38 +102,6 @@ class _Ops:
             "DELETE FROM documents WHERE collection = ? AND key = ?", (collection, key)
         )
         return cur.rowcount > 0
-
-
-class _Transaction(Store):
-    """The store seen from inside ``transaction()``: writes commit when the block exits."""
-
-    name = "sqlite-transaction"
-
-    def __init__(self, ops: _Ops) -> None:
-        self._ops = ops
-
-    async def open(self) -> None:
-        raise StoreError("a transaction is already open")
-
-    async def close(self) -> None:
-        raise StoreError("close the store, not the transaction")
-
-    async def items(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
-        return await self._ops.items(collection)
-
-    async def get(self, collection: str, key: str) -> dict[str, Any] | None:
-        return await self._ops.get(collection, key)
-
-    async def put(
-        self, collection: str, key: str, doc: dict[str, Any], *, create: bool = False
-    ) -> None:
-        await self._ops.put(collection, key, doc, create)
-
-    async def delete(self, collection: str, key: str) -> bool:
-        return await self._ops.delete(collection, key)
-
-    def transaction(self) -> Any:
-        raise StoreError("transactions do not nest")
 
 
 class SQLiteStore(Store):
@@ -222,7 +190,7 @@ class SQLiteStore(Store):
         async with self._lock:
             await self.db.execute("BEGIN IMMEDIATE")
             try:
-                yield _Transaction(_Ops(self.db))
+                yield TransactionView(_Ops(self.db), "sqlite-transaction")
             except BaseException:
                 await self.db.execute("ROLLBACK")
                 raise

@@ -9,10 +9,7 @@ from hub.app import Hub, HubOptions
 from hub.auth.tokens import hash_key
 from hub.server import HubServer
 from hub.testing import HubClient
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from tests.mcp_fixtures import bearer
 
 
 async def test_generated_token_is_shown_once_and_stored_hashed(

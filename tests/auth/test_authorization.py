@@ -14,7 +14,7 @@ from hub import hookimpl
 from hub.plugin_api import Action, Principal, Resource
 from hub.server import HubServer
 from hub.testing import RawMcp, reply
-from tests.mcp_fixtures import http_server, wait_connected
+from tests.mcp_fixtures import bearer, connected_http, http_server
 
 ALL_KEY = "key-all-0123456789abcdef"
 EV_KEY = "key-ev-0123456789abcdef"
@@ -63,13 +63,8 @@ def judge(register_plugin: Any) -> Judge:
 
 @pytest.fixture
 async def http(judge: Judge, hub_server: HubServer) -> AsyncIterator[httpx2.AsyncClient]:
-    await wait_connected(hub_server.hub, "ev", "ev2")
-    async with httpx2.AsyncClient(base_url=f"http://{hub_server.address}", timeout=10) as client:
+    async with connected_http(hub_server, "ev", "ev2") as client:
         yield client
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def test_every_route_family_asks_the_one_hook(http: httpx2.AsyncClient, judge: Judge) -> None:

@@ -5,7 +5,8 @@ asked, and helpers to drive the hub's catalog routes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,3 +110,20 @@ def failure(r: Any, status: int) -> str:
     body = r.json()
     assert body["success"] is False, body
     return str(body["message"])
+
+
+@asynccontextmanager
+async def serving() -> AsyncIterator[FakeService]:
+    """A ``FakeService`` listening on 127.0.0.1 (a free port) until the block exits: the
+    catalogs' ``fake_service`` and the dashboard's fake market both serve through it."""
+    service = FakeService()
+    app = tornado.web.Application([(r"/.*", FakeHandler, {"fake": service})])
+    sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+    server = tornado.httpserver.HTTPServer(app)
+    server.add_sockets(sockets)
+    service.port = sockets[0].getsockname()[1]
+    try:
+        yield service
+    finally:
+        server.stop()
+        await server.close_all_connections()

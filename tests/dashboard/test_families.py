@@ -15,14 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tornado.httpserver
-import tornado.netutil
-import tornado.web
 from playwright.async_api import expect
 
 from hub.testing import HubClient, McpSession, wait_for
 from tests.api_fixtures import wait_server
-from tests.catalogs.fakes import FakeHandler, FakeService, data
+from tests.catalogs.fakes import FakeService, data, serving
 from tests.dashboard.browser import SCREENSHOTS, Dashboard
 
 pytestmark = pytest.mark.slow  # a browser per test
@@ -34,15 +31,8 @@ TINY = str(ROOT / "bench" / "tiny_stdio.py")
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeService]:
     """A real HTTP server on 127.0.0.1 answering what the test sets per path."""
-    service = FakeService()
-    app = tornado.web.Application([(r"/.*", FakeHandler, {"fake": service})])
-    sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
-    server = tornado.httpserver.HTTPServer(app)
-    server.add_sockets(sockets)
-    service.port = sockets[0].getsockname()[1]
-    yield service
-    server.stop()
-    await server.close_all_connections()
+    async with serving() as service:
+        yield service
 
 
 async def test_activity_page_shows_real_calls_with_filters_and_stats(

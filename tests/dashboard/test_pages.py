@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, expect
 
+from bench.dashboard_budget import BUDGET_BYTES, BUDGET_MS, IN_SUITE_SLACK
 from hub.server import HubServer
 from hub.testing import HubClient, wait_for
 from tests.dashboard.browser import PAGES, SCREENSHOTS, Dashboard
@@ -264,16 +265,17 @@ async def test_first_load_is_small_and_quick(
     """Cold loads (empty cache) of the Servers page of a logged-in user: every byte the
     browser received, compressed, and the time until the server's switch can be used.
 
-    The bytes are held to the budget (200 KB) here. The 1 s budget is held by
-    ``.ci/steps/dashboard-budget.sh`` (``python -m bench.dashboard_load``), which runs after
-    the suite: inside it the hub shares its event loop with the test and the machine with
-    every other test, so here the best of three only has to stay under 5 s."""
+    The bytes are held to the budget (``bench.dashboard_budget``, 200 KB) here. The time
+    budget (1 s) is held by ``.ci/steps/dashboard-budget.sh`` (``python -m
+    bench.dashboard_load``), which runs after the suite: inside it the hub shares its event
+    loop with the test and the machine with every other test, so here the best of three only
+    has to stay under ``IN_SUITE_SLACK`` times that budget (5 s)."""
     await wait_for(lambda: _connected(admin_client, "every"), within=30)
     loads = [await _cold_load(browser, hub_server, str(admin_client.token)) for _ in range(3)]
     print("first loads of /servers:", loads)
     best = min(loads, key=lambda figures: figures["interactiveMs"])
-    assert all(figures["bytes"] < 200_000 for figures in loads), loads
-    assert best["interactiveMs"] < 5_000, loads
+    assert all(figures["bytes"] < BUDGET_BYTES for figures in loads), loads
+    assert best["interactiveMs"] < BUDGET_MS * IN_SUITE_SLACK, loads
 
 
 async def _cold_load(browser: Browser, hub_server: HubServer, token: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 
 from hub.server import HubServer
-from tests.mcp_fixtures import http_server, wait_connected
+from tests.mcp_fixtures import http_server, open_settings, wait_connected
 
 PROMPTS = [
     {
@@ -38,12 +38,8 @@ RESOURCES = [
 
 @pytest.fixture
 def hub_settings(everything: Any) -> dict[str, Any]:
-    return {
-        "mcpServers": {"ev": http_server(everything.url)},
-        "systemConfig": {"routing": {"enableBearerAuth": False}},
-        "prompts": PROMPTS,
-        "resources": RESOURCES,
-    }
+    servers = {"ev": http_server(everything.url)}
+    return open_settings(servers, prompts=PROMPTS, resources=RESOURCES)
 
 
 @pytest.fixture

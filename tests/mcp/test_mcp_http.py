@@ -9,12 +9,10 @@ from typing import Any
 import httpx2
 import pytest
 
-from hub import hookimpl
 from hub.config.system import SessionsConfig
 from hub.server import HubServer
 from hub.testing import RawMcp, reply, wait_for
-from hub.upstream.calls import ToolCall
-from tests.mcp_fixtures import http_server, wait_connected
+from tests.mcp_fixtures import Recorder, bearer, connected_http, http_server
 
 ALL_KEY = "key-all-0123456789abcdef"
 EV_KEY = "key-ev-0123456789abcdef"
@@ -49,33 +47,10 @@ def hub_settings(everything: Any, hang: Any) -> dict[str, Any]:
     }
 
 
-class Recorder:
-    """A plugin that records which tool calls got as far as the upstream call."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str]] = []
-
-    @hookimpl
-    def before_tool_call(self, call: ToolCall) -> None:
-        self.calls.append((call.server, call.tool))
-
-
-@pytest.fixture
-def recorder(register_plugin: Any) -> Recorder:
-    recorder = Recorder()
-    register_plugin(recorder, name="recorder")
-    return recorder
-
-
 @pytest.fixture
 async def http(recorder: Recorder, hub_server: HubServer) -> AsyncIterator[httpx2.AsyncClient]:
-    await wait_connected(hub_server.hub, "ev", "hang")
-    async with httpx2.AsyncClient(base_url=f"http://{hub_server.address}", timeout=10) as client:
+    async with connected_http(hub_server, "ev", "hang") as client:
         yield client
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def test_auth_challenge_and_rebinding_guard(http: httpx2.AsyncClient) -> None:
@@ -122,7 +97,7 @@ async def test_key_scope_cuts_lists_and_calls(http: httpx2.AsyncClient, recorder
     assert (
         await RawMcp(http, f"/mcp/{GROUP_ID}", bearer(GROUP_KEY)).initialize()
     ).status_code == 200
-    assert recorder.calls == [("ev", "echo")]
+    assert recorder.before == [("ev", "echo")]
 
 
 async def test_sessions_404_delete_and_refusals(

@@ -11,7 +11,7 @@ import pytest
 
 from hub.server import HubServer
 from hub.testing import RawMcp
-from tests.mcp_fixtures import ROOT, wait_connected
+from tests.mcp_fixtures import ROOT, open_settings, wait_connected
 
 TOOLS = 600
 """More than one page (500), so the second page and its cursor are spliced too."""
@@ -21,10 +21,7 @@ TOOLS = 600
 def hub_settings() -> dict[str, Any]:
     script = str(ROOT / "bench" / "upstream.py")
     args = [script, "--transport", "stdio", "--tools", str(TOOLS)]
-    return {
-        "mcpServers": {"big": {"command": sys.executable, "args": args}},
-        "systemConfig": {"routing": {"enableBearerAuth": False}},
-    }
+    return open_settings({"big": {"command": sys.executable, "args": args}})
 
 
 async def every_page(mcp: RawMcp, rid: Any) -> list[dict[str, Any]]:

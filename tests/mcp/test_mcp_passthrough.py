@@ -16,15 +16,12 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 
 from hub.server import HubServer
 from hub.testing import ACCEPT, reply, sse_messages, wait_for
-from tests.mcp_fixtures import ENVELOPE, MODERN, http_server, wait_connected
+from tests.mcp_fixtures import ENVELOPE, MODERN, http_server, open_settings, wait_connected
 
 
 @pytest.fixture
 def hub_settings(everything: Any) -> dict[str, Any]:
-    return {
-        "mcpServers": {"ev": http_server(everything.url)},
-        "systemConfig": {"routing": {"enableBearerAuth": False}},
-    }
+    return open_settings({"ev": http_server(everything.url)})
 
 
 @pytest.fixture

@@ -46,6 +46,42 @@ async def test_a_closed_session_frees_its_place(cast: Cast) -> None:
     assert (await RawMcp(http, "/mcp", cast["key"].headers).initialize()).status_code == 200
 
 
+async def open_anonymous(cast: Cast, forwarded: str) -> int:
+    """The status of an anonymous handshake that a proxy forwarded for ``forwarded``."""
+    r = await RawMcp(cast["anon"].http, "/mcp", {"X-Forwarded-For": forwarded}).initialize()
+    return r.status_code
+
+
+async def test_anonymous_callers_share_their_address_cap_unless_the_proxy_is_trusted(
+    cast: Cast,
+) -> None:
+    r = await cast["admin"].put("/api/system-config", {"routing": {"enableBearerAuth": False}})
+    assert r.status_code == 200, r.text
+    await limit(cast, maxPerPrincipal=1)
+    # Every request comes from 127.0.0.1: without trust, the header is ignored and two
+    # clients behind the proxy share one cap.
+    assert await open_anonymous(cast, "10.0.0.1") == 200
+    assert await open_anonymous(cast, "10.0.0.2") == 429
+    r = await cast["admin"].put("/api/system-config", {"sessions": {"trustProxyHeaders": True}})
+    assert r.status_code == 200, r.text
+    # Trusted: each forwarded client has its own cap. The last hop counts (the one the
+    # proxy appended), not what the client claimed before it.
+    assert await open_anonymous(cast, "10.0.0.2") == 200
+    assert await open_anonymous(cast, "10.0.0.2") == 429
+    assert await open_anonymous(cast, "10.0.0.9, 10.0.0.2") == 429
+    assert await open_anonymous(cast, "10.0.0.2, 10.0.0.3") == 200
+    # A header that names no address counts as the proxy itself, which holds its session.
+    assert await open_anonymous(cast, "not-an-address") == 429
+    # The legacy SSE transport counts the same way.
+    headers = {"X-Forwarded-For": "10.0.0.3"}
+    async with cast["anon"].http.stream("GET", "/sse", headers=headers) as sse:
+        assert sse.status_code == 429
+    async with cast["anon"].http.stream(
+        "GET", "/sse", headers={"X-Forwarded-For": "10.0.0.4"}
+    ) as sse:
+        assert sse.status_code == 200
+
+
 async def test_the_total_cap_still_holds(cast: Cast) -> None:
     await limit(cast, maxPerPrincipal=10, maxTotal=2)
     http = cast["anon"].http
@@ -79,4 +115,5 @@ async def test_the_settings_are_validated(cast: Cast) -> None:
         "maxTotal": 10000,
         "maxPerPrincipal": 100,
         "idleTimeout": 1800,
+        "trustProxyHeaders": False,
     }

@@ -14,13 +14,11 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.sse import sse_client
 
-from hub import hookimpl
 from hub.auth.tokens import issue_token
 from hub.config.models import ItemOverride, User
 from hub.server import HubServer
 from hub.testing import ACCEPT, HubClient, McpError, McpSession, reply, wait_for
-from hub.upstream.calls import ToolCall
-from tests.mcp_fixtures import ENVELOPE, MODERN, UpstreamProc, http_server, wait_connected
+from tests.mcp_fixtures import ENVELOPE, MODERN, Recorder, UpstreamProc, http_server, wait_connected
 
 GROUP_ID = "5a1e0000-0000-4000-8000-00000000beef"
 EV_KEY = "key-smart-ev-0123456789abcdef"
@@ -52,29 +50,6 @@ def hub_settings(everything: Any, hang: Any) -> dict[str, Any]:
             "egress": {"allowInternal": True},
         },
     }
-
-
-class Recorder:
-    """Which calls reached the upstream-call step, as the tool-call hooks saw them."""
-
-    def __init__(self) -> None:
-        self.before: list[tuple[str, str]] = []
-        self.after: list[tuple[str, str]] = []
-
-    @hookimpl
-    def before_tool_call(self, call: ToolCall) -> None:
-        self.before.append((call.server, call.tool))
-
-    @hookimpl
-    def after_tool_call(self, call: ToolCall) -> None:
-        self.after.append((call.server, call.tool))
-
-
-@pytest.fixture
-def recorder(register_plugin: Any) -> Recorder:
-    plugin = Recorder()
-    register_plugin(plugin, name="smart-recorder")
-    return plugin
 
 
 @pytest.fixture

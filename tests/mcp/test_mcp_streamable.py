@@ -16,15 +16,12 @@ from mcp.shared.exceptions import MCPError
 from hub.config.models import ItemOverride
 from hub.server import HubServer
 from hub.testing import wait_for
-from tests.mcp_fixtures import http_server, wait_connected, wait_listening
+from tests.mcp_fixtures import http_server, open_settings, wait_connected, wait_listening
 
 
 @pytest.fixture
 def hub_settings(everything: Any, hang: Any) -> dict[str, Any]:
-    return {
-        "mcpServers": {"ev": http_server(everything.url), "hang": http_server(hang.url)},
-        "systemConfig": {"routing": {"enableBearerAuth": False}},
-    }
+    return open_settings({"ev": http_server(everything.url), "hang": http_server(hang.url)})
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 
 from hub.server import HubServer
 from hub.testing import HubClient, RawMcp, reply
-from tests.mcp_fixtures import http_server, wait_connected
+from tests.mcp_fixtures import bearer, connected_http, http_server
 from tests.plugins.oauth_helpers import REDIRECT, register
 
 
@@ -29,8 +29,7 @@ def hub_settings(everything: Any) -> dict[str, Any]:
 
 @pytest.fixture
 async def http(hub_server: HubServer) -> AsyncIterator[httpx2.AsyncClient]:
-    await wait_connected(hub_server.hub, "mine", "theirs")
-    async with httpx2.AsyncClient(base_url=f"http://{hub_server.address}", timeout=20) as client:
+    async with connected_http(hub_server, "mine", "theirs", request_timeout=20) as client:
         yield client
 
 
@@ -44,10 +43,6 @@ async def alice_jwt(admin_client: HubClient, password: str = "Al1ce!pass-word") 
         return await alice.login("alice", password)
     finally:
         await alice.aclose()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def tool_names(http: httpx2.AsyncClient, token: str, path: str = "/mcp") -> set[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.plugin_api import ActivityLog, Store, StoreConflict
+from hub.plugin_api import ActivityLog, Store, StoreConflict, StoreError, TransactionView
 from tests.store_fixtures import make_store
 
 
@@ -66,6 +66,24 @@ async def test_transaction_rolls_back_on_error(store: Store) -> None:
             await tx.delete("groups", "g1")
             raise RuntimeError("boom")
     assert [k for k, _ in await store.items("groups")] == ["g1"]
+
+
+async def test_a_transaction_refuses_to_nest_open_or_close(store: Store) -> None:
+    """Every backend hands out the shared ``TransactionView``: the same refusals, and a
+    create conflict inside the transaction raises as it does outside."""
+    await store.put("users", "admin", {"username": "admin"})
+    async with store.transaction() as tx:
+        assert isinstance(tx, TransactionView)
+        assert tx.name.endswith("-transaction")
+        with pytest.raises(StoreError, match="do not nest"):
+            tx.transaction()
+        with pytest.raises(StoreError, match="already open"):
+            await tx.open()
+        with pytest.raises(StoreError, match="not the transaction"):
+            await tx.close()
+        with pytest.raises(StoreConflict):
+            await tx.put("users", "admin", {"username": "other"}, create=True)
+    assert await store.get("users", "admin") == {"username": "admin"}
 
 
 async def test_replace_all_swaps_named_collections_only(store: Store) -> None:

@@ -13,24 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from hub.testing import HubClient, McpSession, install_distribution, wait_for
+from hub.testing import HubClient, McpSession, plugin_distribution, wait_for
 
 DIST = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow  # builds the distribution with pip once per module
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The distribution built from a copy of its sources (so the tree stays clean) and
-    installed into a private directory."""
-    return install_distribution(DIST, tmp_path_factory.mktemp("hello-dist"))
-
-
-@pytest.fixture(autouse=True)
-def installed(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The private directory on ``sys.path``, and this plugin allowed to load."""
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.setenv("MCPHUB_LOAD_PLUGINS", "hello")
+site, installed = plugin_distribution(DIST, "hello")
+"""The distribution built once per module; on ``sys.path`` and allowed to load per test."""
 
 
 async def hello(client: HubClient) -> dict[str, object]:
