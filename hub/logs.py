@@ -179,6 +179,24 @@ class Console(logging.StreamHandler):
         super().flush()
 
 
+class ConsoleFormatter(logging.Formatter):
+    """``time level logger: message``, the time text made once per second, not per line."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self._second = -1
+        self._text = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._second, self._text = (
+                second,
+                time.strftime("%Y-%m-%d %H:%M:%S", self.converter(second)),
+            )
+        return f"{self._text},{int(record.msecs):03d}"
+
+
 def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.setLevel(level.upper())
@@ -190,6 +208,6 @@ def setup_logging(level: str = "INFO") -> None:
                 library.setLevel(floor)
     if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):
         console = Console()
-        console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        console.setFormatter(ConsoleFormatter())
         root.addHandler(console)
     attach()

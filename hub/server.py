@@ -19,6 +19,7 @@ from hub.api.base import NotFoundHandler
 from hub.app import Hub, HubOptions
 from hub.auth.principal import Policy
 from hub.errors import StartupError
+from hub.mcp.routes import first_handlers
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ HANDLER_MODULES = (
     "hub.api.mcpb",
     "hub.api.tool_pins",
 )
-"""Core route tables, each module ending in ``default_handlers``; the fallback 404 is last."""
+"""Core route tables, each module ending in ``default_handlers``; the fallback 404 is last.
+The MCP routes' ``first_handlers`` precede them all (``hub.mcp.routes``)."""
 
 ROOT_ROUTES = ("/health", "/oauth/", "/.well-known/")
 """Routes MCPHub serves at the root even when ``BASE_PATH`` is set."""
@@ -60,6 +62,8 @@ def _module_routes(name: str) -> list[Any]:
 def collect_routes(hub: Hub) -> list[tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]]:
     """Core and plugin routes, prefixed with BASE_PATH where MCPHub prefixes them."""
     raw: list[tuple[str, Any, dict[str, Any]]] = []
+    for route in first_handlers:
+        raw.append((route[0], route[1], {}))
     for module in HANDLER_MODULES:
         for route in _module_routes(module):
             pattern, handler, *rest = route

@@ -29,3 +29,14 @@ async def test_access_lines_wait_briefly_other_records_flush_them_in_order() -> 
     ]
     console.handle(make(ACCESS_LOGGER, logging.INFO, "404 GET /x"))
     await wait_for(lambda: stream.getvalue().endswith("hub.access 404 GET /x\n"), within=5)
+
+
+def test_the_console_time_matches_the_standard_format() -> None:
+    from hub.logs import ConsoleFormatter
+
+    standard = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fast = ConsoleFormatter()
+    for created in (1_700_000_000.123, 1_700_000_000.987, 1_700_000_001.004):
+        record = make("hub.access", logging.INFO, "200 POST /mcp")
+        record.created, record.msecs = created, (created - int(created)) * 1000
+        assert fast.format(record) == standard.format(record)

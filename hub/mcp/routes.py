@@ -8,12 +8,17 @@ from hub.mcp.streamable_http import McpHandler
 USER = r"/(?!api/)([^/]+)"
 """A user-name segment; never ``api`` so the REST API keeps its paths."""
 
-default_handlers = [
+first_handlers = [
     (r"/mcp/?", McpHandler),
     (r"/mcp/(.+)", McpHandler),
     (r"/sse/?", SseHandler),
     (r"/sse/(.+)", SseHandler),
     (r"/messages/?", MessagesHandler),
+]
+"""Matched before every other route: Tornado tries patterns in order, and these carry the
+hub's traffic (no other route starts with these segments)."""
+
+default_handlers = [
     (USER + r"/mcp/?", McpHandler, {"user_scoped": True}),
     (USER + r"/mcp/(.+)", McpHandler, {"user_scoped": True}),
     (USER + r"/sse/?", SseHandler, {"user_scoped": True}),
