@@ -3,10 +3,10 @@
 # (tests/upstreams/conformance_server.py) on unprefixed single-server routes, once per protocol
 # era (--requirements 2025-11-25 and 2026-07-28) and per upstream transport:
 #   /mcp/conformance       the fixture as a stdio upstream;
-#   /mcp/conformance-http  the same fixture over streamable HTTP. Only there can the hub tell
-#                          which call an upstream's sampling/elicitation/roots request belongs
-#                          to while another call is parked in the 2026 MRTR bridge (stdio
-#                          carries no such link), so the MRTR scenarios are judged there.
+#   /mcp/conformance-http  the same fixture over streamable HTTP.
+# On the pipe the fixture names the call of each sampling/elicitation/roots request in its
+# `_meta` (progress token, related request id), which is how the hub relates it to the right
+# caller while other calls are parked in the 2026 MRTR bridge (hub/upstream/correlation.py).
 #
 # Every required scenario must pass unless .ci/conformance-baseline.txt names it
 # (`<era>[/<transport>] <scenario>  # why`). A failure not in the baseline fails the step; a

@@ -28,6 +28,7 @@ from hub.config.events import Kind
 from hub.errors import BadRequest, UpstreamError
 from hub.upstream import keepalive, oauth_flow
 from hub.upstream.calls import current_downstream
+from hub.upstream.correlation import Tap
 from hub.upstream.keepalive import ping_until_woken
 from hub.upstream.lists import CHANGED, LISTS, WIRE, RawRequest, list_all, list_pages
 from hub.upstream.policy import egress_guarded, expansion_policy
@@ -231,7 +232,7 @@ class Upstream:
         relay = self.relay
         session = ClientSession(
             _Watched(read, lambda: self.lost(self._lost or "connection closed")),
-            write,
+            Tap(write, relay.sent),
             # The relay answers with the downstream client's own result models (which the SDK
             # accepts), a wider union than the callback protocols name.
             sampling_callback=relay.sampling,  # type: ignore[arg-type]

@@ -26,6 +26,7 @@ from mcp.shared.message import ServerMessageMetadata
 
 from tests.upstreams._common import UpstreamServer, record_event, serve, transport_parser
 
+RELATED_REQUEST_KEY = "io.modelcontextprotocol/related-request-id"
 Ctx = ServerRequestContext[dict[str, Any]]
 Args = dict[str, Any]
 ToolFn = Callable[[Ctx, Args], Awaitable[t.CallToolResult]]
@@ -77,7 +78,8 @@ def _sampling(prompt: str, max_tokens: int = 100) -> Args:
 class Fixture:
     """Tools, prompts and resources named by the conformance scenarios."""
 
-    def __init__(self) -> None:
+    def __init__(self, tag_requests: bool = True) -> None:
+        self.tag_requests = tag_requests
         self.tools: dict[str, tuple[t.Tool, ToolFn]] = {}
         self.extra_prompts: list[str] = []
         self.subscriptions: set[str] = set()
@@ -189,9 +191,20 @@ class Fixture:
     # --- client requests ---------------------------------------------------
 
     async def ask(self, ctx: Ctx, method: str, params: Args | None) -> Args:
-        """A server->client request tied to the current call; the result as a wire dict."""
+        """A server->client request tied to the current call; the result as a wire dict.
+
+        Unless ``tag_requests`` is off, the request names its call in ``_meta`` (the call's
+        progress token and id): on a pipe that is the only link a client multiplexing
+        several callers (the hub) has to the call that asked.
+        """
         request: Any
         result_type: Any
+        if self.tag_requests:
+            meta: Args = {RELATED_REQUEST_KEY: ctx.request_id}
+            token = (ctx.meta or {}).get("progressToken")
+            if token is not None:
+                meta["progressToken"] = token
+            params = {**(params or {}), "_meta": meta}
         if method == "sampling/createMessage":
             request = t.CreateMessageRequest(
                 params=t.CreateMessageRequestParams.model_validate(params)
@@ -201,7 +214,8 @@ class Fixture:
             request = t.ElicitRequest(params=t.ElicitRequestFormParams.model_validate(params))
             result_type = t.ElicitResult
         else:
-            request, result_type = t.ListRootsRequest(), t.ListRootsResult
+            roots_params = t.RequestParams.model_validate(params) if params else None
+            request, result_type = t.ListRootsRequest(params=roots_params), t.ListRootsResult
         result = await ctx.session.send_request(
             request, result_type, metadata=ServerMessageMetadata(related_request_id=ctx.request_id)
         )
@@ -518,8 +532,8 @@ class Fixture:
         )
 
 
-def build_server() -> UpstreamServer:
-    fx = Fixture()
+def build_server(tag_requests: bool = True) -> UpstreamServer:
+    fx = Fixture(tag_requests)
     return UpstreamServer(
         "conformance-fixture",
         version="1.0.0",
@@ -539,8 +553,14 @@ def build_server() -> UpstreamServer:
 def main() -> None:
     # This process speaks the 2025 wire on purpose; the SDK's 2026 deprecation notes are noise.
     warnings.simplefilter("ignore", MCPDeprecationWarning)
-    args = transport_parser("conformance fixture upstream").parse_args()
-    anyio.run(serve, build_server(), args, "conformance fixture upstream")
+    parser = transport_parser("conformance fixture upstream")
+    parser.add_argument(
+        "--untagged",
+        action="store_true",
+        help="send sampling/elicitation/roots requests without naming their call in _meta",
+    )
+    args = parser.parse_args()
+    anyio.run(serve, build_server(not args.untagged), args, "conformance fixture upstream")
 
 
 if __name__ == "__main__":
