@@ -216,9 +216,16 @@ class Fixture:
         else:
             roots_params = t.RequestParams.model_validate(params) if params else None
             request, result_type = t.ListRootsRequest(params=roots_params), t.ListRootsResult
-        result = await ctx.session.send_request(
-            request, result_type, metadata=ServerMessageMetadata(related_request_id=ctx.request_id)
-        )
+        try:
+            result = await ctx.session.send_request(
+                request,
+                result_type,
+                metadata=ServerMessageMetadata(related_request_id=ctx.request_id),
+            )
+        except MCPError as exc:
+            record_event(f"refused {method} {exc.code} {exc.message}")
+            raise
+        record_event(f"answered {method}")
         dumped: Args = result.model_dump(by_alias=True, mode="json", exclude_none=True)
         return dumped
 
