@@ -136,6 +136,8 @@ def _context(
     handler: McpHandler, rid: Any, params: Mapping[str, Any], headers: Mapping[str, str], emit: Any
 ) -> PostCtx:
     ctx = PostCtx(emit, None, rid, params, headers, can_send=False)
+    meta = params.get("_meta")
+    ctx.modern_meta = meta if isinstance(meta, Mapping) else {}
     info = handler.endpoint.call_info(handler.route, handler.principal, ctx)
     info.listen = {
         "route": handler.route,
@@ -166,6 +168,20 @@ async def _serve(
         return error_message(rid, error.code, error.message, error.data)
 
 
+def _upstream_speaks_2026(handler: McpHandler, method: str, name: Any) -> bool:
+    """Whether the request's target upstream is known to speak 2026 (``hub.upstream.modern``)."""
+    _, view = handler.endpoint.view(handler.route, handler.principal)
+    server: str | None = None
+    if method == "tools/call" and isinstance(name, str):
+        server = (view.tool(name) or (None, None))[0]
+    elif method == "prompts/get" and isinstance(name, str):
+        server = (view.prompt(name) or (None, None))[0]
+    elif method == "resources/read" and isinstance(name, str):
+        server = view.resource_owner(name)
+    upstream = handler.endpoint.hub.upstreams.upstreams.get(server) if server else None
+    return upstream is not None and upstream.modern is not None and upstream.modern.speaks_2026
+
+
 async def _resumable(
     handler: McpHandler,
     verdict: InboundModernRoute,
@@ -179,6 +195,15 @@ async def _resumable(
     owner = principal_key(handler.principal)
     name = params.get(NAME_BEARING_METHODS[method])
     state = params.get("requestState")
+    resume: dict[str, Any] = {}
+    if (
+        isinstance(state, str)
+        and not bridge.signed(state)
+        and _upstream_speaks_2026(handler, method, name)
+    ):
+        # The upstream's own requestState: its call is resumed there, not in the bridge.
+        resume = {k: params[k] for k in ("inputResponses", "requestState") if k in params}
+        state = None
     if isinstance(state, str):
         try:
             call = bridge.find(state, owner, method, name)
@@ -193,6 +218,7 @@ async def _resumable(
         async def run(call: Suspended) -> Message:
             ctx = _context(handler, rid, clean, headers, call.forward)
             ctx.requester = call.ask
+            ctx.modern_resume = resume
             return await _serve(handler, verdict, ctx, rid, method, clean)
 
         capabilities = verdict.client_capabilities

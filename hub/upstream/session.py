@@ -31,6 +31,7 @@ from hub.upstream.calls import current_downstream
 from hub.upstream.correlation import Tap
 from hub.upstream.keepalive import ping_until_woken
 from hub.upstream.lists import CHANGED, LISTS, WIRE, RawRequest, list_all, list_pages
+from hub.upstream.modern import AUTO, ModernChannel
 from hub.upstream.policy import egress_guarded, expansion_policy
 from hub.upstream.reconnect import backoff, connect_slot
 from hub.upstream.relay import Relay
@@ -110,6 +111,8 @@ class Upstream:
         self.config = config
         self.session: ClientSession | None = None
         self.relay = Relay(name)
+        self.modern = ModernChannel(self) if config.protocol_era == AUTO else None
+        """The 2026 wire, for upstreams configured to discover it (``hub.upstream.modern``)."""
         self.failures = 0
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
@@ -135,6 +138,8 @@ class Upstream:
             self._scope.cancel()  # still connecting: abandon the attempt
         for refresh in self._refresh.values():
             refresh.cancel()
+        if self.modern is not None:
+            await self.modern.close()
         task = self._task
         if task is None or task.done():
             return
@@ -325,6 +330,10 @@ class Upstream:
         request = RawRequest(method=method, params=params)
         try:
             with scope:
+                if self.modern is not None and (modern := await self.modern.route(downstream)):
+                    return await self.modern.request(
+                        modern, method, params, downstream, on_progress
+                    )
                 try:
                     return await session.send_request(request, WIRE, progress_callback=on_progress)  # type: ignore[type-var]
                 except MCPError as exc:

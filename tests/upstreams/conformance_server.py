@@ -23,10 +23,13 @@ import mcp.types as t
 from mcp.server import ServerRequestContext
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.message import ServerMessageMetadata
+from mcp_types import CLIENT_CAPABILITIES_META_KEY
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from tests.upstreams._common import UpstreamServer, record_event, serve, transport_parser
 
 RELATED_REQUEST_KEY = "io.modelcontextprotocol/related-request-id"
+STATE = "greeting-state"
 Ctx = ServerRequestContext[dict[str, Any]]
 Args = dict[str, Any]
 ToolFn = Callable[[Ctx, Args], Awaitable[t.CallToolResult]]
@@ -112,6 +115,7 @@ class Fixture:
         for name, fn in plain:
             self._add(name, _schema(), fn)
         self._add("test_sampling", _schema({"prompt": string}, ["prompt"]), self.sampling)
+        self._add("test_modern_greeting", _schema(), self.modern_greeting)
         self._add("test_elicitation", _schema({"message": string}, ["message"]), self.elicitation)
 
     def _add(self, name: str, schema: Args, fn: ToolFn) -> None:
@@ -381,6 +385,33 @@ class Fixture:
         except MCPError:
             confirmed = "not asked"
         return _text(f"sampled={sampled} confirmed={confirmed}")
+
+    async def modern_greeting(self, ctx: Ctx, a: Args) -> Any:
+        """Era-aware: on the 2026 wire it asks through its own ``InputRequiredResult`` (key
+        ``user_name``, state ``greeting-state``) and refuses a client that cannot elicit;
+        on the 2025 wire it sends ``elicitation/create``."""
+        form = _form("What is your name?", {"name": {"type": "string"}}, ["name"])
+        if ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
+            answer = await self.ask(ctx, "elicitation/create", form)
+            return _text(f"Hello, {(answer.get('content') or {}).get('name')}! (2025)")
+        meta = ctx.meta or {}
+        caps = meta.get(CLIENT_CAPABILITIES_META_KEY) or {}
+        record_event(f"modern caps {json.dumps(caps, sort_keys=True)}")
+        if "elicitation" not in caps:
+            raise MCPError(
+                t.MISSING_REQUIRED_CLIENT_CAPABILITY,
+                "test_modern_greeting needs elicitation",
+                data={"requiredCapabilities": {"elicitation": {}}},
+            )
+        params = ctx.params if isinstance(ctx.params, dict) else {}
+        responses = params.get("inputResponses") or {}
+        if "user_name" in responses and params.get("requestState") == STATE:
+            content = responses["user_name"].get("content") or {}
+            return _text(f"Hello, {content.get('name')}! (2026)")
+        return t.InputRequiredResult(
+            input_requests={"user_name": {"method": "elicitation/create", "params": form}},
+            request_state=STATE,
+        )
 
     # --- handlers ----------------------------------------------------------
 

@@ -1,0 +1,137 @@
+"""A stdio upstream that speaks 2026-07-28 (``protocolEra: auto``): 2026 callers reach it on
+its own wire, with their own ``_meta``, and its ``InputRequiredResult`` comes back unchanged;
+2025 callers keep the handshake connection. The same fixture without the setting is bridged.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import mcp_types as t
+import pytest
+from mcp import Client
+
+from hub.server import HubServer
+from hub.testing import ACCEPT, reply
+from tests.mcp_fixtures import ENVELOPE, MODERN, wait_connected
+from tests.upstreams_fixtures import PY, ROOT
+
+
+def fixture_server(events: Path, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "stdio",
+        "command": PY,
+        "args": ["-m", "tests.upstreams.conformance_server"],
+        "cwd": str(ROOT),
+        "env": {"UPSTREAM_EVENTS_FILE": str(events)},
+        **extra,
+    }
+
+
+@pytest.fixture
+def hub_settings(tmp_path: Path) -> dict[str, Any]:
+    return {
+        "mcpServers": {
+            "modern": fixture_server(tmp_path / "modern.log", protocolEra="auto"),
+            "legacy": fixture_server(tmp_path / "legacy.log"),
+        },
+        "systemConfig": {"routing": {"enableBearerAuth": False}},
+    }
+
+
+@pytest.fixture
+async def hub(hub_server: HubServer) -> HubServer:
+    await wait_connected(hub_server.hub, "modern", "legacy", within=60)
+    return hub_server
+
+
+def events(tmp_path: Path, name: str) -> list[str]:
+    path = tmp_path / f"{name}.log"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def text(result: t.CallToolResult) -> str:
+    first = result.content[0]
+    assert isinstance(first, t.TextContent)
+    return first.text
+
+
+async def elicit(context: Any, params: t.ElicitRequestParams) -> t.ElicitResult:
+    return t.ElicitResult(action="accept", content={"name": "Dee"})
+
+
+async def test_2026_client_elicitation_through_a_2026_stdio_upstream(
+    hub: HubServer, tmp_path: Path
+) -> None:
+    url = f"http://{hub.address}/mcp"
+    async with Client(url, mode=MODERN, elicitation_callback=elicit) as client:
+        result = await client.call_tool("modern-test_modern_greeting", {})
+    assert text(result) == "Hello, Dee! (2026)"
+    # The upstream saw the client's own capabilities, twice (question, then the retry).
+    caps = [line for line in events(tmp_path, "modern") if line.startswith("modern caps")]
+    assert len(caps) == 2 and all('"elicitation"' in line for line in caps)
+    assert not hub.hub.mcp.bridge.calls
+    upstream = hub.hub.upstreams.upstreams["modern"]
+    assert upstream.modern is not None and upstream.modern.speaks_2026
+
+    # A 2025 caller of the same upstream keeps the handshake connection.
+    async with Client(url, mode="legacy", elicitation_callback=elicit) as client:
+        result = await client.call_tool("modern-test_modern_greeting", {})
+    assert text(result) == "Hello, Dee! (2025)"
+
+
+async def test_input_required_passes_through_unchanged_and_32021_comes_from_upstream(
+    hub: HubServer,
+) -> None:
+    name = "modern-test_modern_greeting"
+    headers = {
+        "Accept": ACCEPT,
+        "MCP-Protocol-Version": MODERN,
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": name,
+    }
+    can_elicit = {**ENVELOPE, "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}}}
+    async with httpx2.AsyncClient(base_url=f"http://{hub.address}", timeout=30) as http:
+
+        async def call(meta: dict[str, Any], **extra: Any) -> httpx2.Response:
+            params = {"name": name, "arguments": {}, "_meta": meta, **extra}
+            body = {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": params}
+            return await http.post("/mcp", content=json.dumps(body), headers=headers)
+
+        refused = await call(ENVELOPE)
+        assert refused.status_code == 400
+        error = refused.json()["error"]
+        assert error["code"] == -32021
+        assert error["data"]["requiredCapabilities"] == {"elicitation": {}}
+
+        asked = reply(await call(can_elicit))["result"]
+        assert asked["resultType"] == "input_required"
+        assert list(asked["inputRequests"]) == ["user_name"]
+        assert asked["requestState"] == "greeting-state"
+
+        answer = {"action": "accept", "content": {"name": "Eve"}}
+        done = reply(
+            await call(
+                can_elicit,
+                inputResponses={"user_name": answer},
+                requestState=asked["requestState"],
+            )
+        )["result"]
+        assert done["content"][0]["text"] == "Hello, Eve! (2026)"
+
+    # A state the hub did not sign, for an upstream without the 2026 wire, is still refused.
+    legacy = {**headers, "Mcp-Name": "legacy-test_modern_greeting"}
+    params = {
+        "name": "legacy-test_modern_greeting",
+        "arguments": {},
+        "_meta": can_elicit,
+        "inputResponses": {},
+        "requestState": "greeting-state",
+    }
+    body = {"jsonrpc": "2.0", "id": 6, "method": "tools/call", "params": params}
+    async with httpx2.AsyncClient(base_url=f"http://{hub.address}", timeout=30) as http:
+        stale = await http.post("/mcp", content=json.dumps(body), headers=legacy)
+    assert stale.status_code == 400 and stale.json()["error"]["code"] == -32602
