@@ -81,11 +81,13 @@ cat >"$tmp/mcp_settings.json" <<JSON
       "type": "stdio",
       "command": "$python_abs",
       "args": ["-m", "tests.upstreams.conformance_server"],
-      "cwd": "$PWD"
+      "cwd": "$PWD",
+      "protocolEra": "auto"
     },
     "conformance-http": {
       "type": "streamable-http",
-      "url": "http://127.0.0.1:$fixture_port/mcp"
+      "url": "http://127.0.0.1:$fixture_port/mcp",
+      "protocolEra": "auto"
     }
   },
   "systemConfig": {

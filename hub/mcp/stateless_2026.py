@@ -168,8 +168,9 @@ async def _serve(
         return error_message(rid, error.code, error.message, error.data)
 
 
-def _upstream_speaks_2026(handler: McpHandler, method: str, name: Any) -> bool:
-    """Whether the request's target upstream is known to speak 2026 (``hub.upstream.modern``)."""
+async def _upstream_speaks_2026(handler: McpHandler, method: str, name: Any) -> bool:
+    """Whether the request's target upstream speaks 2026 (``hub.upstream.modern``; the first
+    request for an upstream set to discover it waits for the probe)."""
     _, view = handler.endpoint.view(handler.route, handler.principal)
     server: str | None = None
     if method == "tools/call" and isinstance(name, str):
@@ -179,7 +180,9 @@ def _upstream_speaks_2026(handler: McpHandler, method: str, name: Any) -> bool:
     elif method == "resources/read" and isinstance(name, str):
         server = view.resource_owner(name)
     upstream = handler.endpoint.hub.upstreams.upstreams.get(server) if server else None
-    return upstream is not None and upstream.modern is not None and upstream.modern.speaks_2026
+    if upstream is None or upstream.modern is None:
+        return False
+    return await upstream.modern.ready() is not None
 
 
 async def _resumable(
@@ -196,12 +199,9 @@ async def _resumable(
     name = params.get(NAME_BEARING_METHODS[method])
     state = params.get("requestState")
     resume: dict[str, Any] = {}
-    if (
-        isinstance(state, str)
-        and not bridge.signed(state)
-        and _upstream_speaks_2026(handler, method, name)
-    ):
-        # The upstream's own requestState: its call is resumed there, not in the bridge.
+    own_state = isinstance(state, str) and bridge.signed(state)
+    if not own_state and await _upstream_speaks_2026(handler, method, name):
+        # The upstream asks its own questions: answers and state go back to it unchanged.
         resume = {k: params[k] for k in ("inputResponses", "requestState") if k in params}
         state = None
     if isinstance(state, str):

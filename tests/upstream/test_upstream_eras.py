@@ -110,7 +110,10 @@ async def test_input_required_passes_through_unchanged_and_32021_comes_from_upst
         asked = reply(await call(can_elicit))["result"]
         assert asked["resultType"] == "input_required"
         assert list(asked["inputRequests"]) == ["user_name"]
-        assert asked["requestState"] == "greeting-state"
+        assert isinstance(asked["requestState"], str)
+        question = asked["inputRequests"]["user_name"]
+        assert question["method"] == "elicitation/create"
+        assert question["params"]["message"] == "What is your name?"
 
         answer = {"action": "accept", "content": {"name": "Eve"}}
         done = reply(
@@ -129,7 +132,7 @@ async def test_input_required_passes_through_unchanged_and_32021_comes_from_upst
         "arguments": {},
         "_meta": can_elicit,
         "inputResponses": {},
-        "requestState": "greeting-state",
+        "requestState": "not-the-hubs-state",
     }
     body = {"jsonrpc": "2.0", "id": 6, "method": "tools/call", "params": params}
     async with httpx2.AsyncClient(base_url=f"http://{hub.address}", timeout=30) as http:

@@ -23,13 +23,13 @@ import mcp.types as t
 from mcp.server import ServerRequestContext
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.message import ServerMessageMetadata
-from mcp_types import CLIENT_CAPABILITIES_META_KEY
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
+from tests.upstreams import mrtr
 from tests.upstreams._common import UpstreamServer, record_event, serve, transport_parser
 
 RELATED_REQUEST_KEY = "io.modelcontextprotocol/related-request-id"
-STATE = "greeting-state"
+QUESTION = "What is the capital of France?"
 Ctx = ServerRequestContext[dict[str, Any]]
 Args = dict[str, Any]
 ToolFn = Callable[[Ctx, Args], Awaitable[t.CallToolResult]]
@@ -69,6 +69,14 @@ def _text(text: str, *, error: bool = False) -> t.CallToolResult:
 def _form(message: str, props: dict[str, Any], required: list[str] | None = None) -> Args:
     """``elicitation/create`` params for a form."""
     return {"message": message, "requestedSchema": _schema(props, required)}
+
+
+def _sampled(result: Args) -> str:
+    """The text of a sampling result (one content block or a list of them)."""
+    content = result.get("content")
+    if isinstance(content, list):
+        content = content[0] if content else {}
+    return str(content.get("text", "")) if isinstance(content, dict) else ""
 
 
 def _sampling(prompt: str, max_tokens: int = 100) -> Args:
@@ -194,13 +202,18 @@ class Fixture:
 
     # --- client requests ---------------------------------------------------
 
-    async def ask(self, ctx: Ctx, method: str, params: Args | None) -> Args:
+    async def ask(self, ctx: Ctx, method: str, params: Args | None, key: str | None = None) -> Args:
         """A server->client request tied to the current call; the result as a wire dict.
 
-        Unless ``tag_requests`` is off, the request names its call in ``_meta`` (the call's
-        progress token and id): on a pipe that is the only link a client multiplexing
-        several callers (the hub) has to the call that asked.
+        On the 2026 wire the question goes into this round's ``InputRequiredResult`` under
+        ``key`` instead (``tests.upstreams.mrtr``). On the 2025 wire, unless
+        ``tag_requests`` is off, the request names its call in ``_meta`` (the call's progress
+        token and id): on a pipe that is the only link a client multiplexing several
+        callers (the hub) has to the call that asked.
         """
+        round_ = mrtr.current.get()
+        if round_ is not None:
+            return round_.ask(key or method.split("/")[0], method, params)
         request: Any
         result_type: Any
         if self.tag_requests:
@@ -233,12 +246,11 @@ class Fixture:
         dumped: Args = result.model_dump(by_alias=True, mode="json", exclude_none=True)
         return dumped
 
-    async def sampled_text(self, ctx: Ctx, prompt: str, max_tokens: int = 100) -> str:
-        result = await self.ask(ctx, "sampling/createMessage", _sampling(prompt, max_tokens))
-        content = result.get("content")
-        if isinstance(content, list):
-            content = content[0] if content else {}
-        return str(content.get("text", "")) if isinstance(content, dict) else ""
+    async def sampled_text(
+        self, ctx: Ctx, prompt: str, max_tokens: int = 100, key: str | None = None
+    ) -> str:
+        result = await self.ask(ctx, "sampling/createMessage", _sampling(prompt, max_tokens), key)
+        return _sampled(result)
 
     async def sampling(self, ctx: Ctx, a: Args) -> t.CallToolResult:
         return _text(f"LLM response: {await self.sampled_text(ctx, str(a['prompt']))}")
@@ -328,25 +340,38 @@ class Fixture:
 
     async def ir_elicitation(self, ctx: Ctx, a: Args) -> t.CallToolResult:
         form = _form("What is your name?", {"name": {"type": "string"}}, ["name"])
-        result = await self.ask(ctx, "elicitation/create", form)
+        result = await self.ask(ctx, "elicitation/create", form, "user_name")
         name = (result.get("content") or {}).get("name", "stranger")
         return _text(f"Hello, {name}!")
 
     async def ir_sampling(self, ctx: Ctx, a: Args) -> t.CallToolResult:
-        return _text(f"Answer: {await self.sampled_text(ctx, 'What is the capital of France?')}")
+        return _text(f"Answer: {await self.sampled_text(ctx, QUESTION, key='capital_question')}")
 
     async def ir_roots(self, ctx: Ctx, a: Args) -> t.CallToolResult:
-        result = await self.ask(ctx, "roots/list", None)
+        result = await self.ask(ctx, "roots/list", None, "client_roots")
         uris = [r.get("uri") for r in result.get("roots", [])]
         return _text(f"Client roots: {', '.join(str(u) for u in uris)}")
 
     async def ir_request_state(self, ctx: Ctx, a: Args) -> t.CallToolResult:
         """The hub signs and checks the requestState; this call resumes only through it."""
         form = _form("Please confirm", {"ok": {"type": "boolean"}}, ["ok"])
-        result = await self.ask(ctx, "elicitation/create", form)
+        result = await self.ask(ctx, "elicitation/create", form, "confirm")
         return _text(f"state-ok: confirmed={(result.get('content') or {}).get('ok')}")
 
     async def ir_multiple(self, ctx: Ctx, a: Args) -> t.CallToolResult:
+        form = _form("What is your name?", {"name": {"type": "string"}}, ["name"])
+        round_ = mrtr.current.get()
+        if round_ is not None:  # 2026: all three questions in one round
+            asked = [
+                round_.want("user_name", "elicitation/create", form),
+                round_.want(
+                    "greeting", "sampling/createMessage", _sampling("Generate a greeting", 50)
+                ),
+                round_.want("client_roots", "roots/list", None),
+            ]
+            if any(answer is None for answer in asked):
+                raise mrtr.NeedInput("several")
+            return _text("All inputs received: ['client_roots', 'greeting', 'user_name']")
         async with anyio.create_task_group() as tg:
             out: dict[str, Any] = {}
 
@@ -364,11 +389,13 @@ class Fixture:
             ctx,
             "elicitation/create",
             _form("Step 1: What is your name?", {"name": {"type": "string"}}, ["name"]),
+            "step1",
         )
         second = await self.ask(
             ctx,
             "elicitation/create",
             _form("Step 2: What is your favorite color?", {"color": {"type": "string"}}, ["color"]),
+            "step2",
         )
         name = (first.get("content") or {}).get("name")
         color = (second.get("content") or {}).get("color")
@@ -376,42 +403,26 @@ class Fixture:
 
     async def ir_capabilities(self, ctx: Ctx, a: Args) -> t.CallToolResult:
         """Sampling first; elicitation only if the client (through the hub) can answer it."""
-        sampled = await self.sampled_text(ctx, "Pick a number")
+        sampled = await self.sampled_text(ctx, "Pick a number", key="pick_number")
         try:
             result = await self.ask(
-                ctx, "elicitation/create", _form("Confirm?", {"ok": {"type": "boolean"}})
+                ctx, "elicitation/create", _form("Confirm?", {"ok": {"type": "boolean"}}), "confirm"
             )
             confirmed = result.get("action")
         except MCPError:
             confirmed = "not asked"
         return _text(f"sampled={sampled} confirmed={confirmed}")
 
-    async def modern_greeting(self, ctx: Ctx, a: Args) -> Any:
-        """Era-aware: on the 2026 wire it asks through its own ``InputRequiredResult`` (key
-        ``user_name``, state ``greeting-state``) and refuses a client that cannot elicit;
-        on the 2025 wire it sends ``elicitation/create``."""
+    async def modern_greeting(self, ctx: Ctx, a: Args) -> t.CallToolResult:
+        """Asks for a name: on the 2026 wire in its own ``InputRequiredResult`` (key
+        ``user_name``), on the 2025 wire with ``elicitation/create``."""
+        round_ = mrtr.current.get()
+        if round_ is not None:
+            record_event(f"modern caps {json.dumps(dict(round_.capabilities), sort_keys=True)}")
         form = _form("What is your name?", {"name": {"type": "string"}}, ["name"])
-        if ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
-            answer = await self.ask(ctx, "elicitation/create", form)
-            return _text(f"Hello, {(answer.get('content') or {}).get('name')}! (2025)")
-        meta = ctx.meta or {}
-        caps = meta.get(CLIENT_CAPABILITIES_META_KEY) or {}
-        record_event(f"modern caps {json.dumps(caps, sort_keys=True)}")
-        if "elicitation" not in caps:
-            raise MCPError(
-                t.MISSING_REQUIRED_CLIENT_CAPABILITY,
-                "test_modern_greeting needs elicitation",
-                data={"requiredCapabilities": {"elicitation": {}}},
-            )
-        params = ctx.params if isinstance(ctx.params, dict) else {}
-        responses = params.get("inputResponses") or {}
-        if "user_name" in responses and params.get("requestState") == STATE:
-            content = responses["user_name"].get("content") or {}
-            return _text(f"Hello, {content.get('name')}! (2026)")
-        return t.InputRequiredResult(
-            input_requests={"user_name": {"method": "elicitation/create", "params": form}},
-            request_state=STATE,
-        )
+        answer = await self.ask(ctx, "elicitation/create", form, "user_name")
+        era = "2025" if round_ is None else "2026"
+        return _text(f"Hello, {(answer.get('content') or {}).get('name')}! ({era})")
 
     # --- handlers ----------------------------------------------------------
 
@@ -420,14 +431,32 @@ class Fixture:
     ) -> t.ListToolsResult:
         return t.ListToolsResult(tools=[tool for tool, _ in self.tools.values()])
 
-    async def call_tool(self, ctx: Ctx, params: t.CallToolRequestParams) -> t.CallToolResult:
+    async def call_tool(self, ctx: Ctx, params: t.CallToolRequestParams) -> Any:
         entry = self.tools.get(params.name)
         if entry is None:
             raise MCPError(t.INVALID_PARAMS, f"Unknown tool: {params.name}")
         try:
-            return await entry[1](ctx, params.arguments or {})
+            return await self._in_round(ctx, entry[1](ctx, params.arguments or {}))
         except KeyError as exc:
             return _text(f"missing argument {exc}", error=True)
+
+    async def _in_round(self, ctx: Ctx, work: Awaitable[Any]) -> Any:
+        """Run a handler; on the 2026 wire, in a round that may end in InputRequiredResult."""
+        if ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
+            return await work
+        raw = ctx.params if isinstance(ctx.params, dict) else {}
+        try:
+            round_ = mrtr.Round.of(raw, ctx.meta)
+        except BaseException:
+            work.close()  # type: ignore[attr-defined]
+            raise
+        token = mrtr.current.set(round_)
+        try:
+            return await work
+        except mrtr.NeedInput:
+            return round_.input_required()
+        finally:
+            mrtr.current.reset(token)
 
     async def list_prompts(
         self, ctx: Ctx, params: t.PaginatedRequestParams | None
@@ -456,7 +485,10 @@ class Fixture:
         prompts += [t.Prompt(name=n, description="Added at runtime") for n in self.extra_prompts]
         return t.ListPromptsResult(prompts=prompts)
 
-    async def get_prompt(self, ctx: Ctx, params: t.GetPromptRequestParams) -> t.GetPromptResult:
+    async def get_prompt(self, ctx: Ctx, params: t.GetPromptRequestParams) -> Any:
+        return await self._in_round(ctx, self._prompt(ctx, params))
+
+    async def _prompt(self, ctx: Ctx, params: t.GetPromptRequestParams) -> t.GetPromptResult:
         args = params.arguments or {}
         name = params.name
 
@@ -486,7 +518,7 @@ class Fixture:
             form = _form(
                 "What context should the prompt use?", {"context": {"type": "string"}}, ["context"]
             )
-            from_user = await self.ask(ctx, "elicitation/create", form)
+            from_user = await self.ask(ctx, "elicitation/create", form, "user_context")
             context = (from_user.get("content") or {}).get("context", "")
             messages = [user(t.TextContent(text=f"Use this context: {context}"))]
         else:
