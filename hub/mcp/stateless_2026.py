@@ -34,6 +34,7 @@ from hub.mcp.input_required import Suspended
 from hub.mcp.method_handlers import tool_schema
 from hub.mcp.route_access import principal_key
 from hub.mcp.sessions import Message, PostCtx
+from hub.upstream.modern import speaks_2026
 
 if TYPE_CHECKING:
     import tornado.httputil
@@ -168,9 +169,9 @@ async def _serve(
         return error_message(rid, error.code, error.message, error.data)
 
 
-async def _upstream_speaks_2026(handler: McpHandler, method: str, name: Any) -> bool:
-    """Whether the request's target upstream speaks 2026 (``hub.upstream.modern``; the first
-    request for an upstream set to discover it waits for the probe)."""
+def _upstream_speaks_2026(handler: McpHandler, method: str, name: Any) -> bool:
+    """Whether the request's target upstream is connected on the 2026 wire
+    (``hub.upstream.modern``): then its questions, answers and state are its own."""
     _, view = handler.endpoint.view(handler.route, handler.principal)
     server: str | None = None
     if method == "tools/call" and isinstance(name, str):
@@ -180,9 +181,7 @@ async def _upstream_speaks_2026(handler: McpHandler, method: str, name: Any) -> 
     elif method == "resources/read" and isinstance(name, str):
         server = view.resource_owner(name)
     upstream = handler.endpoint.hub.upstreams.upstreams.get(server) if server else None
-    if upstream is None or upstream.modern is None:
-        return False
-    return await upstream.modern.ready() is not None
+    return upstream is not None and speaks_2026(upstream.session)
 
 
 async def _resumable(
@@ -200,7 +199,7 @@ async def _resumable(
     state = params.get("requestState")
     resume: dict[str, Any] = {}
     own_state = isinstance(state, str) and bridge.signed(state)
-    if not own_state and await _upstream_speaks_2026(handler, method, name):
+    if not own_state and _upstream_speaks_2026(handler, method, name):
         # The upstream asks its own questions: answers and state go back to it unchanged.
         resume = {k: params[k] for k in ("inputResponses", "requestState") if k in params}
         state = None

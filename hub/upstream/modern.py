@@ -1,15 +1,21 @@
-"""The 2026-07-28 wire to an upstream that speaks it, for 2026-era downstream requests.
+"""The 2026-07-28 wire to upstreams that speak it (``protocolEra: "auto"``).
 
-A server with ``protocolEra: "auto"`` gets a second connection, opened when the first
-2026 request for it arrives: ``server/discover`` decides, once per connection, whether it
-speaks 2026-07-28. If it does, 2026 requests go there with the client's own ``_meta``
-(capabilities, client info, log level), and an ``InputRequiredResult`` comes back as the
-upstream wrote it (question keys, grouping, ``requestState``); the client's retry goes back
-to the upstream unchanged. If it does not, the verdict is kept and the main (2025)
-connection serves everything, with the hub's MRTR bridge (``hub.mcp.input_required``).
+Such an upstream's connection opens with ``server/discover`` instead of ``initialize``
+(the SDK's own probe, falling back to the handshake for a 2025-only server). The era is
+then fixed for the connection's life, as a stdio pipe requires, and read from the session
+on every call (an attribute, no request). On a 2026 connection:
 
-A stdio pipe speaks one era for its whole life, so the main connection stays in the 2025
-handshake era (lists, list_changed, pings, 2025 callers) and this one is separate.
+- a 2026 downstream request goes out with the client's own ``_meta`` (capabilities, client
+  info, log level), and the upstream's ``InputRequiredResult`` comes back as it was written
+  (question keys, grouping, ``requestState``); the client's retry goes back unchanged;
+- any other caller (a 2025 session, a REST call) gets the hub's envelope, and the hub answers
+  the upstream's ``inputRequests`` by asking that caller, then retries with the answers;
+- liveness is a ``server/discover`` (there is no ``ping``), and list changes (and updates of
+  resources 2025 callers subscribed to) arrive on a ``subscriptions/listen`` stream the hub
+  keeps open; a 2025 caller's log lines are asked for with ``_meta.logLevel``.
+
+A 2025-only upstream (or one without the setting) keeps the handshake; 2026 callers reach
+it through the hub's MRTR bridge (``hub.mcp.input_required``).
 """
 
 from __future__ import annotations
@@ -17,14 +23,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
-import anyio
 import mcp.types as t
 from mcp import ClientSession
-from mcp.shared.exceptions import MCPError
+from mcp.client._probe import negotiate_auto
+from mcp.client.subscriptions import (
+    PromptsListChanged,
+    ResourcesListChanged,
+    ResourceUpdated,
+    ToolsListChanged,
+    listen,
+)
 from mcp.shared.inbound import (
     MCP_METHOD_HEADER,
     MCP_NAME_HEADER,
@@ -32,169 +44,245 @@ from mcp.shared.inbound import (
     NAME_BEARING_METHODS,
     encode_header_value,
 )
-from mcp_types import PROTOCOL_VERSION_META_KEY
+from mcp_types import (
+    CLIENT_CAPABILITIES_META_KEY,
+    CLIENT_INFO_META_KEY,
+    LOG_LEVEL_META_KEY,
+    PROTOCOL_VERSION_META_KEY,
+)
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from hub import __version__
+from hub.config.models import ServerConfig
 from hub.errors import UpstreamError
-from hub.upstream.policy import egress_guarded, expansion_policy
-from hub.upstream.transport import Target, one_line
-
-if TYPE_CHECKING:
-    from hub.upstream.session import Upstream
+from hub.upstream.transport import one_line
 
 log = logging.getLogger(__name__)
 
 AUTO = "auto"
 """The ``protocolEra`` value that turns discovery on."""
-PROBE_TIMEOUT = 30.0
-"""Seconds for the second connection to open and answer ``server/discover``."""
+MAX_ROUNDS = 10
+"""``InputRequiredResult`` rounds the hub answers for a non-2026 caller before giving up."""
 
-Progress = Callable[[float, float | None, str | None], Any]
+HUB_INFO = {"name": "mcphub", "version": __version__}
+HUB_CAPABILITIES: dict[str, Any] = {
+    "sampling": {},
+    "elicitation": {"form": {}, "url": {}},
+    "roots": {"listChanged": True},
+}
+"""What the hub declares for its own callers: it relays each question to the caller, whose
+own answer (or error) goes back to the upstream."""
+
+Progress = Callable[[float, float | None, str | None], Awaitable[None]]
+Deliver = Callable[[Any], Awaitable[None]]
 
 
-class ModernChannel:
-    """The 2026 connection of one upstream, or the verdict that it has none."""
+def speaks_2026(session: ClientSession | None) -> bool:
+    """Whether this connection negotiated the 2026 wire."""
+    return session is not None and session.protocol_version in MODERN_PROTOCOL_VERSIONS
 
-    def __init__(self, upstream: Upstream) -> None:
-        self.upstream = upstream
-        self.session: ClientSession | None = None
-        self.version: str | None = None
-        self._verdict: asyncio.Future[bool] | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._stop = asyncio.Event()
 
-    async def ready(self) -> ClientSession | None:
-        """The 2026 session, or None when the upstream speaks only the 2025 era.
+async def negotiate(session: ClientSession, config: ServerConfig) -> t.InitializeResult:
+    """``initialize``, or with ``protocolEra: auto`` the discover probe first; a 2026 answer
+    comes back in the shape of an ``InitializeResult`` (capabilities, info, instructions)."""
+    if config.protocol_era != AUTO:
+        return await session.initialize()
+    await negotiate_auto(session)
+    if session.initialize_result is not None:
+        return session.initialize_result
+    found = session.discover_result
+    assert found is not None  # negotiate_auto adopted one or the other
+    info = session.server_info or t.Implementation(name="unknown", version="unknown")
+    return t.InitializeResult(
+        protocol_version=str(session.protocol_version),
+        capabilities=found.capabilities,
+        server_info=info,
+        instructions=found.instructions,
+    )
 
-        The first caller starts the probe; everyone else awaits the same verdict.
-        """
-        if self._verdict is None:
-            self._verdict = asyncio.get_running_loop().create_future()
-            self._stop = asyncio.Event()
-            self._task = asyncio.get_running_loop().create_task(
-                self._run(self._verdict), name=f"upstream-2026:{self.upstream.name}"
-            )
-        if not await asyncio.shield(self._verdict):
-            return None
-        return self.session
 
-    @property
-    def speaks_2026(self) -> bool:
-        """Known to speak 2026 on a live connection (no probe is started)."""
-        return self.session is not None
+def liveness(session: ClientSession) -> Callable[[], Awaitable[Any]]:
+    """The keep-alive probe: ``ping``, or ``server/discover`` on the 2026 wire (no ping)."""
+    if speaks_2026(session):
+        version = str(session.protocol_version)
+        return lambda: session.send_discover(version)
+    return session.send_ping
 
-    async def route(self, downstream: Any) -> ClientSession | None:
-        """The 2026 session for this caller: only a 2026 caller (one with ``modern_meta``)
-        to an upstream that speaks 2026; None sends it down the 2025 connection."""
-        if getattr(downstream, "modern_meta", None) is None:
-            return None
-        return await self.ready()
 
-    def _forget(self) -> None:
-        """The connection ended: the next 2026 request probes again."""
-        self.session = None
-        self._verdict = None
+class Watcher:
+    """The ``subscriptions/listen`` stream of one 2026 connection.
 
-    async def _run(self, verdict: asyncio.Future[bool]) -> None:
-        upstream = self.upstream
-        hub = upstream.manager.hub
-        target = Target(
-            upstream.name,
-            upstream.config,
-            hub.config.system,
-            expansion_policy(hub, upstream.config),
-            lost=lambda reason: self._stop.set(),
-            guard_egress=egress_guarded(hub, upstream.config),
-        )
-        try:
-            transport = upstream.manager.transport(upstream.config)
-            # The deadline covers opening and the probe only; the contexts are entered and
-            # left inside the same scope, as anyio's task groups require.
-            with anyio.CancelScope() as scope:
-                scope.deadline = anyio.current_time() + PROBE_TIMEOUT
-                async with contextlib.AsyncExitStack() as stack:
-                    opened = await stack.enter_async_context(transport.open(target))
-                    if isinstance(opened, ClientSession):  # a transport with its own session
-                        raise UpstreamError("this transport has no 2026 wire")
-                    read, write = opened
-                    session = ClientSession(
-                        read,
-                        write,
-                        client_info=t.Implementation(name="mcphub", version=__version__),
-                    )
-                    await stack.enter_async_context(session)
-                    await session.discover()
-                    await _learn_tools(session)
-                    scope.deadline = math.inf
-                    self.session, self.version = session, session.protocol_version
-                    log.info("Upstream %s speaks %s", upstream.name, self.version)
-                    verdict.set_result(True)
-                    await self._stop.wait()
-            if scope.cancelled_caught and not verdict.done():
-                raise TimeoutError(f"no answer to server/discover in {PROBE_TIMEOUT:g}s")
-        except Exception as exc:  # noqa: BLE001 - any failure means "use the 2025 connection"
-            if not verdict.done():
-                log.info("Upstream %s: no 2026 wire (%s)", upstream.name, one_line(exc))
-                verdict.set_result(False)
-                return  # the verdict stands for this connection's life
-            log.warning("Upstream %s: 2026 connection lost: %s", upstream.name, one_line(exc))
-        finally:
-            if not verdict.done():
-                verdict.set_result(False)
-            elif verdict.result() and self._verdict is verdict:
-                self._forget()
+    It carries list changes and the resource updates 2025 callers subscribed to (the 2026
+    wire has no ``resources/subscribe``): a change of the URI set re-opens the stream.
+    """
 
-    async def close(self) -> None:
-        self._stop.set()
-        task = self._task
-        if task is not None and not task.done():
+    def __init__(self, session: ClientSession, name: str, deliver: Deliver) -> None:
+        self.session = session
+        self.name = name
+        self.deliver = deliver
+        self.uris: set[str] = set()
+        self.acked = asyncio.Event()
+        self._changed = asyncio.Event()
+
+    async def subscribe(self, uri: str, on: bool) -> dict[str, Any]:
+        """``resources/subscribe`` / ``unsubscribe`` for a 2025 caller: the stream is
+        re-opened with the new URI set; returns once the upstream acknowledged it."""
+        if (uri in self.uris) != on:
+            (self.uris.add if on else self.uris.discard)(uri)
+            self.acked.clear()
+            self._changed.set()
+        await self.acked.wait()
+        return {}
+
+    async def run(self) -> None:
+        caps = self.session.server_capabilities
+        flags = {
+            "tools_list_changed": bool(caps and caps.tools and caps.tools.list_changed),
+            "prompts_list_changed": bool(caps and caps.prompts and caps.prompts.list_changed),
+            "resources_list_changed": bool(caps and caps.resources and caps.resources.list_changed),
+        }
+        while True:
+            self._changed.clear()
+            uris = sorted(self.uris)
+            if not any(flags.values()) and not uris:
+                self.acked.set()
+                await self._changed.wait()
+                continue
             try:
-                await asyncio.wait_for(asyncio.shield(task), 10)
-            except TimeoutError:
-                task.cancel()
-                with contextlib.suppress(BaseException):
-                    await task
-
-    async def request(
-        self,
-        session: ClientSession,
-        method: str,
-        params: dict[str, Any] | None,
-        downstream: Any,
-        on_progress: Progress,
-    ) -> dict[str, Any]:
-        """One 2026 request carrying the client's own envelope (and its answers to the
-        upstream's questions); the result as the upstream wrote it (``InputRequiredResult``
-        included)."""
-        out = {**(params or {}), **downstream.modern_resume}
-        meta = {**dict(out.get("_meta") or {}), **downstream.modern_meta}
-        meta.pop("progressToken", None)  # the dispatcher sets its own (it relays progress)
-        meta[PROTOCOL_VERSION_META_KEY] = self.version
-        out["_meta"] = meta
-        headers = {MCP_PROTOCOL_VERSION_HEADER: str(self.version), MCP_METHOD_HEADER: method}
-        name_key = NAME_BEARING_METHODS.get(method)
-        if name_key is not None and isinstance(name := out.get(name_key), str):
-            headers[MCP_NAME_HEADER] = encode_header_value(name)
-            if method == "tools/call":
-                # The SDK's own x-mcp-header mapping, learnt from the tools it listed.
-                headers.update(session._resolve_param_headers(name, out.get("arguments") or {}))
-        opts: Any = {"headers": headers, "on_progress": on_progress}
-        try:
-            return await session._dispatcher.send_raw_request(method, out, opts)
-        except MCPError as exc:
-            if exc.code != t.CONNECTION_CLOSED:
+                await self._listen(flags, uris)
+            except asyncio.CancelledError:
                 raise
-            self._stop.set()
-            raise UpstreamError(f"Server '{self.upstream.name}' 2026 connection closed") from None
+            except Exception as exc:  # noqa: BLE001 - lists stay as they are; say why
+                log.warning("Upstream %s: subscriptions/listen: %s", self.name, one_line(exc))
+                self.acked.set()  # nobody waits for a stream that cannot open
+                await self._changed.wait()
+
+    async def _listen(self, flags: dict[str, bool], uris: list[str]) -> None:
+        async with listen(
+            self.session,
+            tools_list_changed=flags["tools_list_changed"],
+            prompts_list_changed=flags["prompts_list_changed"],
+            resources_list_changed=flags["resources_list_changed"],
+            resource_subscriptions=uris,
+        ) as events:
+            self.acked.set()
+            changed = asyncio.ensure_future(self._changed.wait())
+            try:
+                while not self._changed.is_set():
+                    following = asyncio.ensure_future(anext(events))
+                    done, _ = await asyncio.wait(
+                        {following, changed}, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    if following not in done:
+                        following.cancel()
+                        with contextlib.suppress(BaseException):
+                            await following
+                        return  # the URI set changed: re-open
+                    await self._deliver(following.result())
+            except StopAsyncIteration:
+                return
+            finally:
+                changed.cancel()
+
+    async def _deliver(self, event: Any) -> None:
+        if isinstance(event, ToolsListChanged):
+            await self.deliver(t.ToolListChangedNotification())
+        elif isinstance(event, PromptsListChanged):
+            await self.deliver(t.PromptListChangedNotification())
+        elif isinstance(event, ResourcesListChanged):
+            await self.deliver(t.ResourceListChangedNotification())
+        elif isinstance(event, ResourceUpdated):
+            params = t.ResourceUpdatedNotificationParams(uri=event.uri)
+            await self.deliver(t.ResourceUpdatedNotification(params=params))
 
 
-async def _learn_tools(session: ClientSession) -> None:
-    """List every page once, so ``x-mcp-header`` arguments get their ``Mcp-Param`` headers."""
-    cursor: str | None = None
-    while True:
-        page = await session.list_tools(
-            params=t.PaginatedRequestParams(cursor=cursor) if cursor else None
-        )
-        cursor = page.next_cursor
-        if not cursor:
-            return
+_watchers: weakref.WeakKeyDictionary[ClientSession, Watcher] = weakref.WeakKeyDictionary()
+
+
+@contextlib.asynccontextmanager
+async def watching(session: ClientSession, name: str, deliver: Deliver) -> AsyncIterator[None]:
+    """While a 2026 connection lives, its change events reach ``deliver`` as the 2025
+    notifications the hub already handles (``Upstream._on_message``)."""
+    if not speaks_2026(session):
+        yield
+        return
+    watcher = _watchers[session] = Watcher(session, name, deliver)
+    task = asyncio.get_running_loop().create_task(watcher.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        _watchers.pop(session, None)
+
+
+async def request(
+    session: ClientSession,
+    method: str,
+    params: dict[str, Any] | None,
+    downstream: Any,
+    on_progress: Progress,
+) -> dict[str, Any]:
+    """One request on a 2026 connection, for whoever ``downstream`` is (module docstring)."""
+    if method in ("resources/subscribe", "resources/unsubscribe"):
+        watcher = _watchers.get(session)
+        uri = (params or {}).get("uri")
+        if watcher is None or not isinstance(uri, str):
+            raise UpstreamError(f"{method}: no subscription stream to this upstream")
+        return await watcher.subscribe(uri, method == "resources/subscribe")
+    client_meta = getattr(downstream, "modern_meta", None)
+    if client_meta is not None:
+        resume = getattr(downstream, "modern_resume", None) or {}
+        return await _send(session, method, {**(params or {}), **resume}, client_meta, on_progress)
+    envelope: dict[str, Any] = {
+        CLIENT_INFO_META_KEY: HUB_INFO,
+        CLIENT_CAPABILITIES_META_KEY: HUB_CAPABILITIES,
+    }
+    if getattr(downstream, "log", None) is not None:
+        # The caller filters by its own level (``logging/setLevel``), so ask for everything.
+        envelope[LOG_LEVEL_META_KEY] = "debug"
+    out = dict(params or {})
+    for _ in range(MAX_ROUNDS):
+        result = await _send(session, method, out, envelope, on_progress)
+        if result.get("resultType") != "input_required":
+            return result
+        asked = result.get("inputRequests") or {}
+        answers = {key: await _answer(downstream, method, ask) for key, ask in asked.items()}
+        out = {**(params or {}), "inputResponses": answers}
+        if result.get("requestState") is not None:
+            out["requestState"] = result["requestState"]
+    raise UpstreamError(f"{method}: the upstream asked for input more than {MAX_ROUNDS} times")
+
+
+async def _answer(downstream: Any, method: str, asked: Any) -> dict[str, Any]:
+    """Ask the caller one of the upstream's questions (a 2025 session gets a request)."""
+    if downstream is None or not isinstance(asked, dict) or "method" not in asked:
+        raise UpstreamError(f"{method}: the upstream asked for input no caller can give")
+    answer: dict[str, Any] = await downstream.request(asked["method"], asked.get("params"))
+    return answer
+
+
+async def _send(
+    session: ClientSession,
+    method: str,
+    params: dict[str, Any],
+    envelope: Any,
+    on_progress: Progress,
+) -> dict[str, Any]:
+    version = str(session.protocol_version)
+    out = dict(params)
+    meta = {**dict(out.get("_meta") or {}), **envelope}
+    meta.pop("progressToken", None)  # the dispatcher sets its own, to relay progress
+    meta[PROTOCOL_VERSION_META_KEY] = version
+    out["_meta"] = meta
+    headers = {MCP_PROTOCOL_VERSION_HEADER: version, MCP_METHOD_HEADER: method}
+    name_key = NAME_BEARING_METHODS.get(method)
+    if name_key is not None and isinstance(name := out.get(name_key), str):
+        headers[MCP_NAME_HEADER] = encode_header_value(name)
+        if method == "tools/call":
+            # The SDK's own x-mcp-header mapping, learnt when the hub listed the tools.
+            headers.update(session._resolve_param_headers(name, out.get("arguments") or {}))
+    opts: Any = {"headers": headers, "on_progress": on_progress}
+    # The raw dispatcher: the session's stamp would put the hub's envelope over the client's.
+    return await session._dispatcher.send_raw_request(method, out, opts)

@@ -26,12 +26,12 @@ from pydantic import ValidationError
 from hub import __version__
 from hub.config.events import Kind
 from hub.errors import BadRequest, UpstreamError
-from hub.upstream import keepalive, oauth_flow
+from hub.upstream import keepalive, modern, oauth_flow
 from hub.upstream.calls import current_downstream
 from hub.upstream.correlation import Tap
 from hub.upstream.keepalive import ping_until_woken
 from hub.upstream.lists import CHANGED, LISTS, WIRE, RawRequest, list_all, list_pages
-from hub.upstream.modern import AUTO, ModernChannel
+from hub.upstream.modern import speaks_2026
 from hub.upstream.policy import egress_guarded, expansion_policy
 from hub.upstream.reconnect import backoff, connect_slot
 from hub.upstream.relay import Relay
@@ -111,8 +111,6 @@ class Upstream:
         self.config = config
         self.session: ClientSession | None = None
         self.relay = Relay(name)
-        self.modern = ModernChannel(self) if config.protocol_era == AUTO else None
-        """The 2026 wire, for upstreams configured to discover it (``hub.upstream.modern``)."""
         self.failures = 0
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
@@ -138,8 +136,6 @@ class Upstream:
             self._scope.cancel()  # still connecting: abandon the attempt
         for refresh in self._refresh.values():
             refresh.cancel()
-        if self.modern is not None:
-            await self.modern.close()
         task = self._task
         if task is None or task.done():
             return
@@ -205,7 +201,7 @@ class Upstream:
                         scope.deadline = anyio.current_time() + CONNECT_TIMEOUT
                         opened = await stack.enter_async_context(transport.open(target))
                         session = await self._session(stack, opened)
-                        init = await session.initialize()
+                        init = await modern.negotiate(session, self.config)
                         lists = await list_all(session, init.capabilities)
                         scope.deadline = math.inf
                     self.session = session
@@ -251,7 +247,8 @@ class Upstream:
 
     async def _serve(self, session: ClientSession, every: float | None) -> None:
         """Wait until the connection is lost or closed, pinging meanwhile (``keepalive``)."""
-        await ping_until_woken(every, self._wake, session.send_ping, self.lost)
+        async with modern.watching(session, self.name, self._on_message):
+            await ping_until_woken(every, self._wake, modern.liveness(session), self.lost)
 
     # ------------------------------------------------------------------ lists
 
@@ -330,10 +327,8 @@ class Upstream:
         request = RawRequest(method=method, params=params)
         try:
             with scope:
-                if self.modern is not None and (modern := await self.modern.route(downstream)):
-                    return await self.modern.request(
-                        modern, method, params, downstream, on_progress
-                    )
+                if speaks_2026(session):
+                    return await modern.request(session, method, params, downstream, on_progress)
                 try:
                     return await session.send_request(request, WIRE, progress_callback=on_progress)  # type: ignore[type-var]
                 except MCPError as exc:

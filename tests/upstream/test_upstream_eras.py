@@ -1,6 +1,7 @@
-"""A stdio upstream that speaks 2026-07-28 (``protocolEra: auto``): 2026 callers reach it on
-its own wire, with their own ``_meta``, and its ``InputRequiredResult`` comes back unchanged;
-2025 callers keep the handshake connection. The same fixture without the setting is bridged.
+"""A stdio upstream that speaks 2026-07-28 (``protocolEra: auto``) is connected on that wire:
+2026 callers reach it with their own ``_meta`` and its ``InputRequiredResult`` comes back
+unchanged; a 2025 caller's questions are asked by the hub; list changes arrive on the hub's
+``subscriptions/listen`` stream. The same fixture without the setting keeps the handshake.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import pytest
 from mcp import Client
 
 from hub.server import HubServer
-from hub.testing import ACCEPT, reply
+from hub.testing import ACCEPT, reply, wait_for
+from hub.upstream.modern import speaks_2026
 from tests.mcp_fixtures import ENVELOPE, MODERN, wait_connected
 from tests.upstreams_fixtures import PY, ROOT
 
@@ -74,13 +76,42 @@ async def test_2026_client_elicitation_through_a_2026_stdio_upstream(
     caps = [line for line in events(tmp_path, "modern") if line.startswith("modern caps")]
     assert len(caps) == 2 and all('"elicitation"' in line for line in caps)
     assert not hub.hub.mcp.bridge.calls
-    upstream = hub.hub.upstreams.upstreams["modern"]
-    assert upstream.modern is not None and upstream.modern.speaks_2026
+    assert speaks_2026(hub.hub.upstreams.upstreams["modern"].session)
+    assert not speaks_2026(hub.hub.upstreams.upstreams["legacy"].session)
 
-    # A 2025 caller of the same upstream keeps the handshake connection.
-    async with Client(url, mode="legacy", elicitation_callback=elicit) as client:
+
+async def test_2025_caller_of_a_2026_upstream_is_asked_by_the_hub(
+    hub: HubServer, tmp_path: Path
+) -> None:
+    asked: list[str] = []
+
+    async def answer(context: Any, params: t.ElicitRequestParams) -> t.ElicitResult:
+        asked.append(params.message)
+        return t.ElicitResult(action="accept", content={"name": "Flo"})
+
+    url = f"http://{hub.address}/mcp"
+    async with Client(url, mode="legacy", elicitation_callback=answer) as client:
         result = await client.call_tool("modern-test_modern_greeting", {})
-    assert text(result) == "Hello, Dee! (2025)"
+        legacy = await client.call_tool("legacy-test_modern_greeting", {})
+    assert text(result) == "Hello, Flo! (2026)"
+    assert text(legacy) == "Hello, Flo! (2025)"
+    assert asked == ["What is your name?", "What is your name?"]
+    # The hub answered the upstream's question with its own envelope.
+    caps = [line for line in events(tmp_path, "modern") if line.startswith("modern caps")]
+    assert len(caps) == 2 and all('"sampling"' in line for line in caps)
+
+
+async def test_list_changes_of_a_2026_upstream_reach_the_hub(hub: HubServer) -> None:
+    state = hub.hub.upstreams.state("modern")
+    before = {tool["name"] for tool in state.tools}
+    async with Client(f"http://{hub.address}/mcp", mode=MODERN) as client:
+        await client.call_tool("modern-test_trigger_tool_change", {})
+    await wait_for(
+        lambda: (
+            len({tool["name"] for tool in hub.hub.upstreams.state("modern").tools} - before) == 1
+        ),
+        20,
+    )
 
 
 async def test_input_required_passes_through_unchanged_and_32021_comes_from_upstream(

@@ -21,6 +21,12 @@ from typing import Any
 import anyio
 import mcp.types as t
 from mcp.server import ServerRequestContext
+from mcp.server.subscriptions import (
+    InMemorySubscriptionBus,
+    ListenHandler,
+    PromptsListChanged,
+    ToolsListChanged,
+)
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.message import ServerMessageMetadata
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
@@ -91,6 +97,8 @@ class Fixture:
 
     def __init__(self, tag_requests: bool = True) -> None:
         self.tag_requests = tag_requests
+        self.bus = InMemorySubscriptionBus()
+        """List changes for 2026 clients (``subscriptions/listen``)."""
         self.tools: dict[str, tuple[t.Tool, ToolFn]] = {}
         self.extra_prompts: list[str] = []
         self.subscriptions: set[str] = set()
@@ -192,12 +200,14 @@ class Fixture:
         name = f"test_dynamic_tool_{len(self.tools)}"
         self._add(name, _schema(), self.simple_text)
         await ctx.session.send_tool_list_changed()
+        await self.bus.publish(ToolsListChanged())
         return _text(f"added tool {name}")
 
     async def trigger_prompt_change(self, ctx: Ctx, a: Args) -> t.CallToolResult:
         name = f"test_dynamic_prompt_{len(self.extra_prompts)}"
         self.extra_prompts.append(name)
         await ctx.session.send_prompt_list_changed()
+        await self.bus.publish(PromptsListChanged())
         return _text(f"added prompt {name}")
 
     # --- client requests ---------------------------------------------------
@@ -617,6 +627,7 @@ def build_server(tag_requests: bool = True) -> UpstreamServer:
         on_subscribe_resource=fx.subscribe,
         on_unsubscribe_resource=fx.unsubscribe,
         on_completion=fx.complete,
+        on_subscriptions_listen=ListenHandler(fx.bus),
     )
 
 
