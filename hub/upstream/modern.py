@@ -37,6 +37,7 @@ from mcp.client.subscriptions import (
     ToolsListChanged,
     listen,
 )
+from mcp.shared.exceptions import MCPError
 from mcp.shared.inbound import (
     MCP_METHOD_HEADER,
     MCP_NAME_HEADER,
@@ -259,7 +260,10 @@ async def _answer(downstream: Any, method: str, asked: Any) -> dict[str, Any]:
     """Ask the caller one of the upstream's questions (a 2025 session gets a request)."""
     if downstream is None or not isinstance(asked, dict) or "method" not in asked:
         raise UpstreamError(f"{method}: the upstream asked for input no caller can give")
-    answer: dict[str, Any] = await downstream.request(asked["method"], asked.get("params"))
+    try:
+        answer: dict[str, Any] = await downstream.request(asked["method"], asked.get("params"))
+    except MCPError as exc:  # the caller declined or cannot answer: the call fails, said why
+        raise UpstreamError(f"{method}: {asked['method']} failed: {exc.message}") from None
     return answer
 
 

@@ -169,3 +169,10 @@ async def test_input_required_passes_through_unchanged_and_32021_comes_from_upst
     async with httpx2.AsyncClient(base_url=f"http://{hub.address}", timeout=30) as http:
         stale = await http.post("/mcp", content=json.dumps(body), headers=legacy)
     assert stale.status_code == 400 and stale.json()["error"]["code"] == -32602
+
+
+async def test_a_2025_caller_that_cannot_answer_gets_an_error_result(hub: HubServer) -> None:
+    async with Client(f"http://{hub.address}/mcp", mode="legacy") as client:
+        result = await client.call_tool("modern-test_modern_greeting", {})
+    assert result.is_error
+    assert "elicitation/create failed" in text(result)
