@@ -6,8 +6,8 @@ warnings do not fail it, as in the suite's own summary) and appends ``LABEL scen
 PASS|FAIL`` lines to OUT_FILE. LABEL is ``<era>/<transport>``.
 
 ``compare BASELINE OUT_FILE`` exits 1 when a required scenario failed without a baseline
-line. Baseline lines are ``<era>[/<transport>] <scenario>  # why``; a bare era covers both
-transports. Baselined scenarios that now pass everywhere are reported, not failed.
+line. Baseline lines are ``<era>[/<transport>] <scenario>  # why``; a bare era covers every
+transport. Baselined scenarios that now pass everywhere are reported, not failed.
 """
 
 from __future__ import annotations

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # The official MCP conformance suite (server mode) against the hub fronting our fixture server
-# (tests/upstreams/conformance_server.py) on unprefixed single-server routes, once per protocol
-# era (--requirements 2025-11-25 and 2026-07-28) and per upstream transport:
+# (tests/upstreams/conformance_server.py, which speaks both eras) on unprefixed single-server
+# routes, once per protocol era (--requirements 2025-11-25 and 2026-07-28) and per upstream
+# transport. The scored routes connect to the fixture in its best era (`protocolEra: auto`,
+# hub/upstream/modern.py), so 2026 requests pass through and 2025 ones are served by the hub:
 #   /mcp/conformance       the fixture as a stdio upstream;
-#   /mcp/conformance-http  the same fixture over streamable HTTP. Only there can the hub tell
-#                          which call an upstream's sampling/elicitation/roots request belongs
-#                          to while another call is parked in the 2026 MRTR bridge (stdio
-#                          carries no such link), so the MRTR scenarios are judged there.
+#   /mcp/conformance-http  the same fixture over streamable HTTP.
+# Two more routes keep the hub's 2025 handshake to the same fixture, so the 2026 suite runs
+# through the hub's MRTR bridge (hub/mcp/input_required.py) too (labels stdio-bridged,
+# http-bridged; 2026 era only, the 2025 era takes the same path as above):
+#   /mcp/conformance-bridged, /mcp/conformance-http-bridged
+# On the pipe the fixture names the call of each sampling/elicitation/roots request in its
+# `_meta` (progress token, related request id), which is how the hub relates it to the right
+# caller while other calls are parked in the bridge (hub/upstream/correlation.py).
 #
 # Every required scenario must pass unless .ci/conformance-baseline.txt names it
 # (`<era>[/<transport>] <scenario>  # why`). A failure not in the baseline fails the step; a
@@ -65,9 +71,21 @@ cat >"$tmp/mcp_settings.json" <<JSON
       "type": "stdio",
       "command": "$python_abs",
       "args": ["-m", "tests.upstreams.conformance_server"],
-      "cwd": "$PWD"
+      "cwd": "$PWD",
+      "protocolEra": "auto"
     },
     "conformance-http": {
+      "type": "streamable-http",
+      "url": "http://127.0.0.1:$fixture_port/mcp",
+      "protocolEra": "auto"
+    },
+    "conformance-bridged": {
+      "type": "stdio",
+      "command": "$python_abs",
+      "args": ["-m", "tests.upstreams.conformance_server"],
+      "cwd": "$PWD"
+    },
+    "conformance-http-bridged": {
       "type": "streamable-http",
       "url": "http://127.0.0.1:$fixture_port/mcp"
     }
@@ -108,10 +126,17 @@ done
 status=0
 scores="$tmp/scores"
 : >"$scores"
-for transport in stdio http; do
-  route=conformance
-  [ "$transport" = http ] && route=conformance-http
+for transport in stdio http stdio-bridged http-bridged; do
+  case "$transport" in
+    stdio) route=conformance ;;
+    http) route=conformance-http ;;
+    stdio-bridged) route=conformance-bridged ;;
+    http-bridged) route=conformance-http-bridged ;;
+  esac
   for era in $ERAS; do
+    if [[ "$transport" == *-bridged && "$era" != 2026-07-28 ]]; then
+      continue
+    fi
     label="$era/$transport"
     echo "== conformance --requirements $era against $url/mcp/$route"
     "$conformance" server --url "$url/mcp/$route" --requirements "$era" \

@@ -57,6 +57,11 @@ class ServerConfig(Model):
     passthrough_headers: list[str] | None = None
     enable_keep_alive: bool | None = None
     keep_alive_interval: int | None = None
+    protocol_era: Literal["2025-11-25", "auto"] | None = Field(
+        default=None,
+        description="``auto``: discover whether the upstream speaks 2026-07-28 and pass 2026 "
+        "requests through to it (``hub.upstream.modern``); unset: the 2025 handshake only.",
+    )
     tools: dict[str, ItemOverride] | None = None
     prompts: dict[str, ItemOverride] | None = None
     resources: dict[str, ItemOverride] | None = None

@@ -128,6 +128,11 @@ class Bridge:
     def _sign(self, key: str) -> str:
         return hmac.new(self._secret, key.encode(), hashlib.sha256).hexdigest()[:32]
 
+    def signed(self, state: str) -> bool:
+        """Whether ``state`` is one this hub issued (else it may be an upstream's own)."""
+        body, _, mac = state.rpartition(".")
+        return bool(body) and hmac.compare_digest(mac, self._sign(body))
+
     def state(self, call: Suspended) -> str:
         """A new state per round, so only the latest ``InputRequiredResult`` can be answered."""
         body = f"{call.key}.{call.round}"

@@ -225,6 +225,11 @@ class PostCtx:
             MODERN_PROTOCOL_VERSIONS[0], meta if isinstance(meta, Mapping) else None
         )
         """Without a session (2026 wire): the levels this request's ``_meta`` opted into."""
+        self.modern_meta: Mapping[str, Any] | None = None
+        """2026 wire: the client's own ``_meta``, for upstreams that speak 2026 too."""
+        self.modern_resume: Mapping[str, Any] = {}
+        """2026 wire: ``inputResponses``/``requestState`` answering an upstream's own
+        ``InputRequiredResult`` (passed back to it unchanged)."""
 
     async def emit(self, msg: Message) -> None:
         result = self._emit(msg)

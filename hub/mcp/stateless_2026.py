@@ -34,6 +34,7 @@ from hub.mcp.input_required import Suspended
 from hub.mcp.method_handlers import tool_schema
 from hub.mcp.route_access import principal_key
 from hub.mcp.sessions import Message, PostCtx
+from hub.upstream.modern import speaks_2026
 
 if TYPE_CHECKING:
     import tornado.httputil
@@ -136,6 +137,8 @@ def _context(
     handler: McpHandler, rid: Any, params: Mapping[str, Any], headers: Mapping[str, str], emit: Any
 ) -> PostCtx:
     ctx = PostCtx(emit, None, rid, params, headers, can_send=False)
+    meta = params.get("_meta")
+    ctx.modern_meta = meta if isinstance(meta, Mapping) else {}
     info = handler.endpoint.call_info(handler.route, handler.principal, ctx)
     info.listen = {
         "route": handler.route,
@@ -166,6 +169,21 @@ async def _serve(
         return error_message(rid, error.code, error.message, error.data)
 
 
+def _upstream_speaks_2026(handler: McpHandler, method: str, name: Any) -> bool:
+    """Whether the request's target upstream is connected on the 2026 wire
+    (``hub.upstream.modern``): then its questions, answers and state are its own."""
+    _, view = handler.endpoint.view(handler.route, handler.principal)
+    server: str | None = None
+    if method == "tools/call" and isinstance(name, str):
+        server = (view.tool(name) or (None, None))[0]
+    elif method == "prompts/get" and isinstance(name, str):
+        server = (view.prompt(name) or (None, None))[0]
+    elif method == "resources/read" and isinstance(name, str):
+        server = view.resource_owner(name)
+    upstream = handler.endpoint.hub.upstreams.upstreams.get(server) if server else None
+    return upstream is not None and speaks_2026(upstream.session)
+
+
 async def _resumable(
     handler: McpHandler,
     verdict: InboundModernRoute,
@@ -179,6 +197,12 @@ async def _resumable(
     owner = principal_key(handler.principal)
     name = params.get(NAME_BEARING_METHODS[method])
     state = params.get("requestState")
+    resume: dict[str, Any] = {}
+    own_state = isinstance(state, str) and bridge.signed(state)
+    if not own_state and _upstream_speaks_2026(handler, method, name):
+        # The upstream asks its own questions: answers and state go back to it unchanged.
+        resume = {k: params[k] for k in ("inputResponses", "requestState") if k in params}
+        state = None
     if isinstance(state, str):
         try:
             call = bridge.find(state, owner, method, name)
@@ -193,6 +217,7 @@ async def _resumable(
         async def run(call: Suspended) -> Message:
             ctx = _context(handler, rid, clean, headers, call.forward)
             ctx.requester = call.ask
+            ctx.modern_resume = resume
             return await _serve(handler, verdict, ctx, rid, method, clean)
 
         capabilities = verdict.client_capabilities

@@ -49,6 +49,9 @@ class Downstream(Protocol):
 
     # Optional: ``async def log(self, params: dict[str, Any]) -> None`` receives the upstream's
     # ``notifications/message`` params (the relay looks it up with getattr; a REST caller has none).
+    # Optional, 2026 callers only (``hub.upstream.modern`` reads them with getattr):
+    # ``modern_meta`` (the caller's own ``_meta``, sent as is to a 2026 upstream) and
+    # ``modern_resume`` (its ``inputResponses``/``requestState`` for that upstream's questions).
 
 
 current_downstream: ContextVar[Downstream | None] = ContextVar("current_downstream", default=None)

@@ -52,6 +52,7 @@ async def request(upstream: Upstream, method: str, params: dict[str, Any] | None
 
     old = upstream.session
     token = upstream.relay.enter(downstream)
+    upstream.relay.track(rid)
     try:
         with scope:
             try:

@@ -27,12 +27,14 @@ from pydantic import ValidationError
 from hub import __version__
 from hub.config.events import Kind
 from hub.errors import BadRequest, UpstreamError
-from hub.upstream import forwarded, keepalive, oauth_flow
+from hub.upstream import forwarded, keepalive, modern, oauth_flow
 from hub.upstream.calls import current_downstream
+from hub.upstream.correlation import Tap
 from hub.upstream.direct import DirectLink, Linked
 from hub.upstream.forwarded import session_gone
 from hub.upstream.keepalive import ping_until_woken
 from hub.upstream.lists import CHANGED, LISTS, WIRE, RawRequest, list_all, list_pages
+from hub.upstream.modern import speaks_2026
 from hub.upstream.policy import egress_guarded, expansion_policy
 from hub.upstream.reconnect import backoff, connect_slot
 from hub.upstream.relay import Relay
@@ -206,9 +208,9 @@ class Upstream:
                         scope.deadline = anyio.current_time() + CONNECT_TIMEOUT
                         opened = await stack.enter_async_context(transport.open(target))
                         session = await self._session(stack, opened)
-                        init = await session.initialize()
-                        link = self._link
-                        if link is not None:
+                        init = await modern.negotiate(session, self.config)
+                        link = None if speaks_2026(session) else self._link
+                        if link is not None:  # the direct link speaks the 2025 wire only
                             link.start(
                                 init.protocol_version, functools.partial(forwarded.log, self)
                             )
@@ -249,7 +251,7 @@ class Upstream:
         relay = self.relay
         session = ClientSession(
             _Watched(read, lambda: self.lost(self._lost or "connection closed")),
-            write,
+            Tap(write, relay.sent),
             # The relay answers with the downstream client's own result models (which the SDK
             # accepts), a wider union than the callback protocols name.
             sampling_callback=relay.sampling,  # type: ignore[arg-type]
@@ -263,7 +265,8 @@ class Upstream:
 
     async def _serve(self, session: ClientSession, every: float | None) -> None:
         """Wait until the connection is lost or closed, pinging meanwhile (``keepalive``)."""
-        await ping_until_woken(every, self._wake, session.send_ping, self.lost)
+        async with modern.watching(session, self.name, self._on_message):
+            await ping_until_woken(every, self._wake, modern.liveness(session), self.lost)
 
     # ------------------------------------------------------------------ lists
 
@@ -344,6 +347,8 @@ class Upstream:
         request = RawRequest(method=method, params=params)
         try:
             with scope:
+                if speaks_2026(session):
+                    return await modern.request(session, method, params, downstream, on_progress)
                 try:
                     return await session.send_request(request, WIRE, progress_callback=on_progress)  # type: ignore[type-var]
                 except MCPError as exc:

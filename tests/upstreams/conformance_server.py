@@ -21,11 +21,21 @@ from typing import Any
 import anyio
 import mcp.types as t
 from mcp.server import ServerRequestContext
+from mcp.server.subscriptions import (
+    InMemorySubscriptionBus,
+    ListenHandler,
+    PromptsListChanged,
+    ToolsListChanged,
+)
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp.shared.message import ServerMessageMetadata
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
+from tests.upstreams import mrtr
 from tests.upstreams._common import UpstreamServer, record_event, serve, transport_parser
 
+RELATED_REQUEST_KEY = "io.modelcontextprotocol/related-request-id"
+QUESTION = "What is the capital of France?"
 Ctx = ServerRequestContext[dict[str, Any]]
 Args = dict[str, Any]
 ToolFn = Callable[[Ctx, Args], Awaitable[t.CallToolResult]]
@@ -67,6 +77,14 @@ def _form(message: str, props: dict[str, Any], required: list[str] | None = None
     return {"message": message, "requestedSchema": _schema(props, required)}
 
 
+def _sampled(result: Args) -> str:
+    """The text of a sampling result (one content block or a list of them)."""
+    content = result.get("content")
+    if isinstance(content, list):
+        content = content[0] if content else {}
+    return str(content.get("text", "")) if isinstance(content, dict) else ""
+
+
 def _sampling(prompt: str, max_tokens: int = 100) -> Args:
     return {
         "messages": [{"role": "user", "content": {"type": "text", "text": prompt}}],
@@ -77,7 +95,10 @@ def _sampling(prompt: str, max_tokens: int = 100) -> Args:
 class Fixture:
     """Tools, prompts and resources named by the conformance scenarios."""
 
-    def __init__(self) -> None:
+    def __init__(self, tag_requests: bool = True) -> None:
+        self.tag_requests = tag_requests
+        self.bus = InMemorySubscriptionBus()
+        """List changes for 2026 clients (``subscriptions/listen``)."""
         self.tools: dict[str, tuple[t.Tool, ToolFn]] = {}
         self.extra_prompts: list[str] = []
         self.subscriptions: set[str] = set()
@@ -110,6 +131,7 @@ class Fixture:
         for name, fn in plain:
             self._add(name, _schema(), fn)
         self._add("test_sampling", _schema({"prompt": string}, ["prompt"]), self.sampling)
+        self._add("test_modern_greeting", _schema(), self.modern_greeting)
         self._add("test_elicitation", _schema({"message": string}, ["message"]), self.elicitation)
 
     def _add(self, name: str, schema: Args, fn: ToolFn) -> None:
@@ -178,20 +200,38 @@ class Fixture:
         name = f"test_dynamic_tool_{len(self.tools)}"
         self._add(name, _schema(), self.simple_text)
         await ctx.session.send_tool_list_changed()
+        await self.bus.publish(ToolsListChanged())
         return _text(f"added tool {name}")
 
     async def trigger_prompt_change(self, ctx: Ctx, a: Args) -> t.CallToolResult:
         name = f"test_dynamic_prompt_{len(self.extra_prompts)}"
         self.extra_prompts.append(name)
         await ctx.session.send_prompt_list_changed()
+        await self.bus.publish(PromptsListChanged())
         return _text(f"added prompt {name}")
 
     # --- client requests ---------------------------------------------------
 
-    async def ask(self, ctx: Ctx, method: str, params: Args | None) -> Args:
-        """A server->client request tied to the current call; the result as a wire dict."""
+    async def ask(self, ctx: Ctx, method: str, params: Args | None, key: str | None = None) -> Args:
+        """A server->client request tied to the current call; the result as a wire dict.
+
+        On the 2026 wire the question goes into this round's ``InputRequiredResult`` under
+        ``key`` instead (``tests.upstreams.mrtr``). On the 2025 wire, unless
+        ``tag_requests`` is off, the request names its call in ``_meta`` (the call's progress
+        token and id): on a pipe that is the only link a client multiplexing several
+        callers (the hub) has to the call that asked.
+        """
+        round_ = mrtr.current.get()
+        if round_ is not None:
+            return round_.ask(key or method.split("/")[0], method, params)
         request: Any
         result_type: Any
+        if self.tag_requests:
+            meta: Args = {RELATED_REQUEST_KEY: ctx.request_id}
+            token = (ctx.meta or {}).get("progressToken")
+            if token is not None:
+                meta["progressToken"] = token
+            params = {**(params or {}), "_meta": meta}
         if method == "sampling/createMessage":
             request = t.CreateMessageRequest(
                 params=t.CreateMessageRequestParams.model_validate(params)
@@ -201,19 +241,26 @@ class Fixture:
             request = t.ElicitRequest(params=t.ElicitRequestFormParams.model_validate(params))
             result_type = t.ElicitResult
         else:
-            request, result_type = t.ListRootsRequest(), t.ListRootsResult
-        result = await ctx.session.send_request(
-            request, result_type, metadata=ServerMessageMetadata(related_request_id=ctx.request_id)
-        )
+            roots_params = t.RequestParams.model_validate(params) if params else None
+            request, result_type = t.ListRootsRequest(params=roots_params), t.ListRootsResult
+        try:
+            result = await ctx.session.send_request(
+                request,
+                result_type,
+                metadata=ServerMessageMetadata(related_request_id=ctx.request_id),
+            )
+        except MCPError as exc:
+            record_event(f"refused {method} {exc.code} {exc.message}")
+            raise
+        record_event(f"answered {method}")
         dumped: Args = result.model_dump(by_alias=True, mode="json", exclude_none=True)
         return dumped
 
-    async def sampled_text(self, ctx: Ctx, prompt: str, max_tokens: int = 100) -> str:
-        result = await self.ask(ctx, "sampling/createMessage", _sampling(prompt, max_tokens))
-        content = result.get("content")
-        if isinstance(content, list):
-            content = content[0] if content else {}
-        return str(content.get("text", "")) if isinstance(content, dict) else ""
+    async def sampled_text(
+        self, ctx: Ctx, prompt: str, max_tokens: int = 100, key: str | None = None
+    ) -> str:
+        result = await self.ask(ctx, "sampling/createMessage", _sampling(prompt, max_tokens), key)
+        return _sampled(result)
 
     async def sampling(self, ctx: Ctx, a: Args) -> t.CallToolResult:
         return _text(f"LLM response: {await self.sampled_text(ctx, str(a['prompt']))}")
@@ -303,25 +350,38 @@ class Fixture:
 
     async def ir_elicitation(self, ctx: Ctx, a: Args) -> t.CallToolResult:
         form = _form("What is your name?", {"name": {"type": "string"}}, ["name"])
-        result = await self.ask(ctx, "elicitation/create", form)
+        result = await self.ask(ctx, "elicitation/create", form, "user_name")
         name = (result.get("content") or {}).get("name", "stranger")
         return _text(f"Hello, {name}!")
 
     async def ir_sampling(self, ctx: Ctx, a: Args) -> t.CallToolResult:
-        return _text(f"Answer: {await self.sampled_text(ctx, 'What is the capital of France?')}")
+        return _text(f"Answer: {await self.sampled_text(ctx, QUESTION, key='capital_question')}")
 
     async def ir_roots(self, ctx: Ctx, a: Args) -> t.CallToolResult:
-        result = await self.ask(ctx, "roots/list", None)
+        result = await self.ask(ctx, "roots/list", None, "client_roots")
         uris = [r.get("uri") for r in result.get("roots", [])]
         return _text(f"Client roots: {', '.join(str(u) for u in uris)}")
 
     async def ir_request_state(self, ctx: Ctx, a: Args) -> t.CallToolResult:
         """The hub signs and checks the requestState; this call resumes only through it."""
         form = _form("Please confirm", {"ok": {"type": "boolean"}}, ["ok"])
-        result = await self.ask(ctx, "elicitation/create", form)
+        result = await self.ask(ctx, "elicitation/create", form, "confirm")
         return _text(f"state-ok: confirmed={(result.get('content') or {}).get('ok')}")
 
     async def ir_multiple(self, ctx: Ctx, a: Args) -> t.CallToolResult:
+        form = _form("What is your name?", {"name": {"type": "string"}}, ["name"])
+        round_ = mrtr.current.get()
+        if round_ is not None:  # 2026: all three questions in one round
+            asked = [
+                round_.want("user_name", "elicitation/create", form),
+                round_.want(
+                    "greeting", "sampling/createMessage", _sampling("Generate a greeting", 50)
+                ),
+                round_.want("client_roots", "roots/list", None),
+            ]
+            if any(answer is None for answer in asked):
+                raise mrtr.NeedInput("several")
+            return _text("All inputs received: ['client_roots', 'greeting', 'user_name']")
         async with anyio.create_task_group() as tg:
             out: dict[str, Any] = {}
 
@@ -339,11 +399,13 @@ class Fixture:
             ctx,
             "elicitation/create",
             _form("Step 1: What is your name?", {"name": {"type": "string"}}, ["name"]),
+            "step1",
         )
         second = await self.ask(
             ctx,
             "elicitation/create",
             _form("Step 2: What is your favorite color?", {"color": {"type": "string"}}, ["color"]),
+            "step2",
         )
         name = (first.get("content") or {}).get("name")
         color = (second.get("content") or {}).get("color")
@@ -351,15 +413,26 @@ class Fixture:
 
     async def ir_capabilities(self, ctx: Ctx, a: Args) -> t.CallToolResult:
         """Sampling first; elicitation only if the client (through the hub) can answer it."""
-        sampled = await self.sampled_text(ctx, "Pick a number")
+        sampled = await self.sampled_text(ctx, "Pick a number", key="pick_number")
         try:
             result = await self.ask(
-                ctx, "elicitation/create", _form("Confirm?", {"ok": {"type": "boolean"}})
+                ctx, "elicitation/create", _form("Confirm?", {"ok": {"type": "boolean"}}), "confirm"
             )
             confirmed = result.get("action")
         except MCPError:
             confirmed = "not asked"
         return _text(f"sampled={sampled} confirmed={confirmed}")
+
+    async def modern_greeting(self, ctx: Ctx, a: Args) -> t.CallToolResult:
+        """Asks for a name: on the 2026 wire in its own ``InputRequiredResult`` (key
+        ``user_name``), on the 2025 wire with ``elicitation/create``."""
+        round_ = mrtr.current.get()
+        if round_ is not None:
+            record_event(f"modern caps {json.dumps(dict(round_.capabilities), sort_keys=True)}")
+        form = _form("What is your name?", {"name": {"type": "string"}}, ["name"])
+        answer = await self.ask(ctx, "elicitation/create", form, "user_name")
+        era = "2025" if round_ is None else "2026"
+        return _text(f"Hello, {(answer.get('content') or {}).get('name')}! ({era})")
 
     # --- handlers ----------------------------------------------------------
 
@@ -368,14 +441,32 @@ class Fixture:
     ) -> t.ListToolsResult:
         return t.ListToolsResult(tools=[tool for tool, _ in self.tools.values()])
 
-    async def call_tool(self, ctx: Ctx, params: t.CallToolRequestParams) -> t.CallToolResult:
+    async def call_tool(self, ctx: Ctx, params: t.CallToolRequestParams) -> Any:
         entry = self.tools.get(params.name)
         if entry is None:
             raise MCPError(t.INVALID_PARAMS, f"Unknown tool: {params.name}")
         try:
-            return await entry[1](ctx, params.arguments or {})
+            return await self._in_round(ctx, entry[1](ctx, params.arguments or {}))
         except KeyError as exc:
             return _text(f"missing argument {exc}", error=True)
+
+    async def _in_round(self, ctx: Ctx, work: Awaitable[Any]) -> Any:
+        """Run a handler; on the 2026 wire, in a round that may end in InputRequiredResult."""
+        if ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
+            return await work
+        raw = ctx.params if isinstance(ctx.params, dict) else {}
+        try:
+            round_ = mrtr.Round.of(raw, ctx.meta)
+        except BaseException:
+            work.close()  # type: ignore[attr-defined]
+            raise
+        token = mrtr.current.set(round_)
+        try:
+            return await work
+        except mrtr.NeedInput:
+            return round_.input_required()
+        finally:
+            mrtr.current.reset(token)
 
     async def list_prompts(
         self, ctx: Ctx, params: t.PaginatedRequestParams | None
@@ -404,7 +495,10 @@ class Fixture:
         prompts += [t.Prompt(name=n, description="Added at runtime") for n in self.extra_prompts]
         return t.ListPromptsResult(prompts=prompts)
 
-    async def get_prompt(self, ctx: Ctx, params: t.GetPromptRequestParams) -> t.GetPromptResult:
+    async def get_prompt(self, ctx: Ctx, params: t.GetPromptRequestParams) -> Any:
+        return await self._in_round(ctx, self._prompt(ctx, params))
+
+    async def _prompt(self, ctx: Ctx, params: t.GetPromptRequestParams) -> t.GetPromptResult:
         args = params.arguments or {}
         name = params.name
 
@@ -434,7 +528,7 @@ class Fixture:
             form = _form(
                 "What context should the prompt use?", {"context": {"type": "string"}}, ["context"]
             )
-            from_user = await self.ask(ctx, "elicitation/create", form)
+            from_user = await self.ask(ctx, "elicitation/create", form, "user_context")
             context = (from_user.get("content") or {}).get("context", "")
             messages = [user(t.TextContent(text=f"Use this context: {context}"))]
         else:
@@ -518,8 +612,8 @@ class Fixture:
         )
 
 
-def build_server() -> UpstreamServer:
-    fx = Fixture()
+def build_server(tag_requests: bool = True) -> UpstreamServer:
+    fx = Fixture(tag_requests)
     return UpstreamServer(
         "conformance-fixture",
         version="1.0.0",
@@ -533,14 +627,21 @@ def build_server() -> UpstreamServer:
         on_subscribe_resource=fx.subscribe,
         on_unsubscribe_resource=fx.unsubscribe,
         on_completion=fx.complete,
+        on_subscriptions_listen=ListenHandler(fx.bus),
     )
 
 
 def main() -> None:
     # This process speaks the 2025 wire on purpose; the SDK's 2026 deprecation notes are noise.
     warnings.simplefilter("ignore", MCPDeprecationWarning)
-    args = transport_parser("conformance fixture upstream").parse_args()
-    anyio.run(serve, build_server(), args, "conformance fixture upstream")
+    parser = transport_parser("conformance fixture upstream")
+    parser.add_argument(
+        "--untagged",
+        action="store_true",
+        help="send sampling/elicitation/roots requests without naming their call in _meta",
+    )
+    args = parser.parse_args()
+    anyio.run(serve, build_server(not args.untagged), args, "conformance fixture upstream")
 
 
 if __name__ == "__main__":
