@@ -7,8 +7,8 @@
 #   /mcp/conformance       the fixture as a stdio upstream;
 #   /mcp/conformance-http  the same fixture over streamable HTTP.
 # Two more routes keep the hub's 2025 handshake to the same fixture, so the 2026 suite runs
-# through the hub's MRTR bridge (hub/mcp/input_required.py) too (labels stdio-bridged,
-# http-bridged; 2026 era only, the 2025 era takes the same path as above):
+# through the hub's MRTR bridge (hub/mcp/input_required.py) too, and the 2025 suite through
+# the upstreams' direct links (hub/upstream/direct.py) (labels stdio-bridged, http-bridged):
 #   /mcp/conformance-bridged, /mcp/conformance-http-bridged
 # On the pipe the fixture names the call of each sampling/elicitation/roots request in its
 # `_meta` (progress token, related request id), which is how the hub relates it to the right
@@ -134,9 +134,6 @@ for transport in stdio http stdio-bridged http-bridged; do
     http-bridged) route=conformance-http-bridged ;;
   esac
   for era in $ERAS; do
-    if [[ "$transport" == *-bridged && "$era" != 2026-07-28 ]]; then
-      continue
-    fi
     label="$era/$transport"
     echo "== conformance --requirements $era against $url/mcp/$route"
     "$conformance" server --url "$url/mcp/$route" --requirements "$era" \
