@@ -9,17 +9,19 @@ nothing that parsed or encoded before fails now.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 
 
-def dumps(value: Any) -> bytes:
-    """Compact UTF-8 JSON."""
+def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
+    """Compact UTF-8 JSON; ``default`` converts what JSON has no type for."""
     try:
-        return orjson.dumps(value)
+        return orjson.dumps(value, default=default)
     except TypeError:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=default)
+        return text.encode()
 
 
 def loads(data: bytes | str) -> Any:

@@ -7,8 +7,9 @@ serialised, longer than ``CAP`` characters is replaced by MCPHub's truncation ma
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from hub.plugin_api import json_dumps
 
 CAP = 100_000
 """Characters of a serialised summary kept at most (MCPHub's cap)."""
@@ -33,7 +34,7 @@ def json_type(value: Any) -> str:
 
 def capped(summary: dict[str, Any]) -> str:
     """The summary as JSON, or the truncation marker when it is longer than ``CAP``."""
-    text = json.dumps(summary, separators=(",", ":"), ensure_ascii=False, default=str)
+    text = json_dumps(summary, default=str).decode()
     if len(text) <= CAP:
         return text
     marker = {
@@ -41,7 +42,7 @@ def capped(summary: dict[str, Any]) -> str:
         "_message": "Data too large to store",
         "_originalLength": len(text),
     }
-    return json.dumps(marker, separators=(",", ":"))
+    return json_dumps(marker).decode()
 
 
 def summarize_arguments(arguments: dict[str, Any] | None) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from hub.plugin_api import (
     progress_of,
 )
 from mcphub_http.client import ClientParts, lookup_header
+from mcphub_http.lean import read_body
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +216,7 @@ class HttpLink:
         if status >= 400:
             if content_type.startswith("application/json"):
                 with contextlib.suppress(httpx2.StreamError, ValueError):
-                    parsed = json_loads(await response.aread())
+                    parsed = json_loads(await read_body(response))
                     if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
                         return {"jsonrpc": "2.0", "id": rid, "error": parsed["error"]}
             if status == 404 and self._transport.session_id is not None:
@@ -225,7 +226,7 @@ class HttpLink:
             raise MCPError(t.INTERNAL_ERROR, "Server returned an error response")
         if content_type.startswith("application/json"):
             try:
-                parsed = json_loads(await response.aread())
+                parsed = json_loads(await read_body(response))
             except ValueError as exc:
                 raise MCPError(t.PARSE_ERROR, f"Failed to parse JSON response: {exc}") from None
             if not isinstance(parsed, dict):

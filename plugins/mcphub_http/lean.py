@@ -98,6 +98,13 @@ class _Body(httpx2.AsyncByteStream):
         except TimeoutError as exc:
             raise httpx2.ReadTimeout(f"no data for {self._timeout:g}s") from exc
 
+    async def read_all(self) -> bytes:
+        """The rest of the body at once (the connection goes back to the pool)."""
+        parts = []
+        async for part in self:
+            parts.append(part)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
     async def __aiter__(self) -> AsyncIterator[bytes]:
         frame, reader = self._frame, self._conn.reader
         try:
@@ -127,6 +134,26 @@ class _Body(httpx2.AsyncByteStream):
             self._pool.release(self._origin, self._conn)
         else:
             self._conn.close()
+
+
+async def _read_head(conn: _Conn, frame: ResponseFrame) -> None:
+    while not frame.head_done:
+        data = await conn.reader.read(READ_SIZE)
+        if not data:
+            if not frame.answered:
+                raise _Dropped("closed before answering", answered=False)
+            frame.eof()  # raises: the head is incomplete
+        else:
+            frame.feed(data)
+
+
+async def read_body(response: httpx2.Response) -> bytes:
+    """The whole body of a response: straight from the frame when this transport made it and
+    nothing needs decoding (a small answer is complete with its head), else ``aread``."""
+    stream = response.stream
+    if isinstance(stream, _Body) and "content-encoding" not in response.headers:
+        return await stream.read_all()
+    return await response.aread()
 
 
 class LeanTransport(httpx2.AsyncBaseTransport):
@@ -236,15 +263,12 @@ class LeanTransport(httpx2.AsyncBaseTransport):
                     await conn.writer.drain()
             # One deadline for the whole head, so a server trickling it byte by byte cannot
             # hold the request longer than a silent one.
-            with _deadline(timeouts.get("read"), httpx2.ReadTimeout):
-                while not frame.head_done:
-                    data = await conn.reader.read(READ_SIZE)
-                    if not data:
-                        if not frame.answered:
-                            raise _Dropped("closed before answering", answered=False)
-                        frame.eof()  # raises: the head is incomplete
-                    else:
-                        frame.feed(data)
+            read = timeouts.get("read")
+            if read is None:
+                await _read_head(conn, frame)
+            else:
+                with _deadline(read, httpx2.ReadTimeout):
+                    await _read_head(conn, frame)
         except ConnectionError as exc:
             if isinstance(exc, _Dropped):
                 raise
