@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from hub.mcp import json_codec
+
 
 @dataclass(frozen=True)
 class ActivityQuery:
@@ -169,7 +171,7 @@ def activity_row(activity: dict[str, Any], *, typed: bool = False) -> tuple[Any,
     values[0] = activity.get("timestamp", time.time())
     if typed:
         values = [float(values[0]), *map(_text, values[1:-1]), _number(values[-1])]
-    return (*values, json.dumps(activity, separators=(",", ":")))
+    return (*values, json_codec.dumps(activity).decode())
 
 
 def activity_record(id_: object, doc: str) -> dict[str, Any]:

@@ -89,21 +89,29 @@ class Recorder:
                     await asyncio.wait_for(self._full.wait(), self.gather)
             self.wake.clear()
             self._full.clear()
-            await self.flush()
+            await self._write_batch()
+            if self.pending:  # what came during the write gathers for the next one
+                self.wake.set()
 
     async def flush(self) -> None:
         """Write everything queued now, batch by batch."""
         while self.pending:
-            self.peak = max(self.peak, len(self.pending))
-            count = min(len(self.pending), self.batch)
-            chunk = [self.pending.popleft() for _ in range(count)]
-            try:
-                await self.store.add_activities(chunk)
-            except Exception:
-                self.failed += count
-                log.exception("Could not write %d activity records", count)
-            else:
-                self.written += count
+            await self._write_batch()
+
+    async def _write_batch(self) -> None:
+        """One transaction of what is queued (at most ``batch`` records)."""
+        if not self.pending:
+            return
+        self.peak = max(self.peak, len(self.pending))
+        count = min(len(self.pending), self.batch)
+        chunk = [self.pending.popleft() for _ in range(count)]
+        try:
+            await self.store.add_activities(chunk)
+        except Exception:
+            self.failed += count
+            log.exception("Could not write %d activity records", count)
+        else:
+            self.written += count
 
     async def close(self) -> None:
         """Stop the writer after writing what is queued (a batch in flight is finished)."""
