@@ -8,6 +8,7 @@ keeps the whole record; the columns hold what reads filter on.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +28,19 @@ from hub.plugin_api import (
 )
 
 INSERT = insert_activity_sql("activities", ["?"] * (len(ACTIVITY_COLUMNS) + 1))
+ROWS_PER_INSERT = 200
+"""Rows one INSERT statement carries. ``executemany`` steps once per row, and the sqlite3
+module gives up and takes back the GIL around each step: with the event loop busy, every
+row of a batch cost a GIL hand-over (measured: a fifth of a proxied call's CPU at 2,000
+calls/s). One multi-row statement steps once (200 rows x 15 values stays under SQLite's
+32,766 variables)."""
+
+
+@functools.lru_cache(maxsize=8)
+def _insert_rows(count: int) -> str:
+    """The INSERT of ``count`` rows (the common batch sizes stay cached)."""
+    row = "(" + ", ".join(["?"] * (len(ACTIVITY_COLUMNS) + 1)) + ")"
+    return INSERT.split(" VALUES ", 1)[0] + " VALUES " + ", ".join([row] * count)
 
 
 def _where(query: ActivityQuery) -> tuple[str, list[Any]]:
@@ -73,7 +87,9 @@ class SQLiteActivityLog:
         async with self._lock:
             await db.execute("BEGIN IMMEDIATE")
             try:
-                await db.executemany(INSERT, rows)
+                for start in range(0, len(rows), ROWS_PER_INSERT):
+                    chunk = rows[start : start + ROWS_PER_INSERT]
+                    await db.execute(_insert_rows(len(chunk)), [v for row in chunk for v in row])
             except BaseException:
                 await db.execute("ROLLBACK")
                 raise
