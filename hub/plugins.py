@@ -74,6 +74,7 @@ class Plugins:
         self._dists: dict[str, importlib.metadata.Distribution | None] = {}
         self._plugins_dir = plugins_dir
         self._loaded = False
+        self._has_impl: dict[str, bool] = {}
         self.started = False
         """Set by the hub while it runs; ``register`` refuses new plugins then."""
 
@@ -84,6 +85,7 @@ class Plugins:
         if self._loaded:
             return self
         self._loaded = True
+        self._has_impl.clear()
         blocked = set(_split_env("MCPHUB_DISABLE_PLUGINS") or []) - {ESSENTIAL}
         allowed = _split_env("MCPHUB_LOAD_PLUGINS")
         from hub.auth import defaults
@@ -144,6 +146,7 @@ class Plugins:
                 f"cannot register plugin {label!r}: the hub has already started; "
                 "register plugins before Hub.start() (registries and routes are read at start)"
             )
+        self._has_impl.clear()
         registered = self.pm.register(plugin, name=name)
         if registered is None:
             raise ValueError(f"plugin {name!r} is blocked")
@@ -151,6 +154,7 @@ class Plugins:
         return registered
 
     def unregister(self, name: str) -> None:
+        self._has_impl.clear()
         self.pm.unregister(name=name)
 
     def info(self) -> list[PluginInfo]:
@@ -316,8 +320,14 @@ class Plugins:
             log.exception("A plugin failed in request_finished")
 
     def has_impl(self, hook_name: str) -> bool:
-        """Whether any plugin implements a hook (lets the hot path skip empty middleware)."""
-        return bool(getattr(self.pm.hook, hook_name).get_hookimpls())
+        """Whether any plugin implements a hook (lets the hot path skip empty middleware);
+        remembered until a plugin is registered or unregistered here."""
+        known = self._has_impl.get(hook_name)
+        if known is None:
+            known = self._has_impl[hook_name] = bool(
+                getattr(self.pm.hook, hook_name).get_hookimpls()
+            )
+        return known
 
 
 def _discard(results: list[object]) -> None:
