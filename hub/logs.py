@@ -55,8 +55,8 @@ class LogBuffer(logging.Handler):
         self.listeners: list[Callable[[LogEntry], None]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name == ACCESS_LOGGER:
-            return  # a line per request would push everything else out of the ring
+        if record.name == ACCESS_LOGGER and record.levelno < logging.WARNING:
+            return  # a line per answered request would push everything else out of the ring
         try:
             message = record.getMessage()
         except (TypeError, ValueError):

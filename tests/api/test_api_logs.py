@@ -141,3 +141,14 @@ async def test_slow_stream_reader_is_dropped(
             await read_events(r, events)  # returns because the hub ended the stream
     assert events[0][0] == "initial"
     assert len([e for e in events if e[0] == "log"]) <= 2
+
+
+async def test_failed_requests_are_kept_answered_ones_only_on_the_console(api: HubClient) -> None:
+    """The ring keeps access lines of failed requests; one line per answered request would
+    push everything else out of it (the console still shows every request)."""
+    await api.get("/api/logs")
+    await api.get("/api/no-such-route-x1")
+    await wait_for(
+        lambda: any("404 GET /api/no-such-route-x1" in e["message"] for e in logs.buffer.entries)
+    )
+    assert not any(e["message"].startswith("200 GET /api/logs") for e in list(logs.buffer.entries))
