@@ -167,8 +167,10 @@ class _Recorder(tornado.web.RequestHandler):
 
     FORWARD = ("content-type", "accept", "mcp-session-id", "mcp-protocol-version")
 
-    def initialize(self, target: str, seen: list[dict[str, str]], http: Any) -> None:
-        self.target, self.seen, self.http = target, seen, http
+    def initialize(
+        self, target: str, seen: list[dict[str, str]], http: Any, cookie: str | None = None
+    ) -> None:
+        self.target, self.seen, self.http, self.cookie = target, seen, http, cookie
 
     async def _forward(self, method: str) -> None:
         self.seen.append({k.lower(): v for k, v in self.request.headers.get_all()})
@@ -180,6 +182,8 @@ class _Recorder(tornado.web.RequestHandler):
         for name in ("content-type", "mcp-session-id"):
             if name in r.headers:
                 self.set_header(name, r.headers[name])
+        if self.cookie is not None and b'"tools/call"' in (self.request.body or b""):
+            self.set_header("Set-Cookie", f"{self.cookie}; Path=/")
         self.finish(r.content)
 
     async def post(self) -> None:
@@ -194,12 +198,15 @@ class _Recorder(tornado.web.RequestHandler):
 
 
 @contextlib.asynccontextmanager
-async def recording_proxy(target: str) -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
+async def recording_proxy(
+    target: str, cookie: str | None = None
+) -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
+    """An HTTP proxy in front of ``target`` recording the headers of each request; with
+    ``cookie``, it answers a tools/call with that ``Set-Cookie``."""
     seen: list[dict[str, str]] = []
     async with httpx2.AsyncClient(timeout=30) as http:
-        app = tornado.web.Application(
-            [(r"/mcp", _Recorder, {"target": target, "seen": seen, "http": http})]
-        )
+        options = {"target": target, "seen": seen, "http": http, "cookie": cookie}
+        app = tornado.web.Application([(r"/mcp", _Recorder, options)])
         sockets = tornado.netutil.bind_sockets(0, "127.0.0.1", family=socket.AF_INET)
         server = tornado.httpserver.HTTPServer(app)
         server.add_sockets(sockets)
@@ -238,6 +245,23 @@ async def test_static_and_passthrough_headers(
         await hub.upstreams.call_tool("p", "echo", {"text": "no caller"})
         assert len([h for h in seen if "x-trace-id" in h]) == 1
         await hub.config.delete_server("p")
+
+
+async def test_a_cookie_an_upstream_sets_is_sent_back(
+    hub_server: HubServer, upstreams: dict[str, HttpUpstream]
+) -> None:
+    """Forwarded calls skip httpx2 until the upstream sets a cookie (a sticky load balancer,
+    say); from then on they carry it."""
+    hub = hub_server.hub
+    async with recording_proxy(upstreams["shttp"].url, cookie="route=b2") as (url, seen):
+        await hub.config.put_server("c", ServerConfig(type="streamable-http", url=url), create=True)
+        await wait_status(hub, "c", Status.CONNECTED)
+        first = await hub.upstreams.call_tool("c", "echo", {"text": "one"})
+        assert first["content"][0]["text"] == "one"
+        assert "cookie" not in seen[-1]
+        await hub.upstreams.call_tool("c", "echo", {"text": "two"})
+        assert seen[-1].get("cookie") == "route=b2"
+        await hub.config.delete_server("c")
 
 
 async def test_bearer_upstream_needs_its_header(
