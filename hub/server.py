@@ -91,7 +91,6 @@ def make_app(hub: Hub) -> tornado.web.Application:
         default_handler_class=NotFoundHandler,
         default_handler_args={"hub": hub},
         compress_response=False,
-        xheaders=os.environ.get("TRUST_PROXY", "").lower() == "true",
         log_function=log_function,
     )
 
@@ -157,6 +156,14 @@ def _log_request(handler: tornado.web.RequestHandler) -> None:
         )
 
 
+def trust_proxy() -> bool:
+    """``TRUST_PROXY=true`` (MCPHub's variable): the client address and scheme come from the
+    nearest proxy's ``X-Forwarded-For``/``X-Real-Ip`` and ``X-Forwarded-Proto``, so rate
+    limits and lockouts count per client rather than per proxy. Only behind a proxy that
+    sets them: anyone else could claim any address."""
+    return os.environ.get("TRUST_PROXY", "").lower() == "true"
+
+
 MAX_BODY = 64 * 1024 * 1024
 """Tornado's own ceiling; the per-route limit (``routing.jsonBodyLimit``) is checked later."""
 
@@ -204,7 +211,7 @@ class HubServer:
         self.http = tornado.httpserver.HTTPServer(
             make_app(self.hub),
             max_body_size=MAX_BODY,
-            xheaders=False,
+            xheaders=trust_proxy(),
             idle_connection_timeout=75,
         )
         self.http.add_sockets(self.sockets)

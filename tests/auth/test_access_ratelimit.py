@@ -83,3 +83,20 @@ async def test_change_password_guesses_share_the_budget(
         for _ in range(3)
     ]
     assert codes == [401, 401, 429]
+
+
+async def test_forwarded_addresses_are_ignored_without_trust_proxy(
+    hub_client: HubClient, admin_password: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without ``TRUST_PROXY`` a client cannot escape its budget by claiming another address."""
+    monkeypatch.setattr(hub.api.auth, "LOGIN_FAILURES", Limit(2, 60.0))
+    wrong = {"username": "admin", "password": "guess"}
+    for i in range(2):
+        headers = {"X-Forwarded-For": f"127.0.0.{20 + i}"}
+        r = await hub_client.post("/api/auth/login", json=wrong, headers=headers)
+        assert r.status_code == 401
+    right = {"username": "admin", "password": admin_password}
+    r = await hub_client.post(
+        "/api/auth/login", json=right, headers={"X-Forwarded-For": "127.0.0.30"}
+    )
+    assert r.status_code == 429
