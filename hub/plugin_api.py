@@ -86,9 +86,16 @@ from hub.search.documents import (
 from hub.search.router import SearchProvider
 from hub.services import oauth_clients
 from hub.upstream.calls import Downstream, ToolCall, current_downstream
-from hub.upstream.direct import DirectLink, Linked, LogSink, Progress, log_params, progress_of
-from hub.upstream.direct import cancelled as cancelled_notification
-from hub.upstream.direct import closed as connection_closed
+from hub.upstream.direct import (
+    DirectLink,
+    Linked,
+    LogSink,
+    Progress,
+    cancelled_notification,
+    connection_closed,
+    log_params,
+    progress_of,
+)
 from hub.upstream.env_expansion import is_hub_secret
 from hub.upstream.transport import AuthRequired, Claim, Target, Transport, one_line
 

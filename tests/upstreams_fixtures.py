@@ -176,3 +176,23 @@ def event_dict(event: ChangeEvent) -> dict[str, Any]:
         by_id = event.kind in (Kind.GROUPS, Kind.KEYS, Kind.BUILTINS)
         out["id" if by_id else "name"] = event.record
     return {**out, **event.detail}
+
+
+def conformance_stdio(events: Path, *flags: str, **extra: Any) -> dict[str, Any]:
+    """The conformance fixture (``tests/upstreams/conformance_server.py``) as a stdio server
+    config, recording its events in ``events``; ``flags`` go to the fixture, ``extra`` into the
+    config (``protocolEra`` …)."""
+    return {
+        "type": "stdio",
+        "command": PY,
+        "args": ["-m", "tests.upstreams.conformance_server", *flags],
+        "cwd": str(ROOT),
+        "env": {"UPSTREAM_EVENTS_FILE": str(events)},
+        **extra,
+    }
+
+
+def logged_events(tmp_path: Path, name: str) -> list[str]:
+    """The events ``conformance_stdio`` recorded for server ``name`` (its log under tmp_path)."""
+    path = tmp_path / f"{name}.log"
+    return path.read_text().splitlines() if path.exists() else []

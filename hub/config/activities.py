@@ -146,10 +146,11 @@ MAX_ACTIVITY_ID = 2**63 - 1
 """The largest 64-bit id (SQLite's integer, PostgreSQL's ``bigint``)."""
 
 
-def insert_activity_sql(table: str, placeholders: list[str]) -> str:
-    """The INSERT of one row of ``activity_row``; ``placeholders`` has one per value."""
+def insert_activity_sql(table: str, placeholders: list[str], rows: int = 1) -> str:
+    """The INSERT of ``rows`` rows of ``activity_row``; ``placeholders`` has one per value."""
     columns = ", ".join([*(column for column, _ in ACTIVITY_COLUMNS), "doc"])
-    return f"INSERT INTO {table} ({columns}) VALUES ({', '.join(placeholders)})"
+    row = f"({', '.join(placeholders)})"
+    return f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)}"
 
 
 def _text(value: Any) -> str | None:

@@ -33,7 +33,8 @@ CALL_KEYS = frozenset({"name", "arguments", "_meta"})
 PLAIN_RESULT_KEYS = frozenset({"content", "isError"})
 STRUCTURED_RESULT_KEYS = PLAIN_RESULT_KEYS | {"structuredContent"}
 NO_STRUCTURED = frozenset({"2024-11-05", "2025-03-26"})
-"""Versions whose tools/call result has no ``structuredContent``."""
+"""Versions from before ``structuredContent`` was specified: a result carrying it goes through
+the SDK's sieve, which decides what that version's clients get."""
 TEXT_KEYS = frozenset({"type", "text"})
 
 

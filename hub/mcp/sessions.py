@@ -221,8 +221,12 @@ class PostCtx:
         self.requester: Callable[[str, dict[str, Any] | None], Any] | None = None
         """Set on the 2026 wire: questions go to the MRTR bridge instead of a back-channel."""
         meta = params.get("_meta") if isinstance(params, Mapping) else None
-        self.modern_log_levels = allowed_log_levels(
-            MODERN_PROTOCOL_VERSIONS[0], meta if isinstance(meta, Mapping) else None
+        self.modern_log_levels = (
+            allowed_log_levels(
+                MODERN_PROTOCOL_VERSIONS[0], meta if isinstance(meta, Mapping) else None
+            )
+            if session is None
+            else frozenset()
         )
         """Without a session (2026 wire): the levels this request's ``_meta`` opted into."""
         self.modern_meta: Mapping[str, Any] | None = None

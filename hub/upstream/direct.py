@@ -96,11 +96,11 @@ def log_params(message: Message) -> dict[str, Any] | None:
     return params if isinstance(params, dict) else None
 
 
-def closed() -> MCPError:
+def connection_closed() -> MCPError:
     return MCPError(t.CONNECTION_CLOSED, "Connection closed")
 
 
-def cancelled(request_id: str) -> Message:
+def cancelled_notification(request_id: str) -> Message:
     """The notification that tells an upstream its request was abandoned."""
     return {
         "jsonrpc": "2.0",

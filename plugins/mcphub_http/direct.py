@@ -49,10 +49,6 @@ MAX_SSE_EVENT = 1024 * 1024
 """Bytes one SSE event of an answer may take (the SDK's default)."""
 
 
-def _encode(message: dict[str, Any]) -> bytes:
-    return json_dumps(message)
-
-
 SKIPPED_HEADERS = frozenset({b"accept", b"accept-encoding", b"content-type", b"content-length"})
 """Client default headers the direct link sets itself (or leaves out: no compressed answers)."""
 RESEND = frozenset({401, 403, 307, 308})
@@ -181,7 +177,7 @@ class HttpLink:
 
     async def send(self, message: dict[str, Any], on_progress: Progress | None) -> dict[str, Any]:
         rid = message["id"]
-        body = _encode(message)
+        body = json_dumps(message)
         done = False
         try:
             response = await self._post_direct(body)
@@ -284,7 +280,7 @@ class HttpLink:
             with contextlib.suppress(Exception):
                 await self._client.post(
                     self._url,
-                    content=_encode(cancelled_notification(rid)),
+                    content=json_dumps(cancelled_notification(rid)),
                     headers=self._request_headers(),
                 )
 

@@ -39,8 +39,7 @@ calls/s). One multi-row statement steps once (200 rows x 15 values stays under S
 @functools.lru_cache(maxsize=8)
 def _insert_rows(count: int) -> str:
     """The INSERT of ``count`` rows (the common batch sizes stay cached)."""
-    row = "(" + ", ".join(["?"] * (len(ACTIVITY_COLUMNS) + 1)) + ")"
-    return INSERT.split(" VALUES ", 1)[0] + " VALUES " + ", ".join([row] * count)
+    return insert_activity_sql("activities", ["?"] * (len(ACTIVITY_COLUMNS) + 1), count)
 
 
 def _where(query: ActivityQuery) -> tuple[str, list[Any]]:

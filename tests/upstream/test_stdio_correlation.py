@@ -23,25 +23,15 @@ from mcp.shared.exceptions import MCPError
 from hub.server import HubServer
 from hub.testing import ACCEPT, wait_for
 from tests.mcp_fixtures import ENVELOPE, MODERN, wait_connected
-from tests.upstreams_fixtures import PY, ROOT
-
-
-def fixture_server(events: Path, *extra: str) -> dict[str, Any]:
-    return {
-        "type": "stdio",
-        "command": PY,
-        "args": ["-m", "tests.upstreams.conformance_server", *extra],
-        "cwd": str(ROOT),
-        "env": {"UPSTREAM_EVENTS_FILE": str(events)},
-    }
+from tests.upstreams_fixtures import conformance_stdio, logged_events
 
 
 @pytest.fixture
 def hub_settings(tmp_path: Path) -> dict[str, Any]:
     return {
         "mcpServers": {
-            "tagged": fixture_server(tmp_path / "tagged.log"),
-            "untagged": fixture_server(tmp_path / "untagged.log", "--untagged"),
+            "tagged": conformance_stdio(tmp_path / "tagged.log"),
+            "untagged": conformance_stdio(tmp_path / "untagged.log", "--untagged"),
         },
         "systemConfig": {"routing": {"enableBearerAuth": False}},
     }
@@ -51,11 +41,6 @@ def hub_settings(tmp_path: Path) -> dict[str, Any]:
 async def hub(hub_server: HubServer) -> HubServer:
     await wait_connected(hub_server.hub, "tagged", "untagged", within=60)
     return hub_server
-
-
-def events(tmp_path: Path, name: str) -> list[str]:
-    path = tmp_path / f"{name}.log"
-    return path.read_text().splitlines() if path.exists() else []
 
 
 class Person:
@@ -137,7 +122,7 @@ async def test_an_untagged_request_with_two_callers_is_refused_not_guessed(
         result_a = await asyncio.wait_for(call_a, 30)
     assert ann.asked == ["for ann"] and bob.asked == []
     assert '"username": "ann"' in text(result_a)
-    refused = [line for line in events(tmp_path, "untagged") if line.startswith("refused")]
+    refused = [line for line in logged_events(tmp_path, "untagged") if line.startswith("refused")]
     assert len(refused) == 1
     assert "no downstream client to relay to" in refused[0]
     assert "2 downstream callers" in refused[0]
@@ -177,7 +162,7 @@ async def test_2026_call_needing_an_undeclared_capability_gets_32021_and_the_ups
     await wait_for(
         lambda: any(
             line.startswith("refused sampling/createMessage -32021")
-            for line in events(tmp_path, "tagged")
+            for line in logged_events(tmp_path, "tagged")
         ),
         10,
     )

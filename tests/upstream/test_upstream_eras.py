@@ -19,26 +19,15 @@ from hub.server import HubServer
 from hub.testing import ACCEPT, reply, wait_for
 from hub.upstream.modern import speaks_2026
 from tests.mcp_fixtures import ENVELOPE, MODERN, wait_connected
-from tests.upstreams_fixtures import PY, ROOT
-
-
-def fixture_server(events: Path, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "stdio",
-        "command": PY,
-        "args": ["-m", "tests.upstreams.conformance_server"],
-        "cwd": str(ROOT),
-        "env": {"UPSTREAM_EVENTS_FILE": str(events)},
-        **extra,
-    }
+from tests.upstreams_fixtures import conformance_stdio, logged_events
 
 
 @pytest.fixture
 def hub_settings(tmp_path: Path) -> dict[str, Any]:
     return {
         "mcpServers": {
-            "modern": fixture_server(tmp_path / "modern.log", protocolEra="auto"),
-            "legacy": fixture_server(tmp_path / "legacy.log"),
+            "modern": conformance_stdio(tmp_path / "modern.log", protocolEra="auto"),
+            "legacy": conformance_stdio(tmp_path / "legacy.log"),
         },
         "systemConfig": {"routing": {"enableBearerAuth": False}},
     }
@@ -48,11 +37,6 @@ def hub_settings(tmp_path: Path) -> dict[str, Any]:
 async def hub(hub_server: HubServer) -> HubServer:
     await wait_connected(hub_server.hub, "modern", "legacy", within=60)
     return hub_server
-
-
-def events(tmp_path: Path, name: str) -> list[str]:
-    path = tmp_path / f"{name}.log"
-    return path.read_text().splitlines() if path.exists() else []
 
 
 def text(result: t.CallToolResult) -> str:
@@ -73,7 +57,7 @@ async def test_2026_client_elicitation_through_a_2026_stdio_upstream(
         result = await client.call_tool("modern-test_modern_greeting", {})
     assert text(result) == "Hello, Dee! (2026)"
     # The upstream saw the client's own capabilities, twice (question, then the retry).
-    caps = [line for line in events(tmp_path, "modern") if line.startswith("modern caps")]
+    caps = [line for line in logged_events(tmp_path, "modern") if line.startswith("modern caps")]
     assert len(caps) == 2 and all('"elicitation"' in line for line in caps)
     assert not hub.hub.mcp.bridge.calls
     assert speaks_2026(hub.hub.upstreams.upstreams["modern"].session)
@@ -97,7 +81,7 @@ async def test_2025_caller_of_a_2026_upstream_is_asked_by_the_hub(
     assert text(legacy) == "Hello, Flo! (2025)"
     assert asked == ["What is your name?", "What is your name?"]
     # The hub answered the upstream's question with its own envelope.
-    caps = [line for line in events(tmp_path, "modern") if line.startswith("modern caps")]
+    caps = [line for line in logged_events(tmp_path, "modern") if line.startswith("modern caps")]
     assert len(caps) == 2 and all('"sampling"' in line for line in caps)
 
 
