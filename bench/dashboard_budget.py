@@ -18,3 +18,16 @@ BUDGET_MS = 1_000
 
 IN_SUITE_SLACK = 5
 """How many times ``BUDGET_MS`` the in-suite test allows (a loaded CI machine)."""
+
+CHROMIUM = "/usr/bin/chromium"
+"""Debian's chromium, which the load bench and the browser tests drive (never downloaded)."""
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+"""Flags of both: no sandbox (containers), headless, and nothing fetched in the background."""

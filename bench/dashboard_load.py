@@ -22,19 +22,9 @@ import urllib.request
 from typing import Any
 
 from bench.__main__ import cpu_reference_ms
-from bench.dashboard_budget import BUDGET_BYTES, BUDGET_MS
+from bench.dashboard_budget import BUDGET_BYTES, BUDGET_MS, CHROMIUM
+from bench.dashboard_budget import CHROMIUM_ARGS as ARGS
 from bench.procs import ROOT, Hub
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 FIGURES = """() => {
   const entries = [...performance.getEntriesByType("navigation"),

@@ -10,17 +10,12 @@ from typing import Any
 
 from playwright.async_api import ConsoleMessage, Page, Request, Response
 
+from bench.dashboard_budget import CHROMIUM as BROWSER
+from bench.dashboard_budget import CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROMIUM = Path(BROWSER)
+ARGS = CHROMIUM_ARGS
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 """Where the walk saves each page, light and dark (the README names it; not committed)."""
 
