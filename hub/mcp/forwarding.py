@@ -13,21 +13,27 @@ other method, goes through the SDK.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import mcp_types as t
 from mcp.shared.exceptions import MCPError
+from mcp.shared.jsonrpc_dispatcher import handler_exception_to_error_data
 from mcp_types import methods as sdk_methods
 from pydantic import ValidationError
 
 from hub.errors import HubError
+from hub.mcp.call_scope import CallScope
 from hub.mcp.catalog import LIST_KEYS
-from hub.mcp.method_handlers import CallInfo, forward_meta, hub_error
+from hub.mcp.method_handlers import CallInfo, encoded_list, forward_meta, hub_error
+from hub.mcp.sessions import Message, response
 from hub.mcp.tool_calls import UnknownTool, invoke_tool
 
 if TYPE_CHECKING:
     from hub.mcp.sessions import HubSession, PostCtx
+
+log = logging.getLogger(__name__)
 
 CALL_KEYS = frozenset({"name", "arguments", "_meta"})
 PLAIN_RESULT_KEYS = frozenset({"content", "isError"})
@@ -36,6 +42,36 @@ NO_STRUCTURED = frozenset({"2024-11-05", "2025-03-26"})
 """Versions from before ``structuredContent`` was specified: a result carrying it goes through
 the SDK's sieve, which decides what that version's clients get."""
 TEXT_KEYS = frozenset({"type", "text"})
+
+
+async def reply_to(
+    session: HubSession, ctx: PostCtx, scope: CallScope, method: str, rid: Any, params: Any
+) -> Message | bytes | None:
+    """The JSON-RPC response to one request of a session (a handler failure becomes an error
+    response); None when ``scope`` was cancelled (a disconnect, ``notifications/cancelled``,
+    the session's end), which is answered with nothing."""
+    session.inflight[rid] = scope
+    with scope:
+        try:
+            result = await answer(session, ctx, method, params)
+            info = ctx.message_metadata.request_context
+            encoded = (
+                encoded_list(info.view, method, result) if isinstance(info, CallInfo) else None
+            )
+            return response(rid, result, encoded)
+        except Exception as exc:  # noqa: BLE001 - JSON-RPC boundary: any failure is an error reply
+            return exception_message(rid, exc)
+        finally:
+            session.inflight.pop(rid, None)
+    return None
+
+
+def exception_message(rid: Any, exc: BaseException) -> Message:
+    data = handler_exception_to_error_data(exc) if isinstance(exc, Exception) else None
+    if data is None:
+        log.exception("MCP handler failed", exc_info=exc)
+        data = t.ErrorData(code=t.INTERNAL_ERROR, message="Internal error")
+    return {"jsonrpc": "2.0", "id": rid, "error": data.model_dump(mode="json", exclude_none=True)}
 
 
 async def answer(session: HubSession, ctx: PostCtx, method: str, params: Any) -> dict[str, Any]:

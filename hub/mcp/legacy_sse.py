@@ -11,14 +11,14 @@ import asyncio
 import logging
 from typing import Any
 
-import anyio
 import mcp_types as t
 
 from hub.mcp import forwarding
+from hub.mcp.call_scope import CallScope
 from hub.mcp.route_access import GateError, authenticate, check_origin, principal_key
-from hub.mcp.sessions import HubSession, Message, PostCtx, SessionCapReached
+from hub.mcp.sessions import HubSession, PostCtx, SessionCapReached
 from hub.mcp.stateless_2026 import error_message
-from hub.mcp.streamable_http import McpBaseHandler, exception_message
+from hub.mcp.streamable_http import McpBaseHandler
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class MessagesHandler(McpBaseHandler):
         ctx = PostCtx(session.push, session, rid, params, dict(self.request.headers), kind="sse")
         info = self.endpoint.call_info(self.route, self.principal, ctx, session)
         ctx.message_metadata.request_context = info
-        scope = anyio.CancelScope()
+        scope = CallScope()
         session.inflight[rid] = scope
         task = asyncio.get_running_loop().create_task(run(session, scope, method, rid, params, ctx))
         session.tasks.add(task)
@@ -114,17 +114,9 @@ class MessagesHandler(McpBaseHandler):
 
 
 async def run(
-    session: HubSession, scope: anyio.CancelScope, method: str, rid: Any, params: Any, ctx: PostCtx
+    session: HubSession, scope: CallScope, method: str, rid: Any, params: Any, ctx: PostCtx
 ) -> None:
     """One request of a legacy SSE session; its answer goes onto the session stream."""
-    out: Message | None = None
-    with scope:
-        try:
-            result = await forwarding.answer(session, ctx, method, params)
-            out = {"jsonrpc": "2.0", "id": rid, "result": result}
-        except Exception as exc:  # noqa: BLE001 - JSON-RPC boundary: any failure is an error reply
-            out = exception_message(rid, exc)
-        finally:
-            session.inflight.pop(rid, None)
-    if out is not None and not scope.cancelled_caught:
+    out = await forwarding.reply_to(session, ctx, scope, method, rid, params)
+    if out is not None:
         session.push(out)

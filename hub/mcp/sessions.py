@@ -31,6 +31,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from hub.config.system import SessionsConfig
 from hub.mcp import json_codec
+from hub.mcp.call_scope import CallScope
 from hub.mcp.catalog import Scope, View
 
 if TYPE_CHECKING:
@@ -95,10 +96,11 @@ class HubSession:
         self.scope = scope
         self.view: View | None = None
         self.legacy_sse = legacy_sse
-        self.stream: asyncio.Queue[Message | None] | None = None
+        self.stream: asyncio.Queue[Message | bytes | None] | None = None
         """The standalone stream (GET /mcp, or the legacy SSE stream); None when none is open."""
         self.pending: dict[str, asyncio.Future[Message]] = {}
-        self.inflight: dict[Any, anyio.CancelScope] = {}
+        self.inflight: dict[Any, CallScope] = {}
+        """Requests being answered, by JSON-RPC id (``notifications/cancelled`` names them)."""
         self.tasks: set[asyncio.Task[Any]] = set()
         self.subscriptions: set[str] = set()
         self.log_level: str | None = None
@@ -113,7 +115,7 @@ class HubSession:
     def touch(self) -> None:
         self.last_seen = time.monotonic()
 
-    def push(self, msg: Message) -> bool:
+    def push(self, msg: Message | bytes) -> bool:
         """Queue a message on the standalone stream; False when there is none."""
         if self.stream is None or self.closed:
             return False
@@ -212,7 +214,7 @@ class PostCtx:
         self.request_id = request_id
         self.headers = headers
         self.progress_token = progress_token_from_params(params)
-        self.cancel_requested = anyio.Event()
+        self._cancel_requested: anyio.Event | None = None
         self.can_send_request = can_send and session is not None
         self.message_metadata = ServerMessageMetadata(request_context=request_context)
         self.transport = TransportContext(
@@ -234,6 +236,14 @@ class PostCtx:
         self.modern_resume: Mapping[str, Any] = {}
         """2026 wire: ``inputResponses``/``requestState`` answering an upstream's own
         ``InputRequiredResult`` (passed back to it unchanged)."""
+
+    @property
+    def cancel_requested(self) -> anyio.Event:
+        """``DispatchContext``'s signal; nothing in the hub sets it, so it is made on demand
+        (an anyio ``Event`` costs a backend lookup)."""
+        if self._cancel_requested is None:
+            self._cancel_requested = anyio.Event()
+        return self._cancel_requested
 
     async def emit(self, msg: Message) -> None:
         result = self._emit(msg)

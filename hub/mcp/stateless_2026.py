@@ -30,6 +30,7 @@ from mcp.shared.inbound import (
 from mcp_types import SERVER_INFO_META_KEY
 from mcp_types.methods import INPUT_REQUIRED_METHODS
 
+from hub.mcp.call_scope import CallScope
 from hub.mcp.input_required import Suspended
 from hub.mcp.method_handlers import tool_schema
 from hub.mcp.route_access import principal_key
@@ -51,7 +52,7 @@ class McpHandler(Protocol):
     endpoint: McpEndpoint
     route: Route
     principal: Principal | None
-    cancel_scope: anyio.CancelScope | None
+    cancel_scope: CallScope | anyio.CancelScope | None
 
     def accepted(self) -> None: ...
     def send(self, body: Any, status: int = 200) -> None: ...

@@ -17,16 +17,15 @@ import anyio
 import mcp_types as t
 import tornado.iostream
 import tornado.web
-from mcp.shared.jsonrpc_dispatcher import handler_exception_to_error_data
 from mcp_types import PROTOCOL_VERSION_META_KEY
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from hub.auth.principal import Policy, Principal
 from hub.config.system import parse_size
 from hub.mcp import forwarding, json_codec
+from hub.mcp.call_scope import CallScope
 from hub.mcp.client_address import client_address
 from hub.mcp.endpoint import McpEndpoint
-from hub.mcp.method_handlers import encoded_list
 from hub.mcp.route_access import (
     GateError,
     Route,
@@ -42,7 +41,6 @@ from hub.mcp.sessions import (
     SessionCapReached,
     dumps,
     frame,
-    response,
 )
 from hub.mcp.stateless_2026 import error_message, serve_modern
 
@@ -52,14 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PING_INTERVAL = 15.0
-
-
-def exception_message(rid: Any, exc: BaseException) -> Message:
-    data = handler_exception_to_error_data(exc) if isinstance(exc, Exception) else None
-    if data is None:
-        log.exception("MCP handler failed", exc_info=exc)
-        data = t.ErrorData(code=t.INTERNAL_ERROR, message="Internal error")
-    return {"jsonrpc": "2.0", "id": rid, "error": data.model_dump(mode="json", exclude_none=True)}
 
 
 class McpBaseHandler(tornado.web.RequestHandler):
@@ -78,7 +68,7 @@ class McpBaseHandler(tornado.web.RequestHandler):
         self.route = Route()
         self.gone = False
         self.sse = False
-        self.cancel_scope: anyio.CancelScope | None = None
+        self.cancel_scope: CallScope | anyio.CancelScope | None = None
         self.stream_queue: asyncio.Queue[Any] | None = None
         self.session: HubSession | None = None
 
@@ -301,27 +291,16 @@ class McpHandler(McpBaseHandler):
         ctx = PostCtx(self.emit, session, rid, params, self.request.headers)
         info = self.endpoint.call_info(self.route, self.principal, ctx, session)
         ctx.message_metadata.request_context = info
-        with anyio.CancelScope() as scope:
-            self.cancel_scope = scope
-            session.inflight[rid] = scope
-            try:
-                result = await forwarding.answer(session, ctx, method, params)
-                out: Message | bytes = response(
-                    rid, result, encoded_list(info.view, method, result)
-                )
-            except Exception as exc:  # noqa: BLE001 - JSON-RPC boundary: any failure is an error reply
-                out = exception_message(rid, exc)
-            finally:
-                session.inflight.pop(rid, None)
-                self.cancel_scope = None
-        if scope.cancelled_caught:
+        scope = self.cancel_scope = CallScope()
+        out = await forwarding.reply_to(session, ctx, scope, method, rid, params)
+        self.cancel_scope = None
+        if out is not None:
+            self.reply(out)
+        elif self.sse and not self.gone and not self._finished:
             # Cancelled by the client (notifications/cancelled or a disconnect): no answer.
-            if self.sse and not self.gone and not self._finished:
-                self.finish()
-            else:
-                self.accepted()
-            return
-        self.reply(out)
+            self.finish()
+        else:
+            self.accepted()
 
     # ------------------------------------------------------------------ GET / DELETE
 
