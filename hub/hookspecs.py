@@ -276,6 +276,10 @@ def request_finished(hub: Hub, handler: tornado.web.RequestHandler, route: str) 
     """Observe one finished HTTP request: its status (``handler.get_status()``), method and
     duration (``handler.request.request_time()``).
 
+    ``handler`` is the request's ``RequestHandler``, except for a session's ``POST /mcp…``,
+    which the hub answers below Tornado's handlers (``hub.mcp.session_post``): then it is an
+    object with the same ``request`` and ``get_status()`` (read only those two).
+
     Called synchronously from the access-log function once the response was written, for
     every request the hub served, only if some plugin implements this hook (decided once,
     when the application is built, so the hook costs nothing otherwise). ``route`` is the

@@ -20,6 +20,7 @@ from hub.app import Hub, HubOptions
 from hub.auth.principal import Policy
 from hub.errors import StartupError
 from hub.mcp.routes import first_handlers
+from hub.mcp.session_post import McpFirstRouter
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,8 @@ def _observed(
 ) -> Any:
     def log_request(handler: tornado.web.RequestHandler) -> None:
         _log_request(handler)
-        candidates = templates.get(type(handler))
+        # ``SessionPost`` answers below Tornado's handlers and names the route's class.
+        candidates = templates.get(getattr(handler, "handler_class", None) or type(handler))
         route = "unmatched"
         if candidates is not None:
             if len(candidates) == 1:
@@ -209,7 +211,7 @@ class HubServer:
             self.sockets = []
             raise
         self.http = tornado.httpserver.HTTPServer(
-            make_app(self.hub),
+            McpFirstRouter(self.hub, make_app(self.hub)),
             max_body_size=MAX_BODY,
             xheaders=trust_proxy(),
             idle_connection_timeout=75,

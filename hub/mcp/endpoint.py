@@ -31,7 +31,8 @@ from hub.mcp.catalog import Catalog, Scope, View
 from hub.mcp.input_required import Bridge
 from hub.mcp.method_handlers import CallInfo, build_server
 from hub.mcp.route_access import Route, principal_key, scope_for
-from hub.mcp.sessions import HubSession, SessionCapReached, Sessions, notification
+from hub.mcp.session_table import SessionCapReached, Sessions
+from hub.mcp.sessions import HubSession, notification
 
 if TYPE_CHECKING:
     from hub.app import Hub

@@ -16,7 +16,8 @@ import mcp_types as t
 from hub.mcp import forwarding
 from hub.mcp.call_scope import CallScope
 from hub.mcp.route_access import GateError, authenticate, check_origin, principal_key
-from hub.mcp.sessions import HubSession, PostCtx, SessionCapReached
+from hub.mcp.session_table import SessionCapReached
+from hub.mcp.sessions import HubSession, PostCtx
 from hub.mcp.stateless_2026 import error_message
 from hub.mcp.streamable_http import McpBaseHandler
 

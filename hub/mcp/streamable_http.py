@@ -34,11 +34,11 @@ from hub.mcp.route_access import (
     check_reach,
     resolve,
 )
+from hub.mcp.session_table import SessionCapReached
 from hub.mcp.sessions import (
     HubSession,
     Message,
     PostCtx,
-    SessionCapReached,
     dumps,
     frame,
 )
@@ -60,8 +60,15 @@ class McpBaseHandler(tornado.web.RequestHandler):
     transport_name = "mcp"
     """The first path segment of this transport's routes (``/mcp…``), for messages."""
 
-    def initialize(self, hub: Hub, user_scoped: bool = False) -> None:
+    def initialize(
+        self,
+        hub: Hub,
+        user_scoped: bool = False,
+        gate: GateError | tuple[Principal | None, Route] | None = None,
+    ) -> None:
         self.hub = hub
+        self.gate = gate
+        """The gate's outcome when ``SessionPost`` already ran it and handed the request over."""
         self.user_scoped = user_scoped
         self.endpoint: McpEndpoint = hub.mcp
         self.principal: Principal | None = None
@@ -99,6 +106,12 @@ class McpBaseHandler(tornado.web.RequestHandler):
         return None, (args[0] if args else None)
 
     async def prepare(self) -> None:
+        if isinstance(self.gate, GateError):
+            self.refuse(self.gate)
+            return
+        if self.gate is not None:
+            self.principal, self.route = self.gate
+            return
         user, segment = self.path_parts()
         try:
             check_origin(self.hub, self.request)
@@ -192,7 +205,7 @@ class McpBaseHandler(tornado.web.RequestHandler):
         return msg
 
 
-def _is_modern(msg: Message, version: str | None) -> bool:
+def is_modern(msg: Message, version: str | None) -> bool:
     if version is not None:
         return version not in HANDSHAKE_PROTOCOL_VERSIONS
     params = msg.get("params")
@@ -237,7 +250,7 @@ class McpHandler(McpBaseHandler):
         if msg is None:
             return
         version = self.request.headers.get("MCP-Protocol-Version")
-        if _is_modern(msg, version):
+        if is_modern(msg, version):
             await serve_modern(self, msg)
         else:
             await self.legacy(msg, version)
