@@ -15,6 +15,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
+from hub import logs
 from hub.api.base import NotFoundHandler
 from hub.app import Hub, HubOptions
 from hub.auth.principal import Policy
@@ -139,23 +140,13 @@ def _observed(
     return log_request
 
 
-access_log = logging.getLogger("hub.access")
-
-
 def _log_request(handler: tornado.web.RequestHandler) -> None:
     status = handler.get_status()
     level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
-    if access_log.isEnabledFor(level):
-        request = handler.request
-        # The path only: query strings may carry ?token=.
-        access_log.log(
-            level,
-            "%d %s %s %.1fms",
-            status,
-            request.method,
-            request.path,
-            1000.0 * request.request_time(),
-        )
+    request = handler.request
+    # The path only: query strings may carry ?token=.
+    ms = 1000.0 * request.request_time()
+    logs.access(level, f"{status} {request.method} {request.path} {ms:.1f}ms")
 
 
 def trust_proxy() -> bool:
