@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -198,6 +199,11 @@ async def _serve(args: argparse.Namespace) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await server.start()
+        # What start-up built (modules, models, plugins, upstream sessions) lives as long as
+        # the process: frozen out of the cycle collector, whose full passes would otherwise
+        # walk it all again and again under load.
+        gc.collect()
+        gc.freeze()
         url = f"http://{server.address}"
         lock.update(url=url)
         _say_where(server.hub, url)

@@ -63,6 +63,10 @@ async def reply_to(
             return exception_message(rid, exc)
         finally:
             session.inflight.pop(rid, None)
+            # The context and its CallInfo refer to each other: unlinked here, the request's
+            # objects are freed at once instead of by the cycle collector (a few percent of
+            # the CPU at thousands of calls a second).
+            ctx.message_metadata.request_context = None
     return None
 
 

@@ -42,7 +42,7 @@ class ResponseFrame:
     )
 
     def __init__(self, head_only: bool) -> None:
-        self._parser = httptools.HttpResponseParser(self)
+        self._parser: httptools.HttpResponseParser | None = httptools.HttpResponseParser(self)
         self._head_only = head_only
         self._head_bytes = 0
         self._interim = False
@@ -62,18 +62,26 @@ class ResponseFrame:
 
     def feed(self, data: bytes) -> None:
         """Parse received bytes; ``httpx2.RemoteProtocolError`` when they are not HTTP."""
+        parser = self._parser
+        if parser is None:  # the message was complete: whatever follows ends keep-alive
+            if data:
+                self.keep_alive = False
+            return
         if not self.head_done:
             self._head_bytes += len(data)
         try:
-            self._parser.feed_data(data)
+            parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             raise httpx2.RemoteProtocolError("unrequested protocol switch (HTTP 101)") from None
         except httptools.HttpParserError as exc:
             if self.done:  # junk after a complete message: keep the message, drop the link
                 self.keep_alive = False
+                self._parser = None
                 return
             raise httpx2.RemoteProtocolError(f"malformed response: {exc}") from None
-        if not self.head_done and self._head_bytes > MAX_HEAD:
+        if self.done:
+            self._parser = None  # as ``close``: nothing more to parse
+        elif not self.head_done and self._head_bytes > MAX_HEAD:
             raise httpx2.RemoteProtocolError(f"response head larger than {MAX_HEAD} bytes")
 
     def eof(self) -> None:
@@ -86,6 +94,12 @@ class ResponseFrame:
             return
         where = "body" if self.head_done else "head"
         raise httpx2.RemoteProtocolError(f"server closed the connection in the response {where}")
+
+    def close(self) -> None:
+        """Done with this response: let the parser go. It holds our bound callbacks and we
+        hold it, so without this the pair waits for the cycle collector."""
+        self._parser = None
+        self.keep_alive = self.keep_alive and self.done
 
     # ------------------------------------------------------------------ llhttp callbacks
 
@@ -102,13 +116,15 @@ class ResponseFrame:
         self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
-        status = self._parser.get_status_code()
+        parser = self._parser
+        assert parser is not None  # called from feed_data, while the parser is ours
+        status = parser.get_status_code()
         if 100 <= status < 200 and status != 101:
             self._interim = True  # 100 Continue, 103 Early Hints: no body, the answer follows
             return
         self.status = status
         self.head_done = True
-        self.keep_alive = self._parser.should_keep_alive()
+        self.keep_alive = parser.should_keep_alive()
         self._length_framed = any(
             name.lower() == b"content-length"
             or (name.lower() == b"transfer-encoding" and b"chunked" in value.lower())

@@ -134,6 +134,7 @@ class _Body(httpx2.AsyncByteStream):
             self._pool.release(self._origin, self._conn)
         else:
             self._conn.close()
+        frame.close()
 
 
 async def _read_head(conn: _Conn, frame: ResponseFrame) -> None:
