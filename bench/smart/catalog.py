@@ -297,7 +297,7 @@ FILLER_NOUNS = [
 
 def fillers(count: int) -> list[BenchTool]:
     """Plausible but unrelated tools that bring the catalog to a given size."""
-    out = []
+    out: list[BenchTool] = []
     i = 0
     while len(out) < count:
         verb = FILLER_VERBS[i % len(FILLER_VERBS)]
