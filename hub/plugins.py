@@ -224,8 +224,8 @@ class Plugins:
             log.exception("A plugin failed in %s; hookimpls after it were skipped", caller.name)
             return
         for index, result in enumerate(results):
-            if not inspect.isawaitable(result):
-                continue
+            if result is None or not inspect.isawaitable(result):
+                continue  # a plain hookimpl's None: most answers, and the cheapest test
             try:
                 await result
             except Exception:
@@ -245,7 +245,7 @@ class Plugins:
         results = caller(**kwargs)
         for index, result in enumerate(results):
             answer = result
-            if inspect.isawaitable(result):
+            if result is not None and inspect.isawaitable(result):
                 try:
                     answer = await result
                 except BaseException:
