@@ -23,7 +23,8 @@ Figures = dict[str, list[float]]
 
 
 def figures(report: Report) -> dict[str, float]:
-    """The compared figures of one run: req/s and hub CPU per request, tools/list p50."""
+    """The compared figures of one run: req/s and hub CPU per request (S2r/S3r: and p50),
+    tools/list p50."""
     out: dict[str, float] = {}
     for row in report.load:
         if row.stats is None or row.scenario.startswith("S1"):
@@ -32,6 +33,14 @@ def figures(report: Report) -> dict[str, float]:
         out[f"{key} req/s"] = row.stats.rps
         if row.server_cpu_ms is not None:
             out[f"{key} hub CPU ms/req"] = row.server_cpu_ms
+    for real in report.real:
+        if real.hub is None:
+            continue
+        key = f"{real.scenario} C={real.concurrency}"
+        out[f"{key} req/s"] = real.hub.rps
+        out[f"{key} p50 ms"] = real.hub.p50
+        if real.hub.cpu_ms is not None:
+            out[f"{key} hub CPU ms/call"] = real.hub.cpu_ms
     for scale in report.scale:
         if scale.measure.startswith("tools/list p50"):
             out[f"{scale.scenario} {scale.measure} ms"] = float(scale.value.split()[0])
@@ -90,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per load run")
     parser.add_argument("--upstreams", type=int, help="S4 upstream count (default 50)")
     parser.add_argument(
-        "--only", action="append", choices=("S2", "S3", "S4"), help="repeatable; default all"
+        "--only",
+        action="append",
+        choices=("S2", "S3", "S4", "S2r", "S3r"),
+        help="repeatable; default all",
     )
     args = parser.parse_args(argv)
     if (args.old is None) == (args.plugins_off is None):

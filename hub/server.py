@@ -124,18 +124,29 @@ def route_templates(
 def _observed(
     hub: Hub, templates: dict[type[tornado.web.RequestHandler], list[tuple[re.Pattern[str], str]]]
 ) -> Any:
+    seen: dict[tuple[type, str], str] = {}
+    """Route templates of recent (handler class, path) pairs: the same few paths carry most
+    requests, and matching a class's patterns again each time is wasted work."""
+
+    def route_of(cls: type, path: str) -> str:
+        candidates = templates.get(cls)
+        if candidates is None:
+            return "unmatched"
+        if len(candidates) == 1:
+            return candidates[0][1]
+        route = seen.get((cls, path))
+        if route is None:
+            route = next((t for p, t in candidates if p.match(path)), candidates[0][1])
+            if len(seen) >= 1024:
+                seen.clear()
+            seen[cls, path] = route
+        return route
+
     def log_request(handler: tornado.web.RequestHandler) -> None:
         _log_request(handler)
         # ``SessionPost`` answers below Tornado's handlers and names the route's class.
-        candidates = templates.get(getattr(handler, "handler_class", None) or type(handler))
-        route = "unmatched"
-        if candidates is not None:
-            if len(candidates) == 1:
-                route = candidates[0][1]
-            else:
-                path = handler.request.path
-                route = next((t for p, t in candidates if p.match(path)), candidates[0][1])
-        hub.plugins.request_finished(hub, handler, route)
+        cls = getattr(handler, "handler_class", None) or type(handler)
+        hub.plugins.request_finished(hub, handler, route_of(cls, handler.request.path))
 
     return log_request
 

@@ -19,7 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from hub.plugin_api import Hub as HubType
 from hub.plugin_api import HubError, Kind, ToolCall, activity_log, hookimpl
 from mcphub_activity.recorder import Recorder
-from mcphub_activity.summary import capped, summarize_arguments, summarize_result
+from mcphub_activity.summary import capped, input_text, summarize_result
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def record(
         "tool": call.tool,
         "duration": round((time.perf_counter() - call.started) * 1000),
         "status": status,
-        "input": capped(summarize_arguments(call.arguments)),
+        "input": input_text(call.arguments),
         "output": output,
         "group": _group_name(hub, call.group),
         "keyId": principal.key_id if key and principal is not None else None,

@@ -45,6 +45,24 @@ def capped(summary: dict[str, Any]) -> str:
     return json_dumps(marker).decode()
 
 
+_input_texts: dict[tuple[tuple[str, ...], tuple[type, ...]], str] = {}
+"""``input_text`` by the arguments' names and value types: a tool is mostly called with the
+same shape of arguments, and its summary depends on nothing else."""
+
+
+def input_text(arguments: dict[str, Any] | None) -> str:
+    """``capped(summarize_arguments(arguments))``, made once per shape of arguments."""
+    if not arguments or len(arguments) > MAX_ITEMS:
+        return capped(summarize_arguments(arguments))
+    shape = (tuple(arguments), tuple(map(type, arguments.values())))
+    text = _input_texts.get(shape)
+    if text is None:
+        if len(_input_texts) >= 4096:
+            _input_texts.clear()
+        text = _input_texts[shape] = capped(summarize_arguments(arguments))
+    return text
+
+
 def summarize_arguments(arguments: dict[str, Any] | None) -> dict[str, Any]:
     if not arguments:
         return {"present": False}

@@ -10,6 +10,7 @@ the route table; tool names are never labels.
 
 from __future__ import annotations
 
+import collections
 import time
 import weakref
 from collections.abc import Iterator
@@ -29,11 +30,38 @@ DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 
 """Seconds; a hub adds about a millisecond, upstream tools take from that to minutes."""
 
 
+FLUSH_AT = 1024
+"""Counted events held at most before they are applied to the metric objects."""
+
+
+class PendingCounts:
+    """Brings the call path's counted events into the metrics before the registry is read.
+
+    Registered first, so a scrape (or any read of the registry) collects it before the
+    counters and histograms it updates."""
+
+    def __init__(self) -> None:
+        self.metrics: HubMetrics | None = None
+
+    def collect(self) -> Iterator[Metric]:
+        if self.metrics is not None:
+            self.metrics.flush()
+        return iter(())
+
+
 class HubMetrics:
-    """One hub's metric objects, registered on ``hub.metrics``."""
+    """One hub's metric objects, registered on ``hub.metrics``.
+
+    A call or request only appends a tuple to a list; the counters and the histogram take
+    them in bulk when the registry is read or the list is long (``flush``). Updating a
+    labelled child per call, interleaved with everything else a call does, cost several
+    times what the same updates cost in one tight loop.
+    """
 
     def __init__(self, hub: Hub) -> None:
         registry = hub.metrics
+        pending = PendingCounts()
+        registry.register(pending)
         self.calls = Counter(
             "mcphub_tool_calls",
             "Tool calls by server and status",
@@ -62,6 +90,9 @@ class HubMetrics:
         self._call_children: dict[tuple[str, str], Any] = {}
         self._duration_children: dict[str, Any] = {}
         self._request_children: dict[tuple[str, int], Any] = {}
+        self._calls: list[tuple[str, str, float]] = []
+        self._requests: list[tuple[str, int]] = []
+        pending.metrics = self
         self.last_status: dict[str, str] = {}
         self.ever_connected: set[str] = set()
         registry.register(ScrapeCollector(hub))
@@ -70,20 +101,37 @@ class HubMetrics:
         GCCollector(registry=registry)
 
     def call(self, server: str, status: str, seconds: float) -> None:
-        child = self._call_children.get((server, status))
-        if child is None:
-            child = self._call_children[server, status] = self.calls.labels(server, status)
-        child.inc()
-        timer = self._duration_children.get(server)
-        if timer is None:
-            timer = self._duration_children[server] = self.duration.labels(server)
-        timer.observe(seconds)
+        calls = self._calls
+        calls.append((server, status, seconds))
+        if len(calls) >= FLUSH_AT:
+            self.flush()
 
     def request(self, route: str, code: int) -> None:
-        child = self._request_children.get((route, code))
-        if child is None:
-            child = self._request_children[route, code] = self.requests.labels(route, str(code))
-        child.inc()
+        requests = self._requests
+        requests.append((route, code))
+        if len(requests) >= FLUSH_AT:
+            self.flush()
+
+    def flush(self) -> None:
+        """Apply the events counted since the last flush."""
+        calls, self._calls = self._calls, []
+        requests, self._requests = self._requests, []
+        for (server, status), count in collections.Counter((c[0], c[1]) for c in calls).items():
+            child = self._call_children.get((server, status))
+            if child is None:
+                child = self._call_children[server, status] = self.calls.labels(server, status)
+            child.inc(count)
+        timers = self._duration_children
+        for server, _, seconds in calls:
+            timer = timers.get(server)
+            if timer is None:
+                timer = timers[server] = self.duration.labels(server)
+            timer.observe(seconds)
+        for (route, code), count in collections.Counter(requests).items():
+            child = self._request_children.get((route, code))
+            if child is None:
+                child = self._request_children[route, code] = self.requests.labels(route, str(code))
+            child.inc(count)
 
     def upstream_status(self, server: str, status: str) -> None:
         """Count a reconnect when an upstream that was connected before connects again."""
@@ -97,6 +145,7 @@ class HubMetrics:
 
     def forget(self, server: str) -> None:
         """A deleted server's series go away with it (labels stay bounded by the config)."""
+        self._calls = [c for c in self._calls if c[0] != server]
         for key in [k for k in self._call_children if k[0] == server]:
             del self._call_children[key]
             self.calls.remove(*key)

@@ -74,3 +74,21 @@ async def test_a_full_batch_is_written_without_waiting(tmp_path: Path) -> None:
         assert rec.written == 11
     finally:
         await store.close()
+
+
+def test_input_summaries_made_once_per_shape_match_the_summary() -> None:
+    """The cached input summary is the summary: the same names and types give the same
+    text whatever the values, and another type of one value gives another text."""
+    from mcphub_activity.summary import capped, input_text, summarize_arguments
+
+    shapes = [
+        None,
+        {},
+        {"text": "a", "n": 1},
+        {"text": "b", "n": 2.5},
+        {"text": "c", "n": True},
+        {"text": None, "n": [1], "o": {"k": 1}},
+    ]
+    for arguments in shapes * 2:
+        assert input_text(arguments) == capped(summarize_arguments(arguments))
+    assert input_text({"text": "a", "n": 1}) != input_text({"text": "a", "n": True})
