@@ -19,7 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from hub.plugin_api import Hub as HubType
 from hub.plugin_api import HubError, Kind, ToolCall, activity_log, hookimpl
 from mcphub_activity.recorder import Recorder
-from mcphub_activity.summary import capped, input_text, summarize_result
+from mcphub_activity.summary import input_text, output_text
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,10 @@ def record(
     if error is not None:
         status, message, output = "error", error_message(error)[:MAX_ERROR], None
     elif result is not None and result.get("isError"):
-        status, message, output = "error", UPSTREAM_ERROR, capped(summarize_result(result))
+        status, message, output = "error", UPSTREAM_ERROR, output_text(result)
     else:
         status, message = "success", None
-        output = capped(summarize_result(result)) if result is not None else None
+        output = output_text(result) if result is not None else None
     return {
         "timestamp": call.timestamp,
         "server": call.server,

@@ -101,3 +101,43 @@ def summarize_result(result: dict[str, Any]) -> dict[str, Any]:
         "contentCount": len(items),
         "content": [_item(i) for i in items[:MAX_ITEMS]],
     }
+
+
+_TEXT_ITEM = (
+    '{"type":"text","keys":["type","text"],'
+    '"text":{"textLength":%d,"looksLikeJson":%s,"wasSanitized":false}}'
+)
+_output_heads: dict[tuple[tuple[str, ...], bool, int], str] = {}
+"""The output summary's text up to its content items, by result keys, ``isError`` and count."""
+
+
+def output_text(result: dict[str, Any]) -> str:
+    """``capped(summarize_result(result))``; a result of plain text items (the usual kind) is
+    written straight from a cached head and one template per item."""
+    content = result.get("content")
+    if type(content) is not list or not 0 < len(content) <= MAX_ITEMS:
+        return capped(summarize_result(result))
+    items = []
+    for item in content:
+        if type(item) is not dict or len(item) != 2 or next(iter(item)) != "type":
+            return capped(summarize_result(result))
+        text = item.get("text")
+        if item["type"] != "text" or type(text) is not str:
+            return capped(summarize_result(result))
+        looks = "true" if text.lstrip()[:1] in ("{", "[") else "false"
+        items.append(_TEXT_ITEM % (len(text), looks))
+    shape = (tuple(result)[:MAX_ITEMS], bool(result.get("isError")), len(content))
+    head = _output_heads.get(shape)
+    if head is None:
+        if len(_output_heads) >= 4096:
+            _output_heads.clear()
+        summary = {
+            "type": "object",
+            "keys": list(shape[0]),
+            "isError": shape[1],
+            "contentCount": shape[2],
+            "content": [],
+        }
+        head = _output_heads[shape] = json_dumps(summary).decode()[:-2]  # without "]}"
+    text = head + ",".join(items) + "]}"
+    return text if len(text) <= CAP else capped(summarize_result(result))

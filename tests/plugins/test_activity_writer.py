@@ -92,3 +92,28 @@ def test_input_summaries_made_once_per_shape_match_the_summary() -> None:
     for arguments in shapes * 2:
         assert input_text(arguments) == capped(summarize_arguments(arguments))
     assert input_text({"text": "a", "n": 1}) != input_text({"text": "a", "n": True})
+
+
+def test_output_summaries_written_directly_match_the_summary() -> None:
+    """The direct text of a plain-text result is the summary's JSON, and every other
+    result takes the summary's own way."""
+    from mcphub_activity.summary import capped, output_text, summarize_result
+
+    results: list[dict[str, Any]] = [
+        {"content": [{"type": "text", "text": "hello"}]},
+        {"content": [{"type": "text", "text": "hello"}], "isError": False},
+        {"content": [{"type": "text", "text": ' {"a": 1}'}], "isError": True},
+        {"content": [{"type": "text", "text": "[1]"}, {"type": "text", "text": "żółw ✓"}]},
+        {"content": [{"type": "text", "text": "x"}], "structuredContent": {"x": 1}},
+        {"isError": False, "content": [{"type": "text", "text": ""}], 'we"ird\n': 1},
+        {"content": [{"text": "reversed keys", "type": "text"}]},
+        {"content": [{"type": "image", "data": "AA==", "mimeType": "image/png"}]},
+        {"content": [{"type": "text", "text": "a", "annotations": {}}]},
+        {"content": [{"type": "text", "text": 5}]},
+        {"content": []},
+        {"content": "not a list"},
+        {},
+        {"content": [{"type": "text", "text": "many"}] * 150},
+    ]
+    for result in results * 2:
+        assert output_text(result) == capped(summarize_result(result)), result
