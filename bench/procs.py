@@ -72,13 +72,44 @@ async def _stop(proc: asyncio.subprocess.Process, sig: int = signal.SIGTERM) -> 
         await proc.wait()
 
 
-class Upstream:
+class ListeningProcess:
+    """A child that prints ``LISTENING <port>`` once it serves: its pid, port and stop."""
+
+    def __init__(self) -> None:
+        self.proc: asyncio.subprocess.Process | None = None
+        self.port = 0
+
+    async def listening(self, what: str, within: float) -> None:
+        """Read the child's first line for its port; stop it and raise if it said otherwise
+        (or nothing within ``within`` seconds)."""
+        assert self.proc is not None and self.proc.stdout is not None
+        try:
+            async with asyncio.timeout(within):
+                line = (await self.proc.stdout.readline()).decode()
+        except BaseException:
+            await self.stop()
+            raise
+        if not line.startswith("LISTENING"):
+            await self.stop()
+            raise RuntimeError(f"{what} did not start: {line!r}")
+        self.port = int(line.split()[1])
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    async def stop(self) -> None:
+        if self.proc is not None:
+            await _stop(self.proc)
+
+
+class Upstream(ListeningProcess):
     """``python -m bench.upstream`` over HTTP; ``url(i)`` is virtual server i."""
 
     def __init__(self, servers: int = 1, tools: int = 2, sse: bool = False) -> None:
+        super().__init__()
         self.args = ["--servers", str(servers), "--tools", str(tools)] + (["--sse"] if sse else [])
-        self.proc: asyncio.subprocess.Process | None = None
-        self.port = 0
 
     async def start(self) -> Upstream:
         self.proc = await asyncio.create_subprocess_exec(
@@ -91,26 +122,12 @@ class Upstream:
             cwd=ROOT,
             stdout=asyncio.subprocess.PIPE,
         )
-        assert self.proc.stdout is not None
-        async with asyncio.timeout(15):
-            line = (await self.proc.stdout.readline()).decode()
-        if not line.startswith("LISTENING"):
-            raise RuntimeError(f"bench upstream did not start: {line!r}")
-        self.port = int(line.split()[1])
+        await self.listening("bench upstream", 15)
         return self
 
     def url(self, index: int | None = None) -> str:
         path = "/mcp" if index is None else f"/mcp/s{index}"
         return f"http://127.0.0.1:{self.port}{path}"
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    async def stop(self) -> None:
-        if self.proc is not None:
-            await _stop(self.proc)
 
 
 def stdio_server(tools: int = 2) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from bench.procs import NotAvailable, _stop
+from bench.procs import ListeningProcess, NotAvailable
 
 SERVER = Path(__file__).resolve().parent / "server.mjs"
 PACKAGES = {"@modelcontextprotocol/sdk": "1.32.2", "zod": "4.6.7"}
@@ -79,12 +79,8 @@ def ensure_sdk() -> Path:
     return modules
 
 
-class TsUpstream:
+class TsUpstream(ListeningProcess):
     """``node server.mjs --port 0``: the SDK server, stateless, JSON replies."""
-
-    def __init__(self) -> None:
-        self.proc: asyncio.subprocess.Process | None = None
-        self.port = 0
 
     async def start(self) -> TsUpstream:
         binary = node()
@@ -97,27 +93,8 @@ class TsUpstream:
             env={**os.environ, "BENCH_TS_MODULES": str(modules)},
             stdout=asyncio.subprocess.PIPE,
         )
-        assert self.proc.stdout is not None
-        try:
-            async with asyncio.timeout(30):
-                line = (await self.proc.stdout.readline()).decode()
-        except BaseException:
-            await self.stop()
-            raise
-        if not line.startswith("LISTENING"):
-            await self.stop()
-            raise RuntimeError(f"TypeScript upstream did not start: {line!r}")
-        self.port = int(line.split()[1])
+        await self.listening("TypeScript upstream", 30)
         return self
 
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/mcp"
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    async def stop(self) -> None:
-        if self.proc is not None:
-            await _stop(self.proc)

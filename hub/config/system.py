@@ -6,6 +6,7 @@ A new section is a class here and a field of ``SystemConfig``; the API's partial
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -249,8 +250,10 @@ def patch_model() -> type[BaseModel]:
 SystemConfigPatch = patch_model()
 
 
+@functools.lru_cache(maxsize=64)
 def parse_size(text: str | int) -> int:
-    """``"1mb"`` → 1048576, as the ``bytes`` package that express uses reads it."""
+    """``"1mb"`` → 1048576, as the ``bytes`` package that express uses reads it. Remembered:
+    body limits are read on every request, and the setting rarely changes."""
     if isinstance(text, int):
         return text
     raw = text.strip().lower()

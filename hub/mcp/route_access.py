@@ -269,3 +269,19 @@ def scope_for(hub: Hub, route: Route, principal: Principal | None) -> Scope:
     names = mcp_servers_in_scope(config, principal, group, route.server)
     prefixed = not (route.server is not None and config.system.routing.unprefixed_server_route)
     return Scope(tuple(names), route.group, prefixed, route.smart)
+
+
+async def pass_gate(
+    hub: Hub,
+    request: tornado.httputil.HTTPServerRequest,
+    user: str | None,
+    segment: str | None,
+    kind: str = "mcp",
+) -> tuple[Principal | None, Route]:
+    """The whole gate of an MCP request, in order: origin, credentials, the route its URL
+    names, reach. (principal, route) when it may pass; the ``GateError`` to answer if not."""
+    check_origin(hub, request)
+    principal = await authenticate(hub, request, user)
+    route = await resolve(hub, principal, segment, user)
+    check_reach(hub, principal, route, kind)
+    return principal, route

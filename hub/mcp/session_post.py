@@ -34,7 +34,7 @@ from tornado.httputil import HTTPHeaders, ResponseStartLine
 from hub.config.system import parse_size
 from hub.mcp import forwarding, json_codec
 from hub.mcp.call_scope import CallScope
-from hub.mcp.route_access import GateError, authenticate, check_origin, check_reach, resolve
+from hub.mcp.route_access import GateError, pass_gate
 from hub.mcp.sessions import HubSession, Message, PostCtx, dumps, frame
 from hub.mcp.stateless_2026 import error_message
 from hub.mcp.streamable_http import McpHandler, is_modern
@@ -181,10 +181,7 @@ class SessionPost(tornado.httputil.HTTPMessageDelegate):
             return self.hand_over()
         user, segment = parts
         try:
-            check_origin(hub, request)
-            principal = await authenticate(hub, request, user)
-            route = await resolve(hub, principal, segment, user)
-            check_reach(hub, principal, route, "mcp")
+            principal, route = await pass_gate(hub, request, user, segment)
         except GateError as exc:
             return self.hand_over(exc)
         endpoint = hub.mcp

@@ -26,14 +26,7 @@ from hub.mcp import forwarding, json_codec
 from hub.mcp.call_scope import CallScope
 from hub.mcp.client_address import client_address
 from hub.mcp.endpoint import McpEndpoint
-from hub.mcp.route_access import (
-    GateError,
-    Route,
-    authenticate,
-    check_origin,
-    check_reach,
-    resolve,
-)
+from hub.mcp.route_access import GateError, Route, pass_gate
 from hub.mcp.session_table import SessionCapReached
 from hub.mcp.sessions import (
     HubSession,
@@ -114,10 +107,9 @@ class McpBaseHandler(tornado.web.RequestHandler):
             return
         user, segment = self.path_parts()
         try:
-            check_origin(self.hub, self.request)
-            self.principal = await authenticate(self.hub, self.request, user)
-            self.route = await resolve(self.hub, self.principal, segment, user)
-            check_reach(self.hub, self.principal, self.route, self.transport_name)
+            self.principal, self.route = await pass_gate(
+                self.hub, self.request, user, segment, self.transport_name
+            )
         except GateError as exc:
             self.refuse(exc)
 

@@ -9,8 +9,8 @@ import pytest
 from hub.mcp.call_scope import CallScope
 
 
-async def test_cancel_ends_the_work_with_no_answer() -> None:
-    scope = CallScope()
+async def in_flight(scope: CallScope) -> asyncio.Task[str]:
+    """A task waiting inside ``scope``: "answered" if it ever finishes, else "cancelled"."""
     started = asyncio.Event()
 
     async def work() -> str:
@@ -22,6 +22,12 @@ async def test_cancel_ends_the_work_with_no_answer() -> None:
 
     task = asyncio.create_task(work())
     await started.wait()
+    return task
+
+
+async def test_cancel_ends_the_work_with_no_answer() -> None:
+    scope = CallScope()
+    task = await in_flight(scope)
     scope.cancel()
     assert await task == "cancelled"
     assert scope.cancelled_caught
@@ -60,15 +66,7 @@ async def test_cancel_after_the_work_ended_is_a_no_op() -> None:
 async def test_someone_elses_cancellation_passes_through() -> None:
     """A shutdown cancelling the task too is not swallowed by the scope."""
     scope = CallScope()
-    started = asyncio.Event()
-
-    async def work() -> None:
-        with scope:
-            started.set()
-            await asyncio.sleep(30)
-
-    task = asyncio.create_task(work())
-    await started.wait()
+    task = await in_flight(scope)
     scope.cancel()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

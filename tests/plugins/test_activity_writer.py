@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from mcphub_activity.recorder import Recorder
+from mcphub_activity.summary import (
+    capped,
+    input_text,
+    output_text,
+    summarize_arguments,
+    summarize_result,
+)
 
 from hub.plugin_api import ActivityLog, activity_log
 from hub.testing import wait_for
@@ -37,50 +46,47 @@ def record(i: int) -> dict[str, Any]:
     }
 
 
-async def test_calls_one_at_a_time_share_a_transaction(tmp_path: Path) -> None:
+@pytest.fixture
+async def log(tmp_path: Path) -> AsyncIterator[ActivityLog]:
+    """The activity log of a real SQLite store file."""
     store = make_store(f"sqlite:{tmp_path / 'hub.db'}", tmp_path)
     await store.open()
     try:
-        log = activity_log(store)
-        assert log is not None
-        counting = CountingLog(log)
-        rec = Recorder(counting, gather=0.2)  # type: ignore[arg-type]
-        rec.start()
-        for i in range(20):  # a call every millisecond
-            rec.offer(record(i))
-            await asyncio.sleep(0.001)
-        await wait_for(lambda: rec.written == 20)
-        assert len(counting.batches) < 5, counting.batches  # not one write per call
-        rows, total = await log.list_activities(limit=50)
-        assert total == 20 and {r["tool"] for r in rows} == {f"t{i}" for i in range(20)}
-        await rec.close()
+        found = activity_log(store)
+        assert found is not None
+        yield found
     finally:
         await store.close()
 
 
-async def test_a_full_batch_is_written_without_waiting(tmp_path: Path) -> None:
-    store = make_store(f"sqlite:{tmp_path / 'hub.db'}", tmp_path)
-    await store.open()
-    try:
-        log = activity_log(store)
-        assert log is not None
-        rec = Recorder(log, batch=10, gather=60.0)
-        rec.start()
-        for i in range(10):
-            rec.offer(record(i))
-        await wait_for(lambda: rec.written == 10, within=5)  # long before the 60 s gather
-        rec.offer(record(10))
-        await rec.close()  # closing writes what waits
-        assert rec.written == 11
-    finally:
-        await store.close()
+async def test_calls_one_at_a_time_share_a_transaction(log: ActivityLog) -> None:
+    counting = CountingLog(log)
+    rec = Recorder(counting, gather=0.2)  # type: ignore[arg-type]
+    rec.start()
+    for i in range(20):  # a call every millisecond
+        rec.offer(record(i))
+        await asyncio.sleep(0.001)
+    await wait_for(lambda: rec.written == 20)
+    assert len(counting.batches) < 5, counting.batches  # not one write per call
+    rows, total = await log.list_activities(limit=50)
+    assert total == 20 and {r["tool"] for r in rows} == {f"t{i}" for i in range(20)}
+    await rec.close()
+
+
+async def test_a_full_batch_is_written_without_waiting(log: ActivityLog) -> None:
+    rec = Recorder(log, batch=10, gather=60.0)
+    rec.start()
+    for i in range(10):
+        rec.offer(record(i))
+    await wait_for(lambda: rec.written == 10, within=5)  # long before the 60 s gather
+    rec.offer(record(10))
+    await rec.close()  # closing writes what waits
+    assert rec.written == 11
 
 
 def test_input_summaries_made_once_per_shape_match_the_summary() -> None:
     """The cached input summary is the summary: the same names and types give the same
     text whatever the values, and another type of one value gives another text."""
-    from mcphub_activity.summary import capped, input_text, summarize_arguments
-
     shapes = [
         None,
         {},
@@ -97,8 +103,6 @@ def test_input_summaries_made_once_per_shape_match_the_summary() -> None:
 def test_output_summaries_written_directly_match_the_summary() -> None:
     """The direct text of a plain-text result is the summary's JSON, and every other
     result takes the summary's own way."""
-    from mcphub_activity.summary import capped, output_text, summarize_result
-
     results: list[dict[str, Any]] = [
         {"content": [{"type": "text", "text": "hello"}]},
         {"content": [{"type": "text", "text": "hello"}], "isError": False},
