@@ -11,7 +11,6 @@ import re
 import socket
 from typing import Any
 
-import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
@@ -20,6 +19,7 @@ from hub.api.base import NotFoundHandler
 from hub.app import Hub, HubOptions
 from hub.auth.principal import Policy
 from hub.errors import StartupError
+from hub.http.server import HttpServer
 from hub.mcp.routes import first_handlers
 from hub.mcp.session_post import McpFirstRouter
 
@@ -187,7 +187,7 @@ class HubServer:
 
     def __init__(self, options: HubOptions, hub: Hub | None = None) -> None:
         self.hub = hub or Hub(options)
-        self.http: tornado.httpserver.HTTPServer | None = None
+        self.http: HttpServer | None = None
         self.sockets: list[socket.socket] = []
 
     @property
@@ -212,13 +212,13 @@ class HubServer:
                 sock.close()
             self.sockets = []
             raise
-        self.http = tornado.httpserver.HTTPServer(
+        self.http = HttpServer(
             McpFirstRouter(self.hub, make_app(self.hub)),
             max_body_size=MAX_BODY,
             xheaders=trust_proxy(),
-            idle_connection_timeout=75,
+            idle_timeout=75,
         )
-        self.http.add_sockets(self.sockets)
+        await self.http.add_sockets(self.sockets)
 
     async def stop(self) -> None:
         if self.http is not None:
