@@ -321,6 +321,14 @@ class ServerProtocol(asyncio.Protocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()
 
+    def shut(self) -> None:
+        """End the connection now: a clean close when nothing is left to send, else reset
+        (a client that stopped reading must not hold the stop)."""
+        if self.transport is not None and not self.transport.get_write_buffer_size():
+            self.close()
+        else:
+            self.abort()
+
     def abort(self) -> None:
         if self.transport is not None:
             self.transport.abort()

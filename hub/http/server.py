@@ -56,7 +56,7 @@ class HttpServer:
         limit = loop.time() - self.idle_timeout
         for connection in list(self.connections):
             if connection.idle_since is not None and connection.idle_since < limit:
-                connection.abort()
+                connection.shut()
         self._sweeper = loop.call_later(self._sweep_interval(), self._sweep)
 
     def stop(self) -> None:
@@ -78,5 +78,5 @@ class HttpServer:
             return
         self._all_gone = asyncio.Event()
         for connection in list(self.connections):
-            connection.abort()
+            connection.shut()
         await self._all_gone.wait()
