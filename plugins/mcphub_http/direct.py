@@ -142,8 +142,9 @@ class HttpLink:
             return False, None  # the provider refreshes it on the way through httpx2
         return True, context.current_tokens.access_token
 
-    async def _post_direct(self, body: bytes) -> httpx2.Response | None:
-        """The POST through the lean pool; None when it must go through ``httpx2``."""
+    async def _post_direct(self, body: bytes) -> httpx2.Response | bytes | None:
+        """The POST through the lean pool: a plain JSON answer's body, or the response;
+        None when it must go through ``httpx2``."""
         lean = self._parts.lean
         if lean is None or self._client.cookies:
             return None
@@ -163,7 +164,9 @@ class HttpLink:
                         extra.append(f"{name}: {value}\r\n".encode())
         extra.append(b"Content-Length: %d\r\n\r\n" % len(body))
         message = self._prefix + b"".join(extra) + body
-        response = await lean.send_bytes(self._origin, message, self._timeouts)
+        response = await lean.send_for_json(self._origin, message, self._timeouts)
+        if isinstance(response, bytes):
+            return response
         response.request = self._request
         status = response.status_code
         if status == 401:
@@ -181,6 +184,10 @@ class HttpLink:
         done = False
         try:
             response = await self._post_direct(body)
+            if isinstance(response, bytes):
+                answer = self._parsed(response)
+                done = True
+                return answer
             if response is not None:
                 try:
                     answer = await self._answer(response, rid, on_progress)
@@ -221,16 +228,20 @@ class HttpLink:
                 raise MCPError(t.METHOD_NOT_FOUND, "Not Found")
             raise MCPError(t.INTERNAL_ERROR, "Server returned an error response")
         if content_type.startswith("application/json"):
-            try:
-                parsed = json_loads(await read_body(response))
-            except ValueError as exc:
-                raise MCPError(t.PARSE_ERROR, f"Failed to parse JSON response: {exc}") from None
-            if not isinstance(parsed, dict):
-                raise MCPError(t.PARSE_ERROR, "Failed to parse JSON response: not an object")
-            return parsed
+            return self._parsed(await read_body(response))
         if content_type.startswith("text/event-stream"):
             return await self._events(response, rid, on_progress)
         raise MCPError(t.INVALID_REQUEST, f"Unexpected content type: {content_type}")
+
+    @staticmethod
+    def _parsed(body: bytes) -> dict[str, Any]:
+        try:
+            parsed = json_loads(body)
+        except ValueError as exc:
+            raise MCPError(t.PARSE_ERROR, f"Failed to parse JSON response: {exc}") from None
+        if not isinstance(parsed, dict):
+            raise MCPError(t.PARSE_ERROR, "Failed to parse JSON response: not an object")
+        return parsed
 
     async def _events(
         self, response: httpx2.Response, rid: str, on_progress: Progress | None

@@ -84,6 +84,17 @@ class ResponseFrame:
         elif not self.head_done and self._head_bytes > MAX_HEAD:
             raise httpx2.RemoteProtocolError(f"response head larger than {MAX_HEAD} bytes")
 
+    def plain_json(self) -> bool:
+        """A JSON body that needs nothing done to it: no cookie to keep, no encoding."""
+        json = False
+        for name, value in self.headers:
+            lower = name.lower()
+            if lower == b"content-type":
+                json = value.lower().startswith(b"application/json")
+            elif lower in (b"set-cookie", b"content-encoding"):
+                return False
+        return json
+
     def eof(self) -> None:
         """The server closed its end: the end of a body framed by the close, else an error."""
         if self.done:

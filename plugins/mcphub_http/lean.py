@@ -100,6 +100,11 @@ class _Body(httpx2.AsyncByteStream):
 
     async def read_all(self) -> bytes:
         """The rest of the body at once (the connection goes back to the pool)."""
+        frame = self._frame
+        if frame.done:  # a small answer arrives with its head
+            parts, frame.body = frame.body, []
+            await self.aclose()
+            return parts[0] if len(parts) == 1 else b"".join(parts)
         parts = []
         async for part in self:
             parts.append(part)
@@ -225,6 +230,39 @@ class LeanTransport(httpx2.AsyncBaseTransport):
         """Send one request already encoded (head and body) to ``origin``; the response's
         body streams as it arrives. For callers that build the bytes themselves (the direct
         link of ``mcphub_http.direct``) and need none of ``httpx2.Request``."""
+        conn, frame = await self._send(origin, message, timeouts, head_only)
+        return self._response(origin, conn, frame, timeouts)
+
+    async def send_for_json(
+        self, origin: Origin, message: bytes, timeouts: dict[str, float | None]
+    ) -> bytes | httpx2.Response:
+        """As ``send_bytes``, but a ``200`` JSON answer with nothing for ``httpx2`` to do (no
+        cookie, no content encoding) comes back as its body, read to the end: the answer of
+        nearly every forwarded request, without a ``Response`` and its headers object."""
+        conn, frame = await self._send(origin, message, timeouts, False)
+        if frame.status == 200 and frame.plain_json():
+            return await _Body(self, origin, conn, frame, timeouts.get("read")).read_all()
+        return self._response(origin, conn, frame, timeouts)
+
+    def _response(
+        self, origin: Origin, conn: _Conn, frame: ResponseFrame, timeouts: dict[str, float | None]
+    ) -> httpx2.Response:
+        stream = _Body(self, origin, conn, frame, timeouts.get("read"))
+        return httpx2.Response(
+            frame.status,
+            headers=frame.headers,
+            stream=stream,
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": frame.reason},
+        )
+
+    async def _send(
+        self,
+        origin: Origin,
+        message: bytes,
+        timeouts: dict[str, float | None],
+        head_only: bool,
+    ) -> tuple[_Conn, ResponseFrame]:
+        """The request sent and the answer's head read, on a pooled or new connection."""
         conn, reused = await self._connection(origin, timeouts.get("connect"))
         try:
             try:
@@ -244,13 +282,7 @@ class LeanTransport(httpx2.AsyncBaseTransport):
         except BaseException:
             conn.close()
             raise
-        stream = _Body(self, origin, conn, frame, timeouts.get("read"))
-        return httpx2.Response(
-            frame.status,
-            headers=frame.headers,
-            stream=stream,
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": frame.reason},
-        )
+        return conn, frame
 
     async def _exchange(
         self, conn: _Conn, message: bytes, timeouts: dict[str, float | None], head_only: bool

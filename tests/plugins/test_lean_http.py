@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import gzip
 import ipaddress
 import ssl
 from collections.abc import AsyncIterator, Callable
@@ -273,3 +274,39 @@ async def test_https_verifies_the_certificate_and_keeps_the_connection(tmp_path:
                 await http.post(url + "/mcp", json={})
     finally:
         raw.server.close()
+
+
+async def test_plain_json_answers_come_back_as_their_body(serve: Callable[..., object]) -> None:
+    """``send_for_json``: a 200 JSON answer is its body, read to the end, with the connection
+    kept; anything httpx2 must see (a cookie, an encoding, another status or type) is a
+    ``Response`` as from ``send_bytes``."""
+
+    def respond(path: bytes, body: bytes, w: asyncio.StreamWriter) -> None:
+        answers = {
+            b"/json": fixed(b'{"ok":1}'),
+            b"/chunked": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b'Transfer-Encoding: chunked\r\n\r\n3\r\n{"a\r\n4\r\n":2}\r\n0\r\n\r\n',
+            b"/cookie": fixed(b"{}", b"Set-Cookie: s=1\r\n"),
+            b"/gzip": fixed(gzip.compress(b"{}"), b"Content-Encoding: gzip\r\n"),
+            b"/text": b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi",
+            b"/error": b"HTTP/1.1 500 Oops\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 2\r\n\r\n{}",
+        }
+        w.write(answers[path])
+
+    raw = await serve(respond)
+    pool = LeanTransport(ssl.create_default_context())
+    origin = ("http", "127.0.0.1", int(raw.url.rsplit(":", 1)[1]))
+
+    async def post(path: bytes) -> bytes | httpx2.Response:
+        message = b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+        return await pool.send_for_json(origin, message, {})
+
+    assert await post(b"/json") == b'{"ok":1}'
+    assert await post(b"/chunked") == b'{"a":2}'
+    for path, status in ((b"/cookie", 200), (b"/gzip", 200), (b"/text", 200), (b"/error", 500)):
+        answer = await post(path)
+        assert isinstance(answer, httpx2.Response) and answer.status_code == status, path
+        await answer.aread()
+    assert raw.connections == 1  # every answer was read to its end and the connection kept
+    await pool.aclose()
