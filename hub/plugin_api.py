@@ -35,7 +35,7 @@ from hub.auth.identity import Authenticator, identify
 from hub.auth.permissions import Action, Resource
 from hub.auth.principal import Policy, Principal
 from hub.auth.rate_limits import Limit, limiter_for, too_many
-from hub.auth.tokens import hash_key, issue_token, same_secret
+from hub.auth.tokens import hash_key, issue_token, request_token_hash, same_secret
 from hub.catalogs.contract import Entry, PageQuery, ServerCatalog
 from hub.catalogs.fetch import FetchResult, check_url, fetch_json
 from hub.catalogs.market_format import market_server_config
@@ -180,6 +180,7 @@ __all__ = [
     "oauth_clients",
     "one_line",
     "progress_of",
+    "request_token_hash",
     "same_secret",
     "too_many",
 ]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 import tornado.httputil
 
 from hub.auth.principal import Principal
-from hub.auth.tokens import decode_token, hash_key
+from hub.auth.tokens import decode_token, request_token_hash
 
 if TYPE_CHECKING:
     from hub.app import Hub
@@ -104,7 +104,7 @@ class BearerKeyAuthenticator:
         token = bearer_from(request, routing.bearer_auth_header_name)
         if not token:
             return None
-        key = hub.config.keys_by_hash.get(hash_key(token))
+        key = hub.config.keys_by_hash.get(request_token_hash(request, token))
         if key is None or not key.enabled:
             return None
         return Principal(

@@ -70,6 +70,18 @@ def hash_key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def request_token_hash(request: Any, token: str) -> str:
+    """``hash_key(token)`` for a credential of this request, made once: the OAuth and the
+    bearer-key authenticators both look the request's token up by its hash. Kept on the
+    request only, so no token outlives its request in memory."""
+    memo: tuple[str, str] | None = getattr(request, "_mcphub_token_hash", None)
+    if memo is not None and memo[0] == token:
+        return memo[1]
+    digest = hash_key(token)
+    request._mcphub_token_hash = (token, digest)
+    return digest
+
+
 def new_key_token() -> str:
     return "mcphub_" + secrets.token_urlsafe(32)
 

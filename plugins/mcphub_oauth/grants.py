@@ -173,9 +173,10 @@ def user_still_valid(hub: Hub, doc: dict[str, Any]) -> bool:
     return not (doc.get("admin") and not user.is_admin)
 
 
-def access_record(hub: Hub, token: str) -> dict[str, Any] | None:
-    """The live record of an access token, or None (unknown, expired, user gone)."""
-    doc = hub.config.oauth_tokens.get(hash_key(token))
+def access_record(hub: Hub, token: str, digest: str | None = None) -> dict[str, Any] | None:
+    """The live record of an access token, or None (unknown, expired, user gone);
+    ``digest`` is its ``hash_key`` when the caller has it already."""
+    doc = hub.config.oauth_tokens.get(digest or hash_key(token))
     if doc is None or _ts(doc.get("accessTokenExpiresAt")) < time.time():
         return None
     if doc.get("clientId") not in hub.config.oauth_clients:

@@ -19,6 +19,7 @@ from hub.plugin_api import (
     Registry,
     Resource,
     hookimpl,
+    request_token_hash,
 )
 from mcphub_oauth import grants, urls
 from mcphub_oauth.authorize import AuthorizeHandler
@@ -64,7 +65,8 @@ class AccessTokenAuthenticator:
         scheme, _, token = (request.headers.get(header) or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        doc = grants.access_record(hub, token.strip())
+        token = token.strip()
+        doc = grants.access_record(hub, token, request_token_hash(request, token))
         if doc is None:
             return None
         if not urls.audience_covers(
