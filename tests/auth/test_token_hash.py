@@ -9,6 +9,13 @@ import tornado.httputil
 from hub.auth import tokens
 
 
+def request_to_mcp() -> tornado.httputil.HTTPServerRequest:
+    start = tornado.httputil.RequestStartLine("POST", "/mcp", "HTTP/1.1")
+    return tornado.httputil.HTTPServerRequest(
+        start_line=start, headers=tornado.httputil.HTTPHeaders({"Host": "127.0.0.1"})
+    )
+
+
 def test_a_requests_token_is_hashed_once_and_only_for_that_token() -> None:
     request = tornado.httputil.HTTPServerRequest(
         "POST", "/mcp", headers=tornado.httputil.HTTPHeaders()
