@@ -17,9 +17,7 @@ def request_to_mcp() -> tornado.httputil.HTTPServerRequest:
 
 
 def test_a_requests_token_is_hashed_once_and_only_for_that_token() -> None:
-    request = tornado.httputil.HTTPServerRequest(
-        "POST", "/mcp", headers=tornado.httputil.HTTPHeaders()
-    )
+    request = request_to_mcp()
     first = tokens.request_token_hash(request, "key-one")
     assert first == hashlib.sha256(b"key-one").hexdigest()
     # The second authenticator asking gets the digest kept on the request, not a new hash.
@@ -27,7 +25,5 @@ def test_a_requests_token_is_hashed_once_and_only_for_that_token() -> None:
     assert tokens.request_token_hash(request, "key-one") is memo[1]
     # Another token on the same request is hashed for itself.
     assert tokens.request_token_hash(request, "key-two") == hashlib.sha256(b"key-two").hexdigest()
-    other = tornado.httputil.HTTPServerRequest(
-        "POST", "/mcp", headers=tornado.httputil.HTTPHeaders()
-    )
+    other = request_to_mcp()
     assert not hasattr(other, "_mcphub_token_hash")
