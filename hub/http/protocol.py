@@ -56,6 +56,8 @@ class ServerProtocol(asyncio.Protocol):
         self.write_paused = False
         self.drains: list[asyncio.Future[None]] = []
         self.closed = False
+        self.turn_waits = False
+        """A response ended while the client was not reading: the next waits for it."""
         self.last_request = False
         """No request is read after the current ones (an upgrade was asked for, or an error)."""
         self.idle_since: float | None = self.loop.time()
@@ -116,6 +118,8 @@ class ServerProtocol(asyncio.Protocol):
         for future in drains:
             if not future.done():
                 future.set_result(None)
+        if self.turn_waits and not self.closed:
+            self.next_turn()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -208,6 +212,7 @@ class ServerProtocol(asyncio.Protocol):
         if (
             self.read_paused
             and not self.closed
+            and not self.turn_waits
             and self.buffered <= BUFFERED_HIGH // 2
             and len(self.exchanges) <= PIPELINE_LIMIT
         ):
@@ -305,14 +310,24 @@ class ServerProtocol(asyncio.Protocol):
             self.exchanges.popleft()
         if not exchange.keep_alive or self.closed:
             self.close()
-            return
-        if self.exchanges:
-            following = self.exchanges[0]
-            following.deliver()
+        elif self.write_paused:
+            # The client is not reading its answers: the next request waits until it does
+            # (as Tornado's), so unread answers cannot pile up here.
+            self.turn_waits = True
+            if not self.read_paused:
+                self.read_paused = True
+                self.transport.pause_reading()  # type: ignore[union-attr]
         else:
-            if self.last_request:
-                self.close()
-                return
+            self.next_turn()
+
+    def next_turn(self) -> None:
+        self.turn_waits = False
+        if self.exchanges:
+            self.exchanges[0].deliver()
+        elif self.last_request:
+            self.close()
+            return
+        else:
             self.idle_since = self.loop.time()
         self.maybe_resume()
 

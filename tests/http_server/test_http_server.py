@@ -11,6 +11,7 @@ import tornado.netutil
 import tornado.web
 
 from hub.http.server import HttpServer
+from hub.testing import wait_for
 
 
 class Echo(tornado.web.RequestHandler):
@@ -24,6 +25,13 @@ class Echo(tornado.web.RequestHandler):
 
     def post(self) -> None:
         self.write(b"POST " + self.request.body)
+
+
+class Big(tornado.web.RequestHandler):
+    """A large answer, numbered by its path."""
+
+    def get(self, number: str) -> None:
+        self.write(number.encode().ljust(200_000, b"."))
 
 
 class Chunks(tornado.web.RequestHandler):
@@ -64,7 +72,13 @@ class Upload(tornado.web.RequestHandler):
 
 def app() -> tornado.web.Application:
     return tornado.web.Application(
-        [(r"/echo.*", Echo), (r"/chunks", Chunks), (r"/pending", Pending), (r"/upload", Upload)],
+        [
+            (r"/echo.*", Echo),
+            (r"/chunks", Chunks),
+            (r"/big/(\d+)", Big),
+            (r"/pending", Pending),
+            (r"/upload", Upload),
+        ],
         started=asyncio.Queue(),
         closed=asyncio.Queue(),
     )
@@ -123,6 +137,21 @@ async def test_keep_alive_and_pipelined_requests_are_answered_in_order(
     )
     bodies = [(await read_response(reader))[1] for _ in range(3)]
     assert bodies == [b"GET /echo/1 from 127.0.0.1", b"POST hello", b"GET /echo/3 from 127.0.0.1"]
+    writer.close()
+
+
+async def test_a_client_that_does_not_read_its_answers_is_not_answered_ahead(
+    server: tuple[HttpServer, int],
+) -> None:
+    # 60 pipelined requests for 200 KB answers, none read yet: 12 MB if all were answered.
+    reader, writer = await asyncio.open_connection("127.0.0.1", server[1])
+    writer.write(b"".join(b"GET /big/%d HTTP/1.1\r\nHost: a\r\n\r\n" % i for i in range(60)))
+    (connection,) = server[0].connections
+    await wait_for(lambda: connection.turn_waits)  # the server stops at a full socket
+    assert connection.transport is not None
+    assert connection.transport.get_write_buffer_size() < 1_000_000
+    for i in range(60):  # then every answer comes, in order, as the client reads
+        assert (await read_response(reader))[1].startswith(b"%d." % i)
     writer.close()
 
 
