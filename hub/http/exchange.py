@@ -94,7 +94,8 @@ class Exchange(tornado.httputil.HTTPConnection):
         """The head was parsed: decode it the way Tornado's ``HTTP1Connection`` does."""
         headers = HTTPHeaders()
         for name, value in self.raw_headers:
-            headers.add(name.decode("latin1"), value.decode("latin1"))
+            # llhttp keeps the whitespace after a value; the field value excludes it.
+            headers.add(name.decode("latin1"), value.strip(b" \t").decode("latin1"))
         self.raw_headers = []
         self.headers = headers
         self.start_line = RequestStartLine(method, self.url.decode("latin1"), version)

@@ -18,6 +18,9 @@ class Echo(tornado.web.RequestHandler):
     """The request as the handler saw it: method, path, body, client address."""
 
     def get(self) -> None:
+        said = self.request.headers.get("X-Say")
+        if said is not None:
+            self.write(f"[{said}]")
         self.write(f"GET {self.request.path} from {self.request.remote_ip}")
 
     def head(self) -> None:
@@ -169,6 +172,14 @@ async def test_a_chunked_request_body_is_decoded(server: tuple[HttpServer, int])
         b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
     )
     assert raw.startswith(b"HTTP/1.1 200 OK") and raw.endswith(b"POST abcde")
+
+
+async def test_header_values_lose_surrounding_whitespace(server: tuple[HttpServer, int]) -> None:
+    raw = await exchange(
+        server[1],
+        b"GET /echo HTTP/1.1\r\nHost: a\r\nConnection: close\r\nX-Say: \t hi there \t\r\n\r\n",
+    )
+    assert raw.endswith(b"[hi there]GET /echo from 127.0.0.1")
 
 
 async def test_head_answers_carry_no_body(server: tuple[HttpServer, int]) -> None:
