@@ -11,7 +11,10 @@ warm-up included) moves far less with the machine's load than req/s does.
 
 from __future__ import annotations
 
+import asyncio
 import statistics
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +84,16 @@ async def measure(hub: Hub, tool: str, c: int, duration: float) -> tuple[Stats, 
     return stats, 1000.0 * (cpu_seconds(hub.pid) - before) / max(stats.total, 1)
 
 
+def metrics_status(hub: Hub) -> int:
+    """The status of an anonymous ``GET /metrics``: 401 while the metrics plugin serves it,
+    404 once it is blocked."""
+    try:
+        with urllib.request.urlopen(hub.url + "/metrics", timeout=5) as reply:
+            return int(reply.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
 async def catalogue(hub: Hub) -> list[dict[str, Any]]:
     session = await mcp_session(hub)
     try:
@@ -104,6 +117,9 @@ async def onoff(report: Report, upstream: Upstream, want: set[str]) -> None:
         for on, hub in hubs.items():
             await wait_connected(hub, len(servers), 20 if not p.quick else 10)
             tools[on] = await catalogue(hub)
+            status = await asyncio.to_thread(metrics_status, hub)
+            if (status == 404) == on:  # the comparison means nothing if blocking failed
+                raise RuntimeError(f"the plugins-{'on' if on else 'off'} hub: /metrics {status}")
         if not p.quick:  # a first run each, not counted: imports, caches, the SQLite file
             for on, hub in hubs.items():
                 for _, _, server, c in selected:
