@@ -1,4 +1,4 @@
-"""``python -m bench [--quick]``: run S1-S6, S2r, S3r; print markdown tables with ratios.
+"""``python -m bench [--quick]``: run S1-S6, S2o, S3o, S2r, S3r; print markdown tables with ratios.
 
 Exit status 1 only when something failed (a crashed scenario or request errors), never
 because of a timing: the machine is shared and noisy, ratios within one run are what count.
@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench.onoff import PLUGINS, onoff_table
 from bench.scenarios import LoadRow, Params, Report, run_all
 
 
@@ -131,6 +132,18 @@ def render(report: Report, command: str) -> str:
         "",
         *load_table(report),
     ]
+    if report.onoff:
+        lines += [
+            "",
+            (
+                f"S2o/S3o, activities and metrics on against off (a second hub with "
+                f"MCPHUB_DISABLE_PLUGINS={PLUGINS}), S2's and S3's load: medians of "
+                f"{p.onoff_rounds} alternating runs of {p.onoff_duration:g} s per side; hub "
+                "CPU per call from /proc over each run."
+            ),
+            "",
+            *onoff_table(report.onoff),
+        ]
     if report.scale:
         lines += ["", *scale_table(report)]
     if report.real:
@@ -156,6 +169,9 @@ def request_errors(report: Report) -> list[str]:
         for r in report.load
         if r.stats is not None and r.stats.errors
     ]
+    for o in report.onoff:
+        if o.errors:
+            out.append(f"{o.scenario} C={o.concurrency}: {o.errors} errors ({o.first_error})")
     for row in report.real:
         for side, stats in (("hub", row.hub), ("direct", row.direct)):
             if stats is not None and stats.errors:
@@ -180,7 +196,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stdio-servers", type=int, help="S6 server count")
     parser.add_argument("--hub-log-level", help="LOG_LEVEL of the hubs (default WARNING)")
     parser.add_argument(
-        "--only", action="append", help="S2..S6, S2x, S2r, S3r (repeatable); S1 always runs"
+        "--only",
+        action="append",
+        help="S2..S6, S2o, S3o, S2x, S2r, S3r (repeatable); S1 always runs",
+    )
+    parser.add_argument(
+        "--rounds", type=int, help="S2o/S3o: load runs per side (default 5, --quick 1)"
+    )
+    parser.add_argument(
+        "--onoff-duration", type=float, help="S2o/S3o: seconds per load run (default 1)"
     )
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     args = parser.parse_args(argv)
@@ -192,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         upstreams=args.upstreams,
         stdio_servers=args.stdio_servers,
         hub_log_level=args.hub_log_level,
+        onoff_rounds=args.rounds,
+        onoff_duration=args.onoff_duration,
     )
     report = asyncio.run(run_all(params, set(args.only) if args.only else None))
     command = "python -m bench" + (" " + " ".join(argv if argv is not None else sys.argv[1:]))
@@ -213,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
                         for r in report.load
                     ],
                     "scale": [vars(r) for r in report.scale],
+                    "onoff": [vars(r) for r in report.onoff],
                     "real": [
                         {
                             "scenario": r.scenario,

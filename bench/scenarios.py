@@ -29,6 +29,7 @@ from bench.procs import (
 )
 
 if TYPE_CHECKING:
+    from bench.onoff import OnOffRow
     from bench.realistic import RealRow
 
 log = logging.getLogger(__name__)
@@ -50,11 +51,23 @@ class Params:
     """Run the hubs from this checkout instead of this one (``bench.compare``)."""
     hub_env: dict[str, str] = field(default_factory=dict)
     """Extra environment of the hubs (``bench.compare --plugins-off`` blocks plugins here)."""
+    onoff_rounds: int = 5
+    """S2o/S3o: load runs per side (plugins on, off) of each path and concurrency."""
+    onoff_duration: float = 1.0
+    """S2o/S3o: seconds per load run (short, many, alternating)."""
 
     @classmethod
     def make(cls, quick: bool, **overrides: Any) -> Params:
         if quick:
-            base = cls(quick=True, duration=1.0, upstreams=5, sessions=50, stdio_servers=5)
+            base = cls(
+                quick=True,
+                duration=1.0,
+                upstreams=5,
+                sessions=50,
+                stdio_servers=5,
+                onoff_rounds=1,
+                onoff_duration=0.5,
+            )
         else:
             base = cls()
         for key, value in overrides.items():
@@ -93,6 +106,8 @@ class Report:
     baseline: dict[int, Stats] = field(default_factory=dict)
     real: list[RealRow] = field(default_factory=list)
     """S2r/S3r (``bench.realistic``): wrk load, bearer auth, the TypeScript SDK upstream."""
+    onoff: list[OnOffRow] = field(default_factory=list)
+    """S2o/S3o (``bench.onoff``): activities and metrics on against off."""
 
     def missing(self, scenario: str, why: str, load: bool = True) -> None:
         if load:
@@ -453,6 +468,11 @@ async def run_all(p: Params, only: set[str] | None = None) -> Report:
         )
         if want("S2") or want("S3") or want("S5"):
             await guarded(report, "S2 hub", lambda: hub_scenarios(report, upstream, sse_upstream))
+        onoff = {s for s in ("S2o", "S3o") if want(s)}
+        if onoff:
+            from bench.onoff import onoff as run_onoff
+
+            await guarded(report, "S2o/S3o", lambda: run_onoff(report, upstream, onoff))
         if want("S2x"):
             from bench.scale_out import SCENARIO, scale_out
 

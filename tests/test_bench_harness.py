@@ -204,3 +204,29 @@ async def test_the_realistic_hub_demands_the_imported_bearer_key_at_default_logg
         assert await asyncio.to_thread(session.tool_names) == []
     finally:
         await hub.stop()
+
+
+async def test_s2o_and_s3o_put_the_hub_with_activities_and_metrics_beside_one_without() -> None:
+    """Both sides measured in alternating rounds, the off side really without the plugins
+    (``onoff`` checks ``/metrics`` on each and raises otherwise), and the table rendered."""
+    from bench.onoff import onoff, onoff_table
+
+    report = Report(Params.make(True, concurrency=(1,), onoff_rounds=2, onoff_duration=0.3))
+    upstream = await Upstream().start()
+    try:
+        await onoff(report, upstream, {"S2o", "S3o"})
+    finally:
+        await upstream.stop()
+    assert not report.errors
+    assert [(r.scenario[:3], r.concurrency) for r in report.onoff] == [("S2o", 1), ("S3o", 1)]
+    for row in report.onoff:
+        assert not row.note and row.errors == 0 and row.requests > 0
+        assert len(row.on_rps) == len(row.off_rps) == 2
+        assert all(cpu > 0 for cpu in row.on_cpu + row.off_cpu)
+        assert row.rps_ratio() is not None and row.met is not None
+    table = onoff_table(report.onoff)
+    assert (
+        len(table) == 4
+        and "within 5 %" in table[2]
+        and "| S3o hub → stdio | stdio | 1 |" in table[3]
+    )

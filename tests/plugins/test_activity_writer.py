@@ -121,3 +121,31 @@ def test_output_summaries_written_directly_match_the_summary() -> None:
     ]
     for result in results * 2:
         assert output_text(result) == capped(summarize_result(result)), result
+
+
+async def test_a_batch_is_one_insert_in_autocommit_and_a_larger_one_a_transaction(
+    tmp_path: Path,
+) -> None:
+    """Up to ``ROWS_PER_INSERT`` records are one statement (one trip to the connection's
+    thread, committed when it returns); more are chunked inside BEGIN ... COMMIT."""
+    from mcphub_sqlite.activities import ROWS_PER_INSERT
+
+    store = make_store(f"sqlite:{tmp_path / 'hub.db'}", tmp_path)
+    await store.open()
+    try:
+        found = activity_log(store)
+        assert found is not None
+        statements: list[str] = []
+        await store.db.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+        await found.add_activities([record(i) for i in range(ROWS_PER_INSERT)])
+        words = [s.split(None, 1)[0].upper() for s in statements]
+        assert words == ["INSERT"]
+        statements.clear()
+        await found.add_activities([record(i) for i in range(ROWS_PER_INSERT + 1)])
+        words = [s.split(None, 1)[0].upper() for s in statements]
+        assert words == ["BEGIN", "INSERT", "INSERT", "COMMIT"]
+        await store.db.set_trace_callback(None)  # type: ignore[attr-defined]
+        rows, total = await found.list_activities(limit=1)
+        assert total == 2 * ROWS_PER_INSERT + 1 and rows[0]["tool"] == f"t{ROWS_PER_INSERT}"
+    finally:
+        await store.close()
