@@ -14,6 +14,15 @@ from __future__ import annotations
 import httptools
 import httpx2
 
+_NOTED = {
+    b"content-length": "length",
+    b"transfer-encoding": "transfer",
+    b"content-type": "type",
+    b"set-cookie": "not-plain",
+    b"content-encoding": "not-plain",
+}
+"""Header names whose values the frame notes as they are parsed (lower case)."""
+
 MAX_HEAD = 64 * 1024
 """Bytes of response head (status lines and headers, interim answers included) accepted."""
 
@@ -30,8 +39,10 @@ class ResponseFrame:
         "_head_bytes",
         "_head_only",
         "_interim",
+        "_json",
         "_length_framed",
         "_parser",
+        "_plain",
         "body",
         "done",
         "head_done",
@@ -47,6 +58,8 @@ class ResponseFrame:
         self._head_bytes = 0
         self._interim = False
         self._length_framed = False
+        self._json = False
+        self._plain = True
         self.status = 0
         self.reason = b""
         self.headers: list[tuple[bytes, bytes]] = []
@@ -86,14 +99,7 @@ class ResponseFrame:
 
     def plain_json(self) -> bool:
         """A JSON body that needs nothing done to it: no cookie to keep, no encoding."""
-        json = False
-        for name, value in self.headers:
-            lower = name.lower()
-            if lower == b"content-type":
-                json = value.lower().startswith(b"application/json")
-            elif lower in (b"set-cookie", b"content-encoding"):
-                return False
-        return json
+        return self._json and self._plain
 
     def eof(self) -> None:
         """The server closed its end: the end of a body framed by the close, else an error."""
@@ -119,12 +125,24 @@ class ResponseFrame:
             self.keep_alive = False  # a second message nobody asked for
         self.reason = b""
         self.headers = []
+        self._length_framed = False
+        self._json = False
+        self._plain = True
 
     def on_status(self, reason: bytes) -> None:
         self.reason += reason  # may arrive in pieces
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers.append((name, value))
+        noted = _NOTED.get(name.lower())
+        if noted is None:
+            return
+        if noted == "length" or (noted == "transfer" and b"chunked" in value.lower()):
+            self._length_framed = True
+        elif noted == "type":
+            self._json = value.lower().startswith(b"application/json")
+        elif noted == "not-plain":
+            self._plain = False
 
     def on_headers_complete(self) -> None:
         parser = self._parser
@@ -136,11 +154,6 @@ class ResponseFrame:
         self.status = status
         self.head_done = True
         self.keep_alive = parser.should_keep_alive()
-        self._length_framed = any(
-            name.lower() == b"content-length"
-            or (name.lower() == b"transfer-encoding" and b"chunked" in value.lower())
-            for name, value in self.headers
-        )
         if self._head_only or status in (204, 304):
             self._length_framed = True
         if self._head_only:

@@ -241,6 +241,11 @@ class LeanTransport(httpx2.AsyncBaseTransport):
         nearly every forwarded request, without a ``Response`` and its headers object."""
         conn, frame = await self._send(origin, message, timeouts, False)
         if frame.status == 200 and frame.plain_json():
+            if frame.done and frame.keep_alive:  # a small answer comes whole with its head
+                parts, frame.body = frame.body, []
+                frame.close()
+                self.release(origin, conn)
+                return parts[0] if len(parts) == 1 else b"".join(parts)
             return await _Body(self, origin, conn, frame, timeouts.get("read")).read_all()
         return self._response(origin, conn, frame, timeouts)
 

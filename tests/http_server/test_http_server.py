@@ -174,12 +174,15 @@ async def test_a_chunked_request_body_is_decoded(server: tuple[HttpServer, int])
     assert raw.startswith(b"HTTP/1.1 200 OK") and raw.endswith(b"POST abcde")
 
 
-async def test_header_values_lose_surrounding_whitespace(server: tuple[HttpServer, int]) -> None:
+async def test_header_values_lose_surrounding_whitespace_and_repeats_are_joined(
+    server: tuple[HttpServer, int],
+) -> None:
     raw = await exchange(
         server[1],
-        b"GET /echo HTTP/1.1\r\nHost: a\r\nConnection: close\r\nX-Say: \t hi there \t\r\n\r\n",
+        b"GET /echo HTTP/1.1\r\nHost: a\r\nConnection: close\r\nX-Say: \t hi there \t\r\n"
+        b"x-say: again\r\n\r\n",
     )
-    assert raw.endswith(b"[hi there]GET /echo from 127.0.0.1")
+    assert raw.endswith(b"[hi there,again]GET /echo from 127.0.0.1")
 
 
 async def test_head_answers_carry_no_body(server: tuple[HttpServer, int]) -> None:
@@ -205,12 +208,22 @@ async def test_http_1_0_without_keep_alive_ends_the_connection(
     ("request_bytes", "status"),
     [
         (b"GET /echo HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n", b"400"),
+        (b"GET /echo HTTP/1.1\r\nHost: a\r\nX-Ctl: a\x01b\r\n\r\n", b"400"),
+        (b"GET /echo HTTP/1.1\r\nHost: a\r\nBad(Name): x\r\n\r\n", b"400"),
         (b"NOT HTTP AT ALL\r\n\r\n", b"400"),
         (b"GET /echo HTTP/1.1\r\nHost: a\r\nX-Big: " + b"x" * 70_000 + b"\r\n\r\n", b"431"),
         (b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n" + b"x" * 5000, b"400"),
         (b"GET /echo HTTP/1.1\r\nHost: a,b\r\n\r\n", b"400"),
     ],
-    ids=["bad-header", "not-http", "head-too-large", "body-too-large", "two-hosts"],
+    ids=[
+        "bad-header",
+        "control-char",
+        "bad-name",
+        "not-http",
+        "head-too-large",
+        "body-too-large",
+        "two-hosts",
+    ],
 )
 async def test_requests_that_cannot_be_read_are_refused_and_the_connection_closed(
     server: tuple[HttpServer, int], request_bytes: bytes, status: bytes
