@@ -98,7 +98,7 @@ done <"$tmp/callers"
 
 if grep -q "Traceback" "$tmp/hub.log"; then
   echo "== unhandled exceptions in the hub log:" >&2
-  grep -B2 -A20 "Traceback" "$tmp/hub.log" | head -200 >&2
+  grep -a -B2 -A20 "Traceback" "$tmp/hub.log" | head -200 >&2
   status=1
 fi
 exit "$status"

@@ -8,7 +8,7 @@ by id). Cleanup is for admins. The records come from the store's ``ActivityLog``
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
@@ -161,12 +161,17 @@ def _visible(query: ActivityQuery, record: dict[str, Any]) -> bool:
     )
 
 
+MAX_DAYS_OLD = 1_000_000
+"""Days past which ``daysOld`` means "older than 1970" (about 2,700 years)."""
+
+
 async def cleanup(hub: Hub, principal: Principal, days_old: int) -> dict[str, Any]:
     """Delete records older than ``days_old`` days (admins only)."""
     require_admin(principal)
     if days_old < 1:
         raise BadRequest("daysOld must be at least 1")
-    cutoff = time.time() - timedelta(days=days_old).total_seconds()
+    # No record is older than 1970: a larger age (up to any number of digits) deletes none.
+    cutoff = max(0.0, time.time() - min(days_old, MAX_DAYS_OLD) * 86_400.0)
     deleted = await _log(hub).delete_activities(cutoff)
     return {"deletedCount": deleted, "cutoffDate": iso(cutoff)}
 

@@ -251,6 +251,9 @@ async def test_filters_paging_stats_and_cleanup(hub_server: HubServer, api: HubC
 
     r = await api.delete("/api/activities/cleanup?daysOld=-1")
     assert (r.status_code, r.json()["message"]) == (400, "daysOld must be at least 1")
+    r = await api.delete("/api/activities/cleanup?daysOld=" + "9" * 30)  # older than 1970
+    assert r.status_code == 200, r.text
+    assert r.json()["data"] == {"deletedCount": 0, "cutoffDate": "1970-01-01T00:00:00.000Z"}
     r = await api.delete("/api/activities/cleanup")  # default 30 days: the 40-day-old one
     data = r.json()["data"]
     assert data["deletedCount"] == 1 and data["cutoffDate"].endswith("Z")
