@@ -197,6 +197,20 @@ async def test_head_answers_carry_no_body(server: tuple[HttpServer, int]) -> Non
     writer.close()
 
 
+async def test_an_upgrade_is_answered_as_a_plain_request_then_the_connection_ends(
+    server: tuple[HttpServer, int],
+) -> None:
+    # No protocol switch here: the request is answered, and what follows (meant for another
+    # protocol) is not read as HTTP.
+    raw = await exchange(
+        server[1],
+        b"GET /echo/up HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+        b"\x81\x05hello",
+    )
+    assert raw.startswith(b"HTTP/1.1 200 OK") and raw.endswith(b"GET /echo/up from 127.0.0.1")
+    assert raw.count(b"HTTP/1.1") == 1
+
+
 async def test_http_1_0_without_keep_alive_ends_the_connection(
     server: tuple[HttpServer, int],
 ) -> None:
