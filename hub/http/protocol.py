@@ -103,11 +103,8 @@ class ServerProtocol(asyncio.Protocol):
         ):
             self.refuse(431, "Request head too large")
             return
-        if not self.read_paused and (
-            self.buffered > BUFFERED_HIGH or len(self.exchanges) > PIPELINE_LIMIT
-        ):
-            self.read_paused = True
-            self.transport.pause_reading()  # type: ignore[union-attr]
+        if self.buffered > BUFFERED_HIGH or len(self.exchanges) > PIPELINE_LIMIT:
+            self.pause()
 
     def pause_writing(self) -> None:
         self.write_paused = True
@@ -205,8 +202,12 @@ class ServerProtocol(asyncio.Protocol):
 
     def unbuffered(self, size: int) -> None:
         self.buffered -= size
-        if self.read_paused and self.buffered <= BUFFERED_HIGH // 2:
-            self.maybe_resume()
+        self.maybe_resume()
+
+    def pause(self) -> None:
+        if not self.read_paused:
+            self.read_paused = True
+            self.transport.pause_reading()  # type: ignore[union-attr]
 
     def maybe_resume(self) -> None:
         if (
@@ -314,21 +315,22 @@ class ServerProtocol(asyncio.Protocol):
             # The client is not reading its answers: the next request waits until it does
             # (as Tornado's), so unread answers cannot pile up here.
             self.turn_waits = True
-            if not self.read_paused:
-                self.read_paused = True
-                self.transport.pause_reading()  # type: ignore[union-attr]
+            self.pause()
         else:
             self.next_turn()
 
     def next_turn(self) -> None:
         self.turn_waits = False
-        if self.exchanges:
-            self.exchanges[0].deliver()
-        elif self.last_request:
+        following = self.exchanges[0] if self.exchanges else None
+        if following is None and self.last_request:
             self.close()
             return
-        else:
+        if following is None or following.headers is None:
+            # Waiting for a whole head again (a pipelined one may have begun): the idle
+            # sweep counts from now, so a head trickled in after an answer is bounded too.
             self.idle_since = self.loop.time()
+        if following is not None:
+            following.deliver()
         self.maybe_resume()
 
     def close(self) -> None:

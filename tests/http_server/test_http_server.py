@@ -4,6 +4,7 @@ raw loopback sockets so each framing rule is seen byte for byte."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -99,12 +100,21 @@ async def serve(**options: object) -> tuple[HttpServer, int]:
     return server, sockets[0].getsockname()[1]
 
 
+@contextlib.asynccontextmanager
+async def serving(**options: object) -> AsyncIterator[tuple[HttpServer, int]]:
+    """A server (and its port) for the block, stopped after it."""
+    served = await serve(**options)
+    try:
+        yield served
+    finally:
+        served[0].stop()
+        await served[0].close_all_connections()
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[tuple[HttpServer, int]]:
-    served = await serve()
-    yield served
-    served[0].stop()
-    await served[0].close_all_connections()
+    async with serving() as served:
+        yield served
 
 
 async def exchange(port: int, data: bytes) -> bytes:
@@ -280,30 +290,27 @@ async def test_a_client_that_leaves_is_noticed_while_its_answer_is_pending(
     assert await asyncio.wait_for(queue(server[0], "closed").get(), 10) == "/pending"
 
 
-async def test_idle_connections_are_closed() -> None:
-    served, port = await serve(idle_timeout=0.2)
-    try:
+@pytest.mark.parametrize("answered_first", [False, True])
+async def test_idle_connections_are_closed(answered_first: bool) -> None:
+    async with serving(idle_timeout=0.2) as (_, port):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"GET /echo HTTP/1.1\r\nHost: a\r\n")  # a head that never ends
+        # A head that never ends, alone or pipelined after a request that is answered.
+        first = b"GET /echo/1 HTTP/1.1\r\nHost: a\r\n\r\n" if answered_first else b""
+        writer.write(first + b"GET /echo HTTP/1.1\r\nHost: a\r\n")
+        if answered_first:
+            assert (await read_response(reader))[1] == b"GET /echo/1 from 127.0.0.1"
         assert await asyncio.wait_for(reader.read(), 10) == b""
         writer.close()
-    finally:
-        served.stop()
-        await served.close_all_connections()
 
 
 @pytest.mark.parametrize("trusted", [True, False])
 async def test_the_client_address_comes_from_proxy_headers_only_when_trusted(trusted: bool) -> None:
-    served, port = await serve(xheaders=trusted)
-    try:
+    async with serving(xheaders=trusted) as (_, port):
         raw = await exchange(
             port,
             b"GET /echo HTTP/1.1\r\nHost: a\r\nConnection: close\r\nX-Real-Ip: 10.1.2.3\r\n\r\n",
         )
         assert raw.endswith(b"from 10.1.2.3" if trusted else b"from 127.0.0.1")
-    finally:
-        served.stop()
-        await served.close_all_connections()
 
 
 async def test_stopping_closes_open_connections(server: tuple[HttpServer, int]) -> None:
