@@ -97,6 +97,11 @@ class ResponseFrame:
         elif not self.head_done and self._head_bytes > MAX_HEAD:
             raise httpx2.RemoteProtocolError(f"response head larger than {MAX_HEAD} bytes")
 
+    def take_body(self) -> bytes:
+        """The body bytes parsed so far, in one piece; the frame keeps none of them."""
+        parts, self.body = self.body, []
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
     def plain_json(self) -> bool:
         """A JSON body that needs nothing done to it: no cookie to keep, no encoding."""
         return self._json and self._plain

@@ -102,12 +102,10 @@ class _Body(httpx2.AsyncByteStream):
         """The rest of the body at once (the connection goes back to the pool)."""
         frame = self._frame
         if frame.done:  # a small answer arrives with its head
-            parts, frame.body = frame.body, []
+            body = frame.take_body()
             await self.aclose()
-            return parts[0] if len(parts) == 1 else b"".join(parts)
-        parts = []
-        async for part in self:
-            parts.append(part)
+            return body
+        parts = [part async for part in self]
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -115,8 +113,7 @@ class _Body(httpx2.AsyncByteStream):
         try:
             while True:
                 if frame.body:
-                    parts, frame.body = frame.body, []
-                    yield parts[0] if len(parts) == 1 else b"".join(parts)
+                    yield frame.take_body()
                 if frame.done:
                     break
                 try:
@@ -134,12 +131,7 @@ class _Body(httpx2.AsyncByteStream):
         if self._closed:
             return
         self._closed = True
-        frame = self._frame
-        if frame.done and frame.keep_alive and not frame.body:
-            self._pool.release(self._origin, self._conn)
-        else:
-            self._conn.close()
-        frame.close()
+        self._pool.settle(self._origin, self._conn, self._frame)
 
 
 async def _read_head(conn: _Conn, frame: ResponseFrame) -> None:
@@ -168,6 +160,15 @@ class LeanTransport(httpx2.AsyncBaseTransport):
     def __init__(self, ssl_context: ssl.SSLContext) -> None:
         self._ssl = ssl_context
         self._idle: dict[Origin, list[_Conn]] = {}
+
+    def settle(self, origin: Origin, conn: _Conn, frame: ResponseFrame) -> None:
+        """Done with ``frame``'s response: its connection goes back to the pool when the
+        message was read to its end and both sides keep it alive, else it is closed."""
+        if frame.done and frame.keep_alive and not frame.body:
+            self.release(origin, conn)
+        else:
+            conn.close()
+        frame.close()
 
     def release(self, origin: Origin, conn: _Conn) -> None:
         idle = self._idle.setdefault(origin, [])
@@ -241,11 +242,10 @@ class LeanTransport(httpx2.AsyncBaseTransport):
         nearly every forwarded request, without a ``Response`` and its headers object."""
         conn, frame = await self._send(origin, message, timeouts, False)
         if frame.status == 200 and frame.plain_json():
-            if frame.done and frame.keep_alive:  # a small answer comes whole with its head
-                parts, frame.body = frame.body, []
-                frame.close()
-                self.release(origin, conn)
-                return parts[0] if len(parts) == 1 else b"".join(parts)
+            if frame.done:  # a small answer comes whole with its head
+                body = frame.take_body()
+                self.settle(origin, conn, frame)
+                return body
             return await _Body(self, origin, conn, frame, timeouts.get("read")).read_all()
         return self._response(origin, conn, frame, timeouts)
 
