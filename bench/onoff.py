@@ -55,13 +55,16 @@ class OnOffRow:
     def median(values: list[float]) -> float | None:
         return statistics.median(values) if values else None
 
-    def rps_ratio(self) -> float | None:
-        on, off = self.median(self.on_rps), self.median(self.off_rps)
+    @classmethod
+    def ratio(cls, on_values: list[float], off_values: list[float]) -> float | None:
+        on, off = cls.median(on_values), cls.median(off_values)
         return on / off if on is not None and off else None
 
+    def rps_ratio(self) -> float | None:
+        return self.ratio(self.on_rps, self.off_rps)
+
     def cpu_ratio(self) -> float | None:
-        on, off = self.median(self.on_cpu), self.median(self.off_cpu)
-        return on / off if on is not None and off else None
+        return self.ratio(self.on_cpu, self.off_cpu)
 
     @property
     def met(self) -> bool | None:
