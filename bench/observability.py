@@ -33,7 +33,9 @@ async def measure() -> dict[str, float]:
             calls = [ToolCall("http", "echo", {"text": "hello"}, None) for _ in range(CALLS)]
             start = time.process_time()
             for call in calls:
-                await plugins.after_tool_call(hub, call, RESULT, None)
+                waiting = plugins.after_tool_call(hub, call, RESULT, None)
+                if waiting is not None:
+                    await waiting
             hooks = time.process_time() - start
             start = time.process_time()
             while hub.plugins.pm.get_plugin("activity") is not None:

@@ -195,11 +195,12 @@ def after_tool_call(
 ) -> Awaitable[None] | None:
     """Observe a finished tool call (activity logging, metrics).
 
-    Called once per call with either the wire-form result or the error. Exceptions are
-    logged and never change the caller's answer. May return an awaitable; an exception
-    from one is logged and the others still run. A hookimpl that raises synchronously
-    (a plain ``def``) ends pluggy's loop: it is logged, and the hookimpls after it in call
-    order miss this call. Return nothing.
+    Called once per call with either the wire-form result or the error, on every call's
+    path: keep it quick (queue what you need; the result is not changed afterwards, so a
+    reference to it can be read later). Exceptions are logged and never change the
+    caller's answer; every hookimpl is called even when one before it raised. May return
+    an awaitable; an exception from one is logged and the others still run. Return
+    nothing.
 
     .. versionadded:: 0.1
     """

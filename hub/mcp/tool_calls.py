@@ -83,7 +83,9 @@ async def invoke_tool(
         if hooks:
             server, tool = guess_target(hub, info.principal, name)
             refused = ToolCall(server, tool, arguments, info.principal, group=info.group, via=via)
-            await hub.plugins.after_tool_call(hub, refused, None, refusal)
+            waiting = hub.plugins.after_tool_call(hub, refused, None, refusal)
+            if waiting is not None:
+                await waiting
         raise refusal
     server, tool = target
     if server == SMART:  # a meta-tool of /mcp/$smart: its call_tool comes back through here
@@ -110,10 +112,14 @@ async def invoke_tool(
         result = {"content": [{"type": "text", "text": f"Error: {exc.message}"}], "isError": True}
     except BaseException as exc:
         if hooks:
-            await hub.plugins.after_tool_call(hub, call, None, exc)
+            waiting = hub.plugins.after_tool_call(hub, call, None, exc)
+            if waiting is not None:
+                await waiting
         raise
     finally:
         current_downstream.reset(token)
     if hooks:
-        await hub.plugins.after_tool_call(hub, call, result, None)
+        waiting = hub.plugins.after_tool_call(hub, call, result, None)
+        if waiting is not None:
+            await waiting
     return result

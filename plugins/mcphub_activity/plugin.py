@@ -50,10 +50,19 @@ def error_message(error: BaseException) -> str:
     return str(message if isinstance(message, str) else error) or type(error).__name__
 
 
+Finished = tuple[HubType, ToolCall, dict[str, Any] | None, BaseException | None, float]
+"""What ``after_tool_call`` queues: the hub, the call, its result or error, and when it
+finished (``time.perf_counter()``); ``record`` makes the activity record of it later."""
+
+
 def record(
-    hub: HubType, call: ToolCall, result: dict[str, Any] | None, error: BaseException | None
+    hub: HubType,
+    call: ToolCall,
+    result: dict[str, Any] | None,
+    error: BaseException | None,
+    finished: float | None = None,
 ) -> dict[str, Any]:
-    """The activity record of a finished call."""
+    """The activity record of a call that finished at ``finished`` (default: now)."""
     principal = call.principal
     key = principal is not None and principal.kind == "key"
     if error is not None:
@@ -67,7 +76,7 @@ def record(
         "timestamp": call.timestamp,
         "server": call.server,
         "tool": call.tool,
-        "duration": round((time.perf_counter() - call.started) * 1000),
+        "duration": round(((finished or time.perf_counter()) - call.started) * 1000),
         "status": status,
         "input": input_text(call.arguments),
         "output": output,
@@ -109,7 +118,7 @@ class RecorderCollector:
         ):
             yield CounterMetricFamily(name, help_text, value=value)
         yield GaugeMetricFamily(
-            "mcphub_activities_queued", "Activity records waiting to be written", len(rec.pending)
+            "mcphub_activities_queued", "Activity records waiting to be written", rec.queued
         )
         yield GaugeMetricFamily(
             "mcphub_activities_backlog_peak",
@@ -125,7 +134,7 @@ async def startup(hub: HubType) -> None:
     if store is None:
         log.info("The %s store keeps no activity log; activities are off", hub.store.name)
         return
-    rec = Recorder(store)
+    rec = Recorder(store, build=_record_of)
     rec.start()
     _recorders[hub] = rec
     changed = asyncio.Event()
@@ -159,7 +168,11 @@ def after_tool_call(
 ) -> None:
     rec = _recorders.get(hub)
     if rec is not None and hub.config.system.observability.activities:
-        rec.offer(record(hub, call, result, error))
+        rec.offer((hub, call, result, error, time.perf_counter()))
+
+
+def _record_of(finished: Finished) -> dict[str, Any]:
+    return record(*finished)
 
 
 async def _expire_daily(hub: HubType, changed: asyncio.Event) -> None:
