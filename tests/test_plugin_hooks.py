@@ -240,3 +240,89 @@ async def test_registering_a_plugin_after_start_is_refused(hub_server: HubServer
     await hub_server.stop()
     assert plugins.register(Late(), name="late") == "late"
     plugins.unregister("late")
+
+
+class Observer:
+    """An ``after_tool_call`` / ``request_finished`` hookimpl that notes its calls."""
+
+    def __init__(self, name: str, seen: list[Any], fail: bool = False) -> None:
+        self.name, self.seen, self.fail = name, seen, fail
+
+    @hookimpl
+    def after_tool_call(self, call: Any, error: Any) -> None:  # fewer arguments than the spec
+        self.seen.append((self.name, call, error))
+        if self.fail:
+            raise RuntimeError(f"{self.name} failed")
+
+    @hookimpl
+    def request_finished(self, hub: Any, handler: Any, route: str) -> Any:
+        self.seen.append((self.name, route))
+        if self.fail:
+            raise RuntimeError(f"{self.name} failed")
+        return None
+
+
+class AsyncObserver:
+    def __init__(self, seen: list[Any]) -> None:
+        self.seen = seen
+
+    @hookimpl(tryfirst=True)
+    async def after_tool_call(self, hub: Any, call: Any, result: Any, error: Any) -> None:
+        self.seen.append(("async", call, error))
+
+
+def observing(*plugins: object) -> Plugins:
+    """A plugin manager holding only ``plugins`` (no entry points loaded)."""
+    plugins_ = Plugins()
+    for plugin in plugins:
+        plugins_.pm.register(plugin)
+    return plugins_
+
+
+async def test_observers_run_in_pluggys_order_and_a_failure_stops_none(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The direct calls keep pluggy's order (tryfirst, then the last registered first),
+    pass each hookimpl the arguments it names, await the async ones, and log a failing one
+    without skipping those after it (pluggy's own loop would have stopped there)."""
+    seen: list[Any] = []
+    plugins = observing(Observer("a", seen), Observer("b", seen, fail=True), AsyncObserver(seen))
+    assert plugins.observers("after_tool_call") is not None
+    with caplog.at_level(logging.ERROR, logger="hub.plugins"):
+        waiting = plugins.after_tool_call("hub", "call-1", {"content": []}, None)
+        assert seen == [("b", "call-1", None), ("a", "call-1", None)]  # async not yet run
+        assert waiting is not None
+        await waiting
+    assert seen[-1] == ("async", "call-1", None)
+    assert "b failed" in caplog.text and "Observer.after_tool_call" in caplog.text
+    seen.clear()
+    plugins.request_finished("hub", "handler", "/mcp")  # type: ignore[arg-type]
+    assert seen == [("b", "/mcp"), ("a", "/mcp")]
+
+
+async def test_observers_with_only_plain_hookimpls_need_no_await() -> None:
+    seen: list[Any] = []
+    plugins = observing(Observer("a", seen))
+    assert plugins.after_tool_call("hub", "call", None, ValueError("x")) is None  # type: ignore[arg-type]
+    assert seen[0][:2] == ("a", "call") and isinstance(seen[0][2], ValueError)
+
+
+async def test_a_wrapper_or_tracing_puts_observers_back_on_pluggy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A hookwrapper must see the call, so the hook goes through ``pm.hook`` again; the
+    same with ``MCPHUB_TRACE_PLUGINS``. Registering a plugin forgets what was decided."""
+    seen: list[Any] = []
+    plugins = observing(Observer("a", seen))
+    assert plugins.observers("after_tool_call") is not None
+    wrapper = see_everything()
+    plugins.register(wrapper)
+    assert plugins.observers("after_tool_call") is None
+    waiting = plugins.after_tool_call("hub", "call", None, None)  # type: ignore[arg-type]
+    assert waiting is not None
+    await waiting
+    assert wrapper.seen == ["after_tool_call"] and seen == [("a", "call", None)]
+    monkeypatch.setenv("MCPHUB_TRACE_PLUGINS", "1")
+    monkeypatch.setenv("MCPHUB_LOAD_PLUGINS", "")
+    traced = Plugins().load()
+    assert traced.observers("after_tool_call") is None

@@ -1,14 +1,16 @@
 """The activity log in the SQLite file: the ``activities`` table of the store's schema.
 
-Kept apart from the document store (``hub.plugin_api.ActivityLog`` is its own seam), but
-on the store's connection and write lock, so one file and one writer stay the rule. ``doc``
-keeps the whole record; the columns hold what reads filter on.
+Kept apart from the document store (``hub.plugin_api.ActivityLog`` is its own seam). Reads,
+deletes and single records use the store's connection (deletes under its write lock);
+batches go to the activity writer process (``mcphub_sqlite.writer``), whose connection to
+the same file appends them: WAL lets one process write while others read, and each
+side's ``busy_timeout`` waits out the other's write. ``doc`` keeps the whole record; the
+columns hold what reads filter on.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -26,23 +28,9 @@ from hub.plugin_api import (
     activity_summary,
     insert_activity_sql,
 )
+from mcphub_sqlite.writer import WriterProcess
 
 INSERT = insert_activity_sql("activities", ["?"] * (len(ACTIVITY_COLUMNS) + 1))
-ROWS_PER_INSERT = 500
-"""Rows one INSERT statement carries (the recorder's whole batch). ``executemany`` steps once
-per row, and the sqlite3 module gives up and takes back the GIL around each step: with the
-event loop busy, every row of a batch cost a GIL hand-over (measured: a fifth of a proxied
-call's CPU at 2,000 calls/s). One multi-row statement steps once, and as the connection is in
-autocommit mode (``isolation_level=None``) one statement is one transaction: a batch is one
-trip to the connection's thread, where BEGIN and COMMIT were two more (each a wake-up of
-that thread and then of the event loop, and GIL hand-overs between them). 500 rows x 11
-values stays under SQLite's 32,766 variables."""
-
-
-@functools.lru_cache(maxsize=64)
-def _insert_rows(count: int) -> str:
-    """The INSERT of ``count`` rows (the common batch sizes stay cached)."""
-    return insert_activity_sql("activities", ["?"] * (len(ACTIVITY_COLUMNS) + 1), count)
 
 
 def _where(query: ActivityQuery) -> tuple[str, list[Any]]:
@@ -74,9 +62,15 @@ def _where(query: ActivityQuery) -> tuple[str, list[Any]]:
 class SQLiteActivityLog:
     """Append-only activity records."""
 
-    def __init__(self, connection: Callable[[], aiosqlite.Connection], lock: asyncio.Lock):
+    def __init__(
+        self,
+        connection: Callable[[], aiosqlite.Connection],
+        lock: asyncio.Lock,
+        writer: WriterProcess,
+    ) -> None:
         self._connection = connection
         self._lock = lock
+        self.writer = writer
 
     async def add_activity(self, activity: dict[str, Any]) -> int:
         async with self._lock:
@@ -84,27 +78,13 @@ class SQLiteActivityLog:
             return int(cur.lastrowid or 0)
 
     async def add_activities(self, activities: list[dict[str, Any]]) -> None:
-        if not activities:
-            return
-        rows = [activity_row(a) for a in activities]
-        db = self._connection()
-        if len(rows) <= ROWS_PER_INSERT:
-            # One statement in autocommit: atomic, and committed (synchronous=FULL) when
-            # ``execute`` returns. The lock keeps it out of another writer's transaction.
-            values = [v for row in rows for v in row]
-            async with self._lock:
-                await db.execute(_insert_rows(len(rows)), values)
-            return
-        async with self._lock:
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                for start in range(0, len(rows), ROWS_PER_INSERT):
-                    chunk = rows[start : start + ROWS_PER_INSERT]
-                    await db.execute(_insert_rows(len(chunk)), [v for row in chunk for v in row])
-            except BaseException:
-                await db.execute("ROLLBACK")
-                raise
-            await db.execute("COMMIT")
+        """Append a batch atomically; returns once the writer process has committed it."""
+        if activities:
+            await self.writer.append(activities)
+
+    async def close(self) -> None:
+        """Stop the writer process after what it was sent is written."""
+        await self.writer.close()
 
     async def list_activities(
         self, *, limit: int = 100, offset: int = 0, filters: dict[str, str] | None = None

@@ -1,7 +1,8 @@
 """SQLite store: one file in the data dir, WAL journal, one connection, versioned migrations.
 
-One connection serialises writes in order; ``synchronous=FULL`` makes every acknowledged
-commit durable even if the process is killed right after.
+One connection serialises the store's writes in order; ``synchronous=FULL`` makes every
+acknowledged commit durable even if the process is killed right after. Batches of
+activity records are appended by a writer process of their own (``activities``).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from typing import Any
 
 import aiosqlite
 
-from hub.plugin_api import Store, StoreError, TransactionView
+from hub.plugin_api import ACTIVITY_COLUMNS, Store, StoreError, TransactionView
 from hub.plugin_api import StoreConflict as Conflict
 from mcphub_sqlite.activities import SQLiteActivityLog
+from mcphub_sqlite.writer import WriterProcess
 
 # aiosqlite logs every statement with its parameters at DEBUG. Documents hold password and
 # key hashes and the log buffer is served over HTTP, so that logger never goes below INFO.
@@ -113,7 +115,9 @@ class SQLiteStore(Store):
         self.path = path
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
-        self.activities = SQLiteActivityLog(lambda: self.db, self._lock)
+        self.activities = SQLiteActivityLog(
+            lambda: self.db, self._lock, WriterProcess(path, ACTIVITY_COLUMNS)
+        )
         """The activity log, in the same file (``hub.plugin_api.ActivityLog``)."""
 
     @property
@@ -165,6 +169,7 @@ class SQLiteStore(Store):
         return len(MIGRATIONS)
 
     async def close(self) -> None:
+        await self.activities.close()
         if self._db is not None:
             await self._db.close()
             self._db = None

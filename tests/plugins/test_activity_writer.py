@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,8 +19,10 @@ from mcphub_activity.summary import (
     summarize_arguments,
     summarize_result,
 )
+from mcphub_sqlite import activity_writer
+from mcphub_sqlite.activity_writer import ROWS_PER_INSERT
 
-from hub.plugin_api import ActivityLog, activity_log
+from hub.plugin_api import ACTIVITY_COLUMNS, ActivityLog, StoreError, activity_log, activity_row
 from hub.testing import wait_for
 from tests.store_fixtures import make_store
 
@@ -126,26 +130,102 @@ def test_output_summaries_written_directly_match_the_summary() -> None:
 async def test_a_batch_is_one_insert_in_autocommit_and_a_larger_one_a_transaction(
     tmp_path: Path,
 ) -> None:
-    """Up to ``ROWS_PER_INSERT`` records are one statement (one trip to the connection's
-    thread, committed when it returns); more are chunked inside BEGIN ... COMMIT."""
-    from mcphub_sqlite.activities import ROWS_PER_INSERT
-
+    """The writer process's own ``write``: up to ``ROWS_PER_INSERT`` records are one
+    statement (committed when it returns); more are chunked inside BEGIN ... COMMIT."""
     store = make_store(f"sqlite:{tmp_path / 'hub.db'}", tmp_path)
-    await store.open()
-    try:
-        found = activity_log(store)
-        assert found is not None
-        statements: list[str] = []
-        await store.db.set_trace_callback(statements.append)  # type: ignore[attr-defined]
-        await found.add_activities([record(i) for i in range(ROWS_PER_INSERT)])
-        words = [s.split(None, 1)[0].upper() for s in statements]
-        assert words == ["INSERT"]
-        statements.clear()
-        await found.add_activities([record(i) for i in range(ROWS_PER_INSERT + 1)])
-        words = [s.split(None, 1)[0].upper() for s in statements]
-        assert words == ["BEGIN", "INSERT", "INSERT", "COMMIT"]
-        await store.db.set_trace_callback(None)  # type: ignore[attr-defined]
-        rows, total = await found.list_activities(limit=1)
-        assert total == 2 * ROWS_PER_INSERT + 1 and rows[0]["tool"] == f"t{ROWS_PER_INSERT}"
-    finally:
-        await store.close()
+    await store.open()  # the schema
+    await store.close()
+    db = activity_writer.connect(str(tmp_path / "hub.db"))
+    statements: list[str] = []
+    db.set_trace_callback(statements.append)
+    rows = ROWS_PER_INSERT
+    activity_writer.write(db, [record(i) for i in range(rows)], ACTIVITY_COLUMNS)
+    assert [s.split(None, 1)[0].upper() for s in statements] == ["INSERT"]
+    statements.clear()
+    activity_writer.write(db, [record(i) for i in range(rows + 1)], ACTIVITY_COLUMNS)
+    words = [s.split(None, 1)[0].upper() for s in statements]
+    assert words == ["BEGIN", "INSERT", "INSERT", "COMMIT"]
+    db.set_trace_callback(None)
+    assert db.execute("SELECT COUNT(*) FROM activities").fetchone() == (2 * rows + 1,)
+    db.close()
+
+
+def test_the_writer_fills_a_row_as_the_hub_does() -> None:
+    """The writer process makes its rows itself (it imports none of the hub): they are the
+    rows ``activity_row`` makes, ``doc`` included, for plain and odd records alike."""
+    fields = [field for _, field in ACTIVITY_COLUMNS]
+    records: list[dict[str, Any]] = [
+        {**record(1), "group": "g", "keyId": "k1", "keyName": "ci", "input": '{"a":1}'},
+        {**record(2), "user": "żółw", "errorMessage": "boom\n", "output": None},
+        {"server": "s", "tool": "t", "big": 2**70},  # no timestamp; an integer past 64 bits
+    ]
+    for rec in records:
+        ours = activity_writer.row_values(rec, fields)
+        hubs = list(activity_row(rec))
+        if "timestamp" not in rec:  # both fill in "now"
+            assert abs(ours[0] - hubs[0]) < 5
+            ours[0] = hubs[0]
+        assert ours == hubs, rec
+
+
+async def test_the_writer_process_commits_before_it_answers_and_comes_back(
+    log: ActivityLog,
+) -> None:
+    """A batch is readable once ``add_activities`` returns. A writer that dies with a batch
+    in flight fails that batch; a writer that died between batches is replaced, and the
+    next batch starts a new one either way."""
+    writer = log.writer  # type: ignore[attr-defined]
+    await log.add_activities([record(i) for i in range(3)])
+    assert (await log.list_activities(limit=10))[1] == 3
+    first = writer.pid
+    assert first is not None and writer.started == 1
+    os.kill(first, signal.SIGSTOP)  # it reads nothing more and answers nothing
+    in_flight = asyncio.create_task(log.add_activities([record(3)]))
+    await wait_for(lambda: writer._lock.locked())  # sent, and awaiting its answer
+    os.kill(first, signal.SIGKILL)
+    with pytest.raises(StoreError, match="exited"):
+        await in_flight
+    await log.add_activities([record(4), record(5)])
+    second = writer.pid
+    assert writer.started == 2 and second not in (None, first)
+    os.kill(second, signal.SIGKILL)  # between batches: once reaped, the next batch sees it
+    await writer._proc.wait()
+    await log.add_activities([record(6)])
+    assert writer.started == 3
+    rows, total = await log.list_activities(limit=10)
+    assert total == 6 and {r["tool"] for r in rows} == {"t0", "t1", "t2", "t4", "t5", "t6"}
+
+
+async def test_a_refused_batch_is_an_error_and_the_writer_goes_on(log: ActivityLog) -> None:
+    """A batch SQLite refuses (here a record without a timestamp column value: NOT NULL) is
+    answered as an error naming the cause; the same writer takes the next batch."""
+    writer = log.writer  # type: ignore[attr-defined]
+    with pytest.raises(StoreError, match="IntegrityError"):
+        await log.add_activities([{**record(0), "timestamp": None}])
+    await log.add_activities([record(1), {**record(2), "odd": object()}])  # str() by JSON
+    assert writer.started == 1
+    rows, total = await log.list_activities(limit=10)
+    assert total == 2 and rows[0]["odd"].startswith("<object object")
+
+
+async def test_records_are_made_a_batch_at_a_time_and_few_wait_unmade(log: ActivityLog) -> None:
+    """A call only queues what it has; ``build`` makes the records when the writer takes
+    them, or as soon as a whole batch waits unmade (so few results are held). A record that
+    cannot be made is counted as failed, and the rest are written."""
+
+    def build(i: int) -> dict[str, Any]:
+        if i == 3:
+            raise ValueError("no record for 3")
+        return record(i)
+
+    rec = Recorder(log, batch=10, gather=60.0, build=build)
+    for i in range(9):
+        rec.offer(i)
+    assert len(rec.unbuilt) == 9 and not rec.pending and rec.queued == 9
+    rec.offer(9)  # a whole batch: made now
+    assert not rec.unbuilt and len(rec.pending) == 9 and rec.failed == 1
+    rec.offer(10)
+    await rec.close()
+    assert rec.written == 10 and rec.queued == 0
+    rows, total = await log.list_activities(limit=20)
+    assert total == 10 and "t3" not in {r["tool"] for r in rows}

@@ -1,0 +1,121 @@
+"""The hub's end of the activity writer process (``mcphub_sqlite.activity_writer``).
+
+Started at the first batch, and again after it exits; one batch is in flight at a time,
+answered in order. A batch is acknowledged when the writer says it is committed; a writer
+that fails or exits fails the batch in flight with a ``StoreError`` (the recorder counts
+its records as lost) and the next batch starts a new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import marshal
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from hub.plugin_api import StoreError
+from mcphub_sqlite.activity_writer import FRAME
+
+log = logging.getLogger(__name__)
+
+STOP_WAIT_S = 10.0
+"""Seconds ``close`` lets the writer finish what it was sent before killing it."""
+
+
+def packed(records: list[dict[str, Any]]) -> bytes:
+    """One frame of ``records``. A value ``marshal`` cannot carry (a plugin's own type in a
+    record) is sent as JSON would keep it."""
+    try:
+        payload = marshal.dumps(records)
+    except ValueError:
+        payload = marshal.dumps(orjson.loads(orjson.dumps(records, default=str)))
+    return FRAME.pack(len(payload)) + payload
+
+
+class WriterProcess:
+    """Sends batches of activity records to a writer process and awaits their commit."""
+
+    def __init__(self, path: Path, columns: Sequence[tuple[str, str]]) -> None:
+        self.path = path
+        self.columns = [list(pair) for pair in columns]
+        self._proc: asyncio.subprocess.Process | None = None
+        self._lock = asyncio.Lock()
+        self.started = 0
+        """Writer processes started so far."""
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    async def _start(self) -> asyncio.subprocess.Process:
+        import mcphub_sqlite
+
+        # The writer imports this package from where the hub found it.
+        here = str(Path(next(iter(mcphub_sqlite.__path__))).parent)
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": here + (os.pathsep + path if path else "")}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "mcphub_sqlite.activity_writer",
+            str(self.path),
+            json.dumps(self.columns),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            env=env,
+        )
+        self.started += 1
+        return proc
+
+    async def append(self, records: list[dict[str, Any]]) -> None:
+        """Write ``records`` in one transaction; returns once they are committed."""
+        frame = packed(records)
+        async with self._lock:
+            proc = self._proc
+            if proc is None or proc.returncode is not None:
+                proc = self._proc = await self._start()
+            assert proc.stdin is not None and proc.stdout is not None
+            try:
+                proc.stdin.write(frame)
+                await proc.stdin.drain()
+                answer = await proc.stdout.readline()
+            except (ConnectionError, BrokenPipeError) as exc:
+                await self._forget(proc)
+                raise StoreError(f"the activity writer stopped: {exc}") from None
+            if answer == b"ok\n":
+                return
+            if not answer:
+                await self._forget(proc)
+                raise StoreError("the activity writer exited")
+            raise StoreError(answer.decode(errors="replace").removeprefix("error ").strip())
+
+    async def _forget(self, proc: asyncio.subprocess.Process) -> None:
+        """Drop a writer that stopped answering (killed if it still runs)."""
+        if self._proc is proc:
+            self._proc = None
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+        await proc.wait()
+
+    async def close(self) -> None:
+        """End the writer after what it was sent is written (killed after ``STOP_WAIT_S``)."""
+        async with self._lock:
+            proc, self._proc = self._proc, None
+            if proc is None:
+                return
+            assert proc.stdin is not None
+            proc.stdin.close()
+            try:
+                await asyncio.wait_for(proc.wait(), STOP_WAIT_S)
+            except TimeoutError:
+                log.warning("The activity writer did not stop in %.0f s; killed", STOP_WAIT_S)
+                await self._forget(proc)
