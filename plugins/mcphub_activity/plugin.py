@@ -31,12 +31,18 @@ MAX_ERROR = 1000
 """MCPHub's ``errorMessage`` of a call whose result has ``isError: true``."""
 
 _recorders: weakref.WeakKeyDictionary[HubType, Recorder] = weakref.WeakKeyDictionary()
+_running: tuple[HubType, Recorder] | None = None
+"""The hub started last and its recorder: every call looks its recorder up, and a weak
+dictionary's lookup (a new weak reference each time) is the slower way. Cleared at stop."""
 _cleaners: weakref.WeakKeyDictionary[HubType, asyncio.Task[None]] = weakref.WeakKeyDictionary()
 _unsubscribe: weakref.WeakKeyDictionary[HubType, Callable[[], None]] = weakref.WeakKeyDictionary()
 
 
 def recorder(hub: HubType) -> Recorder | None:
     """The running hub's recorder (None before start, after stop, or without an ActivityLog)."""
+    running = _running
+    if running is not None and running[0] is hub:
+        return running[1]
     return _recorders.get(hub)
 
 
@@ -80,7 +86,7 @@ def record(
         "status": status,
         "input": input_text(call.arguments),
         "output": output,
-        "group": _group_name(hub, call.group),
+        "group": None if call.group is None else _group_name(hub, call.group),
         "keyId": principal.key_id if key and principal is not None else None,
         "keyName": principal.name.removeprefix("key:") if key and principal is not None else None,
         "user": principal.name if principal is not None and not key else None,
@@ -89,10 +95,8 @@ def record(
     }
 
 
-def _group_name(hub: HubType, group_id: str | None) -> str | None:
+def _group_name(hub: HubType, group_id: str) -> str:
     """A group route's group by name (as MCPHub records the route's segment)."""
-    if group_id is None:
-        return None
     group = hub.config.groups.get(group_id)
     return group.name if group is not None else group_id
 
@@ -136,7 +140,9 @@ async def startup(hub: HubType) -> None:
         return
     rec = Recorder(store, build=_record_of)
     rec.start()
+    global _running
     _recorders[hub] = rec
+    _running = (hub, rec)
     changed = asyncio.Event()
     _unsubscribe[hub] = hub.bus.subscribe(
         lambda event: changed.set() if event.kind == Kind.SYSTEM else None
@@ -157,6 +163,9 @@ async def shutdown(hub: HubType) -> None:
     if cleaner is not None:
         cleaner.cancel()
         await asyncio.gather(cleaner, return_exceptions=True)
+    global _running
+    if _running is not None and _running[0] is hub:
+        _running = None
     rec = _recorders.pop(hub, None)
     if rec is not None:
         await rec.close()
@@ -166,7 +175,7 @@ async def shutdown(hub: HubType) -> None:
 def after_tool_call(
     hub: HubType, call: ToolCall, result: dict[str, Any] | None, error: BaseException | None
 ) -> None:
-    rec = _recorders.get(hub)
+    rec = recorder(hub)
     if rec is not None and hub.config.system.observability.activities:
         rec.offer((hub, call, result, error, time.perf_counter()))
 

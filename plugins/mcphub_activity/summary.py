@@ -76,9 +76,15 @@ def summarize_arguments(arguments: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def looks_like_json(text: str) -> bool:
+    """Whether ``text`` starts, after white space, with ``{`` or ``[`` (without copying a
+    long text as ``lstrip`` would)."""
+    first = text[:64].lstrip()[:1] or text.lstrip()[:1]
+    return first in ("{", "[")
+
+
 def _text(text: str) -> dict[str, Any]:
-    stripped = text.lstrip()[:1]
-    return {"textLength": len(text), "looksLikeJson": stripped in ("{", "["), "wasSanitized": False}
+    return {"textLength": len(text), "looksLikeJson": looks_like_json(text), "wasSanitized": False}
 
 
 def _item(item: Any) -> dict[str, Any]:
@@ -124,7 +130,7 @@ def output_text(result: dict[str, Any]) -> str:
         text = item.get("text")
         if item["type"] != "text" or type(text) is not str:
             return capped(summarize_result(result))
-        looks = "true" if text.lstrip()[:1] in ("{", "[") else "false"
+        looks = "true" if looks_like_json(text) else "false"
         items.append(_TEXT_ITEM % (len(text), looks))
     shape = (tuple(result)[:MAX_ITEMS], bool(result.get("isError")), len(content))
     head = _output_heads.get(shape)

@@ -10,6 +10,7 @@ the route table; tool names are never labels.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import time
 import weakref
@@ -17,12 +18,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import tornado.web
-from prometheus_client import Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client import Counter
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
+from prometheus_client.utils import floatToGoString
 
 from hub.plugin_api import APIHandler, ChangeEvent, Hub, Kind, Policy, ToolCall, hookimpl
 
@@ -49,6 +51,48 @@ class PendingCounts:
         return iter(())
 
 
+class DurationHistogram:
+    """``mcphub_tool_call_duration_seconds`` by server, counted a flush at a time.
+
+    prometheus_client's ``Histogram.observe`` takes two locks and scans the buckets for
+    each value; here a flush files each duration with one ``bisect`` into plain lists, and a
+    scrape makes the cumulative buckets from them."""
+
+    name = "mcphub_tool_call_duration_seconds"
+
+    def __init__(self) -> None:
+        self.counts: dict[str, list[int]] = {}
+        """Per server, how many durations fell in each bucket (not cumulative), +Inf last."""
+        self.sums: dict[str, float] = {}
+        self._bounds = [*map(floatToGoString, DURATION_BUCKETS), "+Inf"]
+
+    def observe(self, calls: list[tuple[str, str, float]]) -> None:
+        counts_of, sums = self.counts, self.sums
+        for server, _, seconds in calls:
+            counts = counts_of.get(server)
+            if counts is None:
+                counts = counts_of[server] = [0] * (len(DURATION_BUCKETS) + 1)
+                sums[server] = 0.0
+            counts[bisect.bisect_left(DURATION_BUCKETS, seconds)] += 1  # le is inclusive
+            sums[server] += seconds
+
+    def remove(self, server: str) -> None:
+        self.counts.pop(server, None)
+        self.sums.pop(server, None)
+
+    def collect(self) -> Iterator[Metric]:
+        family = HistogramMetricFamily(
+            self.name, "Tool call duration by server", labels=("server",)
+        )
+        for server, counts in self.counts.items():
+            total, buckets = 0, []
+            for bound, count in zip(self._bounds, counts, strict=True):
+                total += count
+                buckets.append((bound, total))
+            family.add_metric((server,), buckets, self.sums[server])
+        yield family
+
+
 class HubMetrics:
     """One hub's metric objects, registered on ``hub.metrics``.
 
@@ -68,13 +112,8 @@ class HubMetrics:
             ("server", "status"),
             registry=registry,
         )
-        self.duration = Histogram(
-            "mcphub_tool_call_duration_seconds",
-            "Tool call duration by server",
-            ("server",),
-            buckets=DURATION_BUCKETS,
-            registry=registry,
-        )
+        self.duration = DurationHistogram()
+        registry.register(self.duration)
         self.reconnects = Counter(
             "mcphub_upstream_reconnects",
             "Times an upstream connected again after its first connection",
@@ -88,7 +127,6 @@ class HubMetrics:
             registry=registry,
         )
         self._call_children: dict[tuple[str, str], Any] = {}
-        self._duration_children: dict[str, Any] = {}
         self._request_children: dict[tuple[str, int], Any] = {}
         self._calls: list[tuple[str, str, float]] = []
         self._requests: list[tuple[str, int]] = []
@@ -121,12 +159,7 @@ class HubMetrics:
             if child is None:
                 child = self._call_children[server, status] = self.calls.labels(server, status)
             child.inc(count)
-        timers = self._duration_children
-        for server, _, seconds in calls:
-            timer = timers.get(server)
-            if timer is None:
-                timer = timers[server] = self.duration.labels(server)
-            timer.observe(seconds)
+        self.duration.observe(calls)
         for (route, code), count in collections.Counter(requests).items():
             child = self._request_children.get((route, code))
             if child is None:
@@ -149,8 +182,7 @@ class HubMetrics:
         for key in [k for k in self._call_children if k[0] == server]:
             del self._call_children[key]
             self.calls.remove(*key)
-        if self._duration_children.pop(server, None) is not None:
-            self.duration.remove(server)
+        self.duration.remove(server)
         if server in self.ever_connected:
             self.ever_connected.discard(server)
             self.reconnects.remove(server)
@@ -184,13 +216,25 @@ class ScrapeCollector:
 
 
 _metrics: weakref.WeakKeyDictionary[Hub, HubMetrics] = weakref.WeakKeyDictionary()
+_running: tuple[Hub, HubMetrics] | None = None
+"""The hub started last and its metrics: looked up on every call and request, faster than
+the weak dictionary's lookup. Cleared at stop."""
+
+
+def metrics_of(hub: Hub) -> HubMetrics | None:
+    running = _running
+    if running is not None and running[0] is hub:
+        return running[1]
+    return _metrics.get(hub)
 
 
 @hookimpl
 def startup(hub: Hub) -> None:
+    global _running
     metrics = _metrics.get(hub)
     if metrics is None:
         metrics = _metrics[hub] = HubMetrics(hub)
+    _running = (hub, metrics)
 
     def on_event(event: ChangeEvent) -> None:
         if event.kind == Kind.UPSTREAM and event.detail.get("what") == "status" and event.record:
@@ -203,10 +247,17 @@ def startup(hub: Hub) -> None:
 
 
 @hookimpl
+def shutdown(hub: Hub) -> None:
+    global _running
+    if _running is not None and _running[0] is hub:
+        _running = None
+
+
+@hookimpl
 def after_tool_call(
     hub: Hub, call: ToolCall, result: dict[str, Any] | None, error: BaseException | None
 ) -> None:
-    metrics = _metrics.get(hub)
+    metrics = metrics_of(hub)
     if metrics is not None:
         failed = error is not None or (result is not None and bool(result.get("isError")))
         metrics.call(
@@ -216,7 +267,7 @@ def after_tool_call(
 
 @hookimpl
 def request_finished(hub: Hub, handler: tornado.web.RequestHandler, route: str) -> None:
-    metrics = _metrics.get(hub)
+    metrics = metrics_of(hub)
     if metrics is not None:
         metrics.request(route, handler.get_status())
 

@@ -111,6 +111,8 @@ def test_output_summaries_written_directly_match_the_summary() -> None:
         {"content": [{"type": "text", "text": "hello"}]},
         {"content": [{"type": "text", "text": "hello"}], "isError": False},
         {"content": [{"type": "text", "text": ' {"a": 1}'}], "isError": True},
+        {"content": [{"type": "text", "text": " " * 100 + "[1]"}]},  # past the first 64
+        {"content": [{"type": "text", "text": "\n" * 100}]},
         {"content": [{"type": "text", "text": "[1]"}, {"type": "text", "text": "żółw ✓"}]},
         {"content": [{"type": "text", "text": "x"}], "structuredContent": {"x": 1}},
         {"isError": False, "content": [{"type": "text", "text": ""}], 'we"ird\n': 1},

@@ -180,3 +180,35 @@ async def test_the_contrib_dashboard_queries_only_exposed_metrics(api: HubClient
     assert not missing and len(queried) >= 9
     scrape = (ROOT / "contrib/observability/prometheus.yml").read_text()
     assert "metrics_path: /metrics" in scrape and "127.0.0.1:3000" in scrape
+
+
+def test_the_bulk_histogram_exposes_what_prometheus_clients_own_would() -> None:
+    """Durations filed a flush at a time give the same buckets, count and sum as
+    prometheus_client's ``Histogram`` observing them one by one (bounds are inclusive)."""
+    from mcphub_metrics.plugin import DURATION_BUCKETS, DurationHistogram
+    from prometheus_client import CollectorRegistry, Histogram, generate_latest
+
+    values = [0.0, 0.001, 0.0011, 0.0025, 0.7, 5, 59.9, 60, 61, 1e9, *DURATION_BUCKETS]
+    calls = [("a" if i % 3 else "b", "success", v) for i, v in enumerate(values)]
+    ours, theirs = CollectorRegistry(), CollectorRegistry()
+    histogram = DurationHistogram()
+    ours.register(histogram)
+    histogram.observe(calls[:7])
+    histogram.observe(calls[7:])
+    reference = Histogram(
+        DurationHistogram.name,
+        "Tool call duration by server",
+        ("server",),
+        buckets=DURATION_BUCKETS,
+        registry=theirs,
+    )
+    for server, _, seconds in calls:
+        reference.labels(server).observe(seconds)
+
+    def samples(registry: CollectorRegistry) -> list[str]:
+        text = generate_latest(registry).decode()
+        return sorted(line for line in text.splitlines() if "_created" not in line)
+
+    assert samples(ours) == samples(theirs)
+    histogram.remove("a")
+    assert 'server="a"' not in generate_latest(ours).decode()
