@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import marshal
+import os
 import sqlite3
 import struct
 import sys
@@ -36,6 +37,12 @@ ROWS_PER_INSERT = 500
 statement steps once, and in autocommit it is one transaction. 500 rows x 11 values stays
 under SQLite's 32,766 variables."""
 TABLE = "activities"
+NICENESS = 10
+"""How much lower than the hub the writer's CPU priority is. Its work can wait: while the
+host has CPU to spare it makes no difference, and when the host is saturated the hub and
+its upstreams go first and the writer's batches simply grow (a larger batch costs less
+per record). Every record still gets written; the queue in the hub is what bounds the
+delay."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -118,6 +125,7 @@ def serve(
 
 def main(argv: list[str]) -> int:
     path, columns = argv[0], [tuple(pair) for pair in json.loads(argv[1])]
+    os.nice(NICENESS)
     db = connect(path)
     try:
         serve(db, columns, sys.stdin.buffer, sys.stdout.buffer)
