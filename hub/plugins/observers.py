@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pluggy import HookCaller
 
-log = logging.getLogger("hub.plugins")
+log = logging.getLogger(__name__)
 
 
 def plain_functions(caller: HookCaller) -> tuple[Callable[..., Any], ...] | None:

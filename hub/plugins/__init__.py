@@ -5,7 +5,7 @@ once, and validated with ``check_pending`` so a misspelled hookimpl fails at sta
 outside this module touches ``pm.hook``.
 
 The two hooks called on every request (``after_tool_call``, ``request_finished``) take the
-shorter way of ``hub.observers``.
+shorter way of ``hub.plugins.observers``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from hub import hookspecs
-from hub.observers import await_each, name_of, plain_functions
+from hub.plugins.observers import await_each, name_of, plain_functions
 from hub.registry import Registry
 
 if TYPE_CHECKING:
@@ -358,7 +358,7 @@ class Plugins:
                 answer.close()  # the hookspec says it is not awaited: no warning, no work
 
     def observers(self, hook_name: str) -> tuple[Callable[..., Any], ...] | None:
-        """``hub.observers.plain_functions`` of a hook, remembered until a plugin is
+        """``hub.plugins.observers.plain_functions`` of a hook, remembered until a plugin is
         registered or unregistered here."""
         if hook_name not in self._observers:
             caller = getattr(self.pm.hook, hook_name)
