@@ -231,3 +231,15 @@ async def test_records_are_made_a_batch_at_a_time_and_few_wait_unmade(log: Activ
     assert rec.written == 10 and rec.queued == 0
     rows, total = await log.list_activities(limit=20)
     assert total == 10 and "t3" not in {r["tool"] for r in rows}
+
+
+async def test_calls_are_made_into_records_a_few_at_a_time(log: ActivityLog) -> None:
+    """Below a whole batch, records are still made every ``build_every`` calls: a call's
+    objects are not kept until the writer's next batch."""
+    rec = Recorder(log, batch=100, gather=60.0, build=record, build_every=4)
+    for i in range(9):
+        rec.offer(i)
+    assert len(rec.pending) == 8 and rec.unbuilt == [8]
+    assert [r["tool"] for r in rec.pending] == [f"t{i}" for i in range(8)]
+    await rec.close()
+    assert rec.written == 9
