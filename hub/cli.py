@@ -23,6 +23,15 @@ log = logging.getLogger("hub")
 Formatter = argparse.ArgumentDefaultsHelpFormatter
 
 
+GC_THRESHOLDS = (20_000, 20, 20)
+"""The cycle collector's thresholds while serving (Python's are 700, 10, 10). A request
+allocates a few hundred objects and almost all are freed by reference counting, but a
+young collection every 700 allocations walked the objects of every request in flight,
+and promoted them to be walked again by the older generations: 10 µs of CPU per proxied
+call at 6,000 calls/s. Collected 30 times less often, the same objects are mostly gone
+first. Memory is unchanged (measured: the same RSS after 50,000 calls), and a young
+collection of 20,000 objects is a pause of about 0.4 ms."""
+
 def _env_path(name: str) -> Path | None:
     value = os.environ.get(name)
     return Path(value) if value else None
@@ -204,6 +213,7 @@ async def _serve(args: argparse.Namespace) -> None:
         # walk it all again and again under load.
         gc.collect()
         gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
         url = f"http://{server.address}"
         lock.update(url=url)
         _say_where(server.hub, url)
