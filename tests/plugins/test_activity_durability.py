@@ -4,7 +4,8 @@
 the ``mcphub_activities_written_total`` counter) sees only committed records, and with the
 SQLite store (WAL, ``synchronous=FULL``) a commit survives the kill. A watcher polls the
 count while the calls run; the hub is killed the moment the 1,000th call returns. What is
-lost is what was still queued or in the batch being written then (printed for the note).
+lost is what was still queued in the hub then (printed for the note): the store's writer
+process finishes the batch it was sent, so more than the acknowledged records may be kept.
 """
 
 from __future__ import annotations
