@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from hub import hookspecs
-from hub.plugins.observers import await_each, name_of, plain_functions
+from hub.plugins.observers import await_each, notify, plain_functions
 from hub.registry import Registry
 
 if TYPE_CHECKING:
@@ -328,15 +328,7 @@ class Plugins:
                 result=result,
                 error=error,
             )
-        waiting: list[Awaitable[Any]] | None = None
-        for function in observers:
-            try:
-                answer = function(hub, call, result, error)
-            except Exception:
-                log.exception("Plugin %s failed in after_tool_call", name_of(function))
-                continue
-            if answer is not None and inspect.isawaitable(answer):
-                waiting = [answer] if waiting is None else [*waiting, answer]
+        waiting = notify(observers, "after_tool_call", hub, call, result, error)
         return None if waiting is None else await_each(waiting, "after_tool_call")
 
     def request_finished(self, hub: Hub, handler: tornado.web.RequestHandler, route: str) -> None:
@@ -348,12 +340,7 @@ class Plugins:
             except Exception:
                 log.exception("A plugin failed in request_finished")
             return
-        for function in observers:
-            try:
-                answer = function(hub, handler, route)
-            except Exception:
-                log.exception("Plugin %s failed in request_finished", name_of(function))
-                continue
+        for answer in notify(observers, "request_finished", hub, handler, route) or ():
             if inspect.iscoroutine(answer):
                 answer.close()  # the hookspec says it is not awaited: no warning, no work
 

@@ -49,6 +49,23 @@ def positional(
     return adapter
 
 
+def notify(
+    functions: tuple[Callable[..., Any], ...], hook_name: str, *args: Any
+) -> list[Awaitable[Any]] | None:
+    """Call each function with ``args``; a failure is logged and the next one still runs.
+    Returns the awaitables they returned (None when none did)."""
+    waiting: list[Awaitable[Any]] | None = None
+    for function in functions:
+        try:
+            answer = function(*args)
+        except Exception:
+            log.exception("Plugin %s failed in %s", name_of(function), hook_name)
+            continue
+        if answer is not None and inspect.isawaitable(answer):
+            waiting = [answer] if waiting is None else [*waiting, answer]
+    return waiting
+
+
 def name_of(function: Callable[..., Any]) -> str:
     function = inspect.unwrap(function)
     return f"{getattr(function, '__module__', '?')}.{getattr(function, '__qualname__', '?')}"
