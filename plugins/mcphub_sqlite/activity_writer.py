@@ -21,6 +21,7 @@ import functools
 import json
 import marshal
 import os
+import signal
 import sqlite3
 import struct
 import sys
@@ -126,6 +127,11 @@ def serve(
 def main(argv: list[str]) -> int:
     path, columns = argv[0], [tuple(pair) for pair in json.loads(argv[1])]
     os.nice(NICENESS)
+    # Ctrl-C in a terminal (and a service manager stopping the group) signals every process
+    # of the hub: the writer ends when the hub closes the pipe, after the batches it was
+    # sent, rather than dropping the batch of a stopping hub's last flush.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     db = connect(path)
     try:
         serve(db, columns, sys.stdin.buffer, sys.stdout.buffer)

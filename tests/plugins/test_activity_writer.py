@@ -198,6 +198,21 @@ async def test_the_writer_process_commits_before_it_answers_and_comes_back(
     assert total == 6 and {r["tool"] for r in rows} == {"t0", "t1", "t2", "t4", "t5", "t6"}
 
 
+async def test_the_writer_outlives_a_terminals_interrupt(log: ActivityLog) -> None:
+    """Ctrl-C reaches every process of the hub: the writer ignores it (and SIGTERM) and goes
+    on until the hub closes its pipe, so a stopping hub's last batch is still written."""
+    writer = log.writer  # type: ignore[attr-defined]
+    await log.add_activities([record(0)])
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        os.kill(writer.pid, sig)
+    await log.add_activities([record(1)])
+    assert writer.started == 1
+    proc = writer._proc
+    await writer.close()
+    assert proc.returncode == 0
+    assert (await log.list_activities(limit=10))[1] == 2
+
+
 async def test_a_refused_batch_is_an_error_and_the_writer_goes_on(log: ActivityLog) -> None:
     """A batch SQLite refuses (here a record without a timestamp column value: NOT NULL) is
     answered as an error naming the cause; the same writer takes the next batch."""
