@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import logging
 import os
 import signal
@@ -21,16 +20,6 @@ from hub import __version__
 log = logging.getLogger("hub")
 
 Formatter = argparse.ArgumentDefaultsHelpFormatter
-
-
-GC_THRESHOLDS = (20_000, 20, 20)
-"""The cycle collector's thresholds while serving (Python's are 700, 10, 10). A request
-allocates a few hundred objects and almost all are freed by reference counting, but a
-young collection every 700 allocations walked the objects of every request in flight,
-and promoted them to be walked again by the older generations: 10 µs of CPU per proxied
-call at 6,000 calls/s. Collected 30 times less often, the same objects are mostly gone
-first. Memory is unchanged (measured: the same RSS after 50,000 calls), and a young
-collection of 20,000 objects is a pause of about 0.4 ms."""
 
 
 def _env_path(name: str) -> Path | None:
@@ -197,6 +186,7 @@ def _require_data(args: argparse.Namespace) -> None:
 
 
 async def _serve(args: argparse.Namespace) -> None:
+    from hub.commands.collector import settle_for_serving
     from hub.commands.lock import DataDirLock
     from hub.server import HubServer
 
@@ -209,12 +199,7 @@ async def _serve(args: argparse.Namespace) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await server.start()
-        # What start-up built (modules, models, plugins, upstream sessions) lives as long as
-        # the process: frozen out of the cycle collector, whose full passes would otherwise
-        # walk it all again and again under load.
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
+        settle_for_serving()
         url = f"http://{server.address}"
         lock.update(url=url)
         _say_where(server.hub, url)
