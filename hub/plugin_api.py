@@ -74,6 +74,7 @@ from hub.errors import (
 from hub.hookspecs import Register, hookimpl
 from hub.mcp.json_codec import dumps as json_dumps
 from hub.mcp.json_codec import loads as json_loads
+from hub.plugins.state import PerHub
 from hub.registry import Registry
 from hub.search.documents import (
     ProviderUnavailable,
@@ -128,6 +129,7 @@ __all__ = [
     "NotFound",
     "PageQuery",
     "PayloadTooLarge",
+    "PerHub",
     "Policy",
     "Principal",
     "Progress",

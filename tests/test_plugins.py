@@ -186,3 +186,29 @@ async def test_third_party_plugin_hooks_run_in_a_served_hub(
             assert (await http.get("/api/hello")).status_code == 404
     finally:
         await hub.stop()
+
+
+def test_per_hub_state_keeps_one_value_per_hub_and_no_hub_alive() -> None:
+    """``PerHub`` answers each hub's own value (the last one set and any other), forgets a
+    popped hub, and does not keep a dropped hub alive."""
+    import gc
+    import weakref
+
+    from hub.plugin_api import PerHub
+
+    class FakeHub:  # PerHub needs only identity and weak references
+        pass
+
+    first, second = FakeHub(), FakeHub()
+    state: PerHub[str] = PerHub()
+    state.set(first, "one")  # type: ignore[arg-type]
+    state.set(second, "two")  # type: ignore[arg-type]
+    assert state.get(second) == "two" and state.get(first) == "one"  # type: ignore[arg-type]
+    assert state.pop(second) == "two" and state.get(second) is None  # type: ignore[arg-type]
+    assert state.get(first) == "one"  # type: ignore[arg-type]
+    state.set(second, "again")  # type: ignore[arg-type]
+    gone = weakref.ref(second)
+    del second
+    gc.collect()
+    assert gone() is None
+    assert state.get(first) == "one"  # type: ignore[arg-type]

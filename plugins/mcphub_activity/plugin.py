@@ -17,7 +17,7 @@ from typing import Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from hub.plugin_api import Hub as HubType
-from hub.plugin_api import HubError, Kind, ToolCall, activity_log, hookimpl
+from hub.plugin_api import HubError, Kind, PerHub, ToolCall, activity_log, hookimpl
 from mcphub_activity.recorder import Recorder
 from mcphub_activity.summary import input_text, output_text
 
@@ -30,19 +30,13 @@ MAX_ERROR = 1000
 """Characters of an error message kept (an upstream's error text can be long)."""
 """MCPHub's ``errorMessage`` of a call whose result has ``isError: true``."""
 
-_recorders: weakref.WeakKeyDictionary[HubType, Recorder] = weakref.WeakKeyDictionary()
-_running: tuple[HubType, Recorder] | None = None
-"""The hub started last and its recorder: every call looks its recorder up, and a weak
-dictionary's lookup (a new weak reference each time) is the slower way. Cleared at stop."""
+_recorders: PerHub[Recorder] = PerHub()
 _cleaners: weakref.WeakKeyDictionary[HubType, asyncio.Task[None]] = weakref.WeakKeyDictionary()
 _unsubscribe: weakref.WeakKeyDictionary[HubType, Callable[[], None]] = weakref.WeakKeyDictionary()
 
 
 def recorder(hub: HubType) -> Recorder | None:
     """The running hub's recorder (None before start, after stop, or without an ActivityLog)."""
-    running = _running
-    if running is not None and running[0] is hub:
-        return running[1]
     return _recorders.get(hub)
 
 
@@ -82,7 +76,9 @@ def record(
         "timestamp": call.timestamp,
         "server": call.server,
         "tool": call.tool,
-        "duration": round(((finished or time.perf_counter()) - call.started) * 1000),
+        "duration": round(
+            ((time.perf_counter() if finished is None else finished) - call.started) * 1000
+        ),
         "status": status,
         "input": input_text(call.arguments),
         "output": output,
@@ -140,9 +136,7 @@ async def startup(hub: HubType) -> None:
         return
     rec = Recorder(store, build=_record_of)
     rec.start()
-    global _running
-    _recorders[hub] = rec
-    _running = (hub, rec)
+    _recorders.set(hub, rec)
     changed = asyncio.Event()
     _unsubscribe[hub] = hub.bus.subscribe(
         lambda event: changed.set() if event.kind == Kind.SYSTEM else None
@@ -163,10 +157,7 @@ async def shutdown(hub: HubType) -> None:
     if cleaner is not None:
         cleaner.cancel()
         await asyncio.gather(cleaner, return_exceptions=True)
-    global _running
-    if _running is not None and _running[0] is hub:
-        _running = None
-    rec = _recorders.pop(hub, None)
+    rec = _recorders.pop(hub)
     if rec is not None:
         await rec.close()
 

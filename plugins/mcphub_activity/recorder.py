@@ -57,8 +57,8 @@ class Recorder:
         self.store = store
         self.gather = gather
         self.build = build
-        self.build_every = min(build_every, batch)
         """Makes a queued item's record (None: items are records already)."""
+        self.build_every = min(build_every, batch)
         self.unbuilt: list[Any] = []
         """Items offered since the last build, in order (fewer than ``build_every``)."""
         self._full = asyncio.Event()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import collections
 import time
-import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,7 +25,7 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.utils import floatToGoString
 
-from hub.plugin_api import APIHandler, ChangeEvent, Hub, Kind, Policy, ToolCall, hookimpl
+from hub.plugin_api import APIHandler, ChangeEvent, Hub, Kind, PerHub, Policy, ToolCall, hookimpl
 
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 """Seconds; a hub adds about a millisecond, upstream tools take from that to minutes."""
@@ -215,26 +214,15 @@ class ScrapeCollector:
         yield sessions
 
 
-_metrics: weakref.WeakKeyDictionary[Hub, HubMetrics] = weakref.WeakKeyDictionary()
-_running: tuple[Hub, HubMetrics] | None = None
-"""The hub started last and its metrics: looked up on every call and request, faster than
-the weak dictionary's lookup. Cleared at stop."""
-
-
-def metrics_of(hub: Hub) -> HubMetrics | None:
-    running = _running
-    if running is not None and running[0] is hub:
-        return running[1]
-    return _metrics.get(hub)
+_metrics: PerHub[HubMetrics] = PerHub()
 
 
 @hookimpl
 def startup(hub: Hub) -> None:
-    global _running
-    metrics = _metrics.get(hub)
+    metrics = _metrics.get(hub)  # kept over a restart: its metrics are registered already
     if metrics is None:
-        metrics = _metrics[hub] = HubMetrics(hub)
-    _running = (hub, metrics)
+        metrics = HubMetrics(hub)
+    _metrics.set(hub, metrics)
 
     def on_event(event: ChangeEvent) -> None:
         if event.kind == Kind.UPSTREAM and event.detail.get("what") == "status" and event.record:
@@ -247,17 +235,10 @@ def startup(hub: Hub) -> None:
 
 
 @hookimpl
-def shutdown(hub: Hub) -> None:
-    global _running
-    if _running is not None and _running[0] is hub:
-        _running = None
-
-
-@hookimpl
 def after_tool_call(
     hub: Hub, call: ToolCall, result: dict[str, Any] | None, error: BaseException | None
 ) -> None:
-    metrics = metrics_of(hub)
+    metrics = _metrics.get(hub)
     if metrics is not None:
         failed = error is not None or (result is not None and bool(result.get("isError")))
         metrics.call(
@@ -267,7 +248,7 @@ def after_tool_call(
 
 @hookimpl
 def request_finished(hub: Hub, handler: tornado.web.RequestHandler, route: str) -> None:
-    metrics = metrics_of(hub)
+    metrics = _metrics.get(hub)
     if metrics is not None:
         metrics.request(route, handler.get_status())
 

@@ -87,7 +87,7 @@ class WriterProcess:
                 proc.stdin.write(frame)
                 await proc.stdin.drain()
                 answer = await proc.stdout.readline()
-            except (ConnectionError, BrokenPipeError) as exc:
+            except ConnectionError as exc:  # BrokenPipeError included
                 await self._forget(proc)
                 raise StoreError(f"the activity writer stopped: {exc}") from None
             if answer == b"ok\n":
