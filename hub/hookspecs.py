@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from hub.app import Hub
     from hub.auth.permissions import Resource
     from hub.auth.principal import Principal
-    from hub.upstream.calls import ToolCall
+    from hub.upstream.calls import FinishedCall, ToolCall
 
 NAME = "mcphub"
 """Project name of the markers and of the entry-point group that plugins register under."""
@@ -193,16 +193,35 @@ def before_tool_call(hub: Hub, call: ToolCall) -> Awaitable[None] | None:
 def after_tool_call(
     hub: Hub, call: ToolCall, result: dict[str, Any] | None, error: BaseException | None
 ) -> Awaitable[None] | None:
-    """Observe a finished tool call (activity logging, metrics).
+    """Observe a finished tool call (tracing, auditing).
 
-    Called once per call with either the wire-form result or the error, on every call's
-    path: keep it quick (queue what you need; the result is not changed afterwards, so a
-    reference to it can be read later). Exceptions are logged and never change the
-    caller's answer; every hookimpl is called even when one before it raised. May return
-    an awaitable; an exception from one is logged and the others still run. Return
-    nothing.
+    Called once per call with either the wire-form result or the error, on the event
+    loop's turn after the call finished: the caller's reply has been written by then, so
+    an observer adds nothing to the call's latency. ``call.finished`` says when it ended.
+    Exceptions are logged and never change the caller's answer; every hookimpl is called
+    even when one before it raised. May return an awaitable, which runs as a task of its
+    own (an exception from it is logged). The result is not changed afterwards, so a
+    reference to it can be read later. Return nothing.
+
+    An observer of every call with work per call (counting, recording) should rather
+    implement ``after_tool_calls``, which gets a turn's calls at once.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def after_tool_calls(hub: Hub, calls: list[FinishedCall]) -> Awaitable[None] | None:
+    """Observe the tool calls that finished in one turn of the event loop, in the order they
+    finished: ``(call, result, error)`` each, as ``after_tool_call`` gets them.
+
+    Called on the turn after they finished, before the ``after_tool_call`` hookimpls of the
+    same calls. Under load many calls finish in one turn, and one hook call for all of them
+    costs far less than one per call. Do not keep or change the list (it is the hub's);
+    copy what you need. Errors and awaitables are handled as for ``after_tool_call``.
+    Return nothing.
+
+    .. versionadded:: 0.2
     """
 
 
@@ -288,6 +307,23 @@ def request_finished(hub: Hub, handler: tornado.web.RequestHandler, route: str) 
     ``/mcp/{group}``), never the raw path, or ``unmatched``; use it as a bounded label.
     Must be quick and must not block; an awaitable returned is not awaited. An exception
     is logged and the request is unaffected. Return nothing.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec
+def requests_finished(
+    hub: Hub, requests: list[tuple[tornado.web.RequestHandler, str]]
+) -> Awaitable[None] | None:
+    """Observe the HTTP requests that finished in one turn of the event loop, in order:
+    ``(handler, route)`` each, as ``request_finished`` gets them.
+
+    Called on the turn after they finished. Under load many requests finish in one turn,
+    and one hook call for all of them costs far less than one per request: count here.
+    Read only ``handler.get_status()`` and ``handler.request``, and do not keep or change
+    the list. Exceptions are logged; an awaitable returned runs as a task of its own.
+    Return nothing.
 
     .. versionadded:: 0.2
     """

@@ -14,7 +14,8 @@ What the hooks hand a plugin, by hook:
 - ``register_routes``: ``APIHandler`` subclasses declaring a ``Policy``;
 - ``principal_from_request`` / ``permission_allowed``: a ``Principal``, an ``Action`` and a
   ``Resource``; ``authorize`` asks the same question from a plugin's own handler;
-- ``before_tool_call`` / ``after_tool_call``: a ``ToolCall``;
+- ``before_tool_call`` / ``after_tool_call``: a ``ToolCall`` (``after_tool_calls``: a list of
+  ``FinishedCall``);
 - ``register_catalogs``: ``ServerCatalog`` objects (``Entry``, ``PageQuery``), which reach
   other services with ``fetch_json`` (timeouts, size caps, the egress policy) and may reuse
   MCPHub's market format (``normalise_market``, ``market_server_config``);
@@ -86,7 +87,7 @@ from hub.search.documents import (
 )
 from hub.search.router import SearchProvider
 from hub.services import oauth_clients
-from hub.upstream.calls import Downstream, ToolCall, current_downstream
+from hub.upstream.calls import Downstream, FinishedCall, ToolCall, current_downstream
 from hub.upstream.direct import (
     DirectLink,
     Linked,
@@ -118,6 +119,7 @@ __all__ = [
     "Downstream",
     "Entry",
     "FetchResult",
+    "FinishedCall",
     "Forbidden",
     "Hub",
     "HubError",

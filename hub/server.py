@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import socket
+from collections.abc import Callable
 from typing import Any
 
 import tornado.netutil
@@ -85,8 +86,9 @@ def collect_routes(hub: Hub) -> list[tuple[str, type[tornado.web.RequestHandler]
 def make_app(hub: Hub) -> tornado.web.Application:
     """The Tornado application serving ``hub``; its route table is kept as ``hub.routes``."""
     hub.routes = collect_routes(hub)
-    log_function = _log_request
-    if hub.plugins.has_impl("request_finished"):
+    log_function: Callable[[tornado.web.RequestHandler], None] = _log_request
+    plugins = hub.plugins
+    if plugins.has_impl("request_finished") or plugins.has_impl("requests_finished"):
         log_function = _observed(hub, route_templates(hub.routes))
     return tornado.web.Application(
         hub.routes,
@@ -123,17 +125,22 @@ def route_templates(
 
 def _observed(
     hub: Hub, templates: dict[type[tornado.web.RequestHandler], list[tuple[re.Pattern[str], str]]]
-) -> Any:
+) -> Callable[[tornado.web.RequestHandler], None]:
+    """The access-log function that also tells the request observers (which plugins
+    implement them is settled: none can register once the hub runs)."""
     seen: dict[tuple[type, str], str] = {}
     """Route templates of recent (handler class, path) pairs: the same few paths carry most
     requests, and matching a class's patterns again each time is wasted work."""
 
-    def route_of(cls: type, path: str) -> str:
+    def label(handler: tornado.web.RequestHandler) -> str:
+        # ``SessionPost`` answers below Tornado's handlers and names the route's class.
+        cls = getattr(handler, "handler_class", None) or type(handler)
         candidates = templates.get(cls)
         if candidates is None:
             return "unmatched"
         if len(candidates) == 1:
             return candidates[0][1]
+        path = handler.request.path
         route = seen.get((cls, path))
         if route is None:
             route = next((t for p, t in candidates if p.match(path)), candidates[0][1])
@@ -142,11 +149,16 @@ def _observed(
             seen[cls, path] = route
         return route
 
+    observing = hub.plugins.observing
+    at_once = observing.has_impl("request_finished")
+    later = observing.has_impl("requests_finished")
+
     def log_request(handler: tornado.web.RequestHandler) -> None:
         _log_request(handler)
-        # ``SessionPost`` answers below Tornado's handlers and names the route's class.
-        cls = getattr(handler, "handler_class", None) or type(handler)
-        hub.plugins.request_finished(hub, handler, route_of(cls, handler.request.path))
+        if at_once:
+            observing.request_finished(hub, handler, label(handler))
+        if later:
+            observing.request_later(hub, handler, label)
 
     return log_request
 

@@ -3,6 +3,7 @@ failures are isolated where the hookspec says so, and the plugin set is fixed at
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import inspect
 import logging
@@ -18,7 +19,8 @@ from hub.app import Hub, HubOptions
 from hub.auth.principal import Principal
 from hub.plugins import Plugins
 from hub.server import HubServer
-from hub.testing import RawMcp, reply
+from hub.testing import RawMcp, reply, wait_for
+from hub.upstream.calls import ToolCall
 from tests.mcp_fixtures import http_server, wait_connected
 
 KEY = "key-all-0123456789abcdef"
@@ -287,23 +289,23 @@ async def test_observers_run_in_pluggys_order_and_a_failure_stops_none(
     without skipping those after it (pluggy's own loop would have stopped there)."""
     seen: list[Any] = []
     plugins = observing(Observer("a", seen), Observer("b", seen, fail=True), AsyncObserver(seen))
-    assert plugins.observers("after_tool_call") is not None
+    assert plugins.observing.observers("after_tool_call") is not None
     with caplog.at_level(logging.ERROR, logger="hub.plugins"):
-        waiting = plugins.after_tool_call("hub", "call-1", {"content": []}, None)
+        waiting = plugins.observing.after_tool_call("hub", "call-1", {"content": []}, None)
         assert seen == [("b", "call-1", None), ("a", "call-1", None)]  # async not yet run
         assert waiting is not None
         await waiting
     assert seen[-1] == ("async", "call-1", None)
     assert "b failed" in caplog.text and "Observer.after_tool_call" in caplog.text
     seen.clear()
-    plugins.request_finished("hub", "handler", "/mcp")  # type: ignore[arg-type]
+    plugins.observing.request_finished("hub", "handler", "/mcp")  # type: ignore[arg-type]
     assert seen == [("b", "/mcp"), ("a", "/mcp")]
 
 
 async def test_observers_with_only_plain_hookimpls_need_no_await() -> None:
     seen: list[Any] = []
     plugins = observing(Observer("a", seen))
-    assert plugins.after_tool_call("hub", "call", None, ValueError("x")) is None  # type: ignore[arg-type]
+    assert plugins.observing.after_tool_call("hub", "call", None, ValueError("x")) is None  # type: ignore[arg-type]
     assert seen[0][:2] == ("a", "call") and isinstance(seen[0][2], ValueError)
 
 
@@ -314,15 +316,84 @@ async def test_a_wrapper_or_tracing_puts_observers_back_on_pluggy(
     same with ``MCPHUB_TRACE_PLUGINS``. Registering a plugin forgets what was decided."""
     seen: list[Any] = []
     plugins = observing(Observer("a", seen))
-    assert plugins.observers("after_tool_call") is not None
+    assert plugins.observing.observers("after_tool_call") is not None
     wrapper = see_everything()
     plugins.register(wrapper)
-    assert plugins.observers("after_tool_call") is None
-    waiting = plugins.after_tool_call("hub", "call", None, None)  # type: ignore[arg-type]
+    assert plugins.observing.observers("after_tool_call") is None
+    waiting = plugins.observing.after_tool_call("hub", "call", None, None)  # type: ignore[arg-type]
     assert waiting is not None
     await waiting
     assert wrapper.seen == ["after_tool_call"] and seen == [("a", "call", None)]
     monkeypatch.setenv("MCPHUB_TRACE_PLUGINS", "1")
     monkeypatch.setenv("MCPHUB_LOAD_PLUGINS", "")
     traced = Plugins().load()
-    assert traced.observers("after_tool_call") is None
+    assert traced.observing.observers("after_tool_call") is None
+
+
+class BatchObserver:
+    """``after_tool_calls`` / ``requests_finished`` hookimpls that note each batch."""
+
+    def __init__(self, seen: list[Any], fail: bool = False) -> None:
+        self.seen, self.fail = seen, fail
+
+    @hookimpl
+    def after_tool_calls(self, hub: Any, calls: list[Any]) -> None:
+        self.seen.append(("calls", hub, [(c.tool, r, e) for c, r, e in calls]))
+        if self.fail:
+            raise RuntimeError("batch failed")
+
+    @hookimpl
+    def requests_finished(self, hub: Any, requests: list[Any]) -> None:
+        self.seen.append(("requests", hub, list(requests)))
+
+
+def tool_call(name: str) -> ToolCall:
+    return ToolCall("srv", name, {}, None)
+
+
+async def test_finished_calls_are_observed_on_the_next_turn_a_turn_at_a_time(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Nothing runs while the call's reply is being made; on the loop's next turn each
+    hub's calls of the turn reach ``after_tool_calls`` in one list, then each reaches
+    ``after_tool_call``; a failing batch observer stops neither the other nor those."""
+    seen: list[Any] = []
+    plugins = observing(BatchObserver(seen, fail=True), BatchObserver(seen), Observer("a", seen))
+    first, second, other = tool_call("t1"), tool_call("t2"), tool_call("t3")
+    assert plugins.observing.observes_tool_calls()
+    with caplog.at_level(logging.ERROR, logger="hub.plugins"):
+        plugins.observing.tool_call_finished("hub-a", first, {"content": []}, None)  # type: ignore[arg-type]
+        plugins.observing.tool_call_finished("hub-b", other, None, None)  # type: ignore[arg-type]
+        error = ValueError("x")
+        plugins.observing.tool_call_finished("hub-a", second, None, error)  # type: ignore[arg-type]
+        assert seen == [] and first.finished is not None and first.finished <= second.finished  # type: ignore[operator]
+        await asyncio.sleep(0)
+    batch_a = ("calls", "hub-a", [("t1", {"content": []}, None), ("t2", None, error)])
+    assert seen[:2] == [batch_a, batch_a]
+    assert seen[2:4] == [("a", first, None), ("a", second, error)]
+    assert seen[4:] == [("calls", "hub-b", [("t3", None, None)])] * 2 + [("a", other, None)]
+    assert caplog.text.count("BatchObserver.after_tool_calls failed in after_tool_calls") == 2
+
+
+async def test_async_observers_of_finished_calls_run_as_tasks() -> None:
+    seen: list[Any] = []
+    plugins = observing(AsyncObserver(seen))
+    call = tool_call("t")
+    plugins.observing.tool_call_finished("hub", call, None, None)  # type: ignore[arg-type]
+    await wait_for(lambda: seen == [("async", call, None)])
+
+
+async def test_finished_requests_are_labelled_and_observed_a_turn_at_a_time() -> None:
+    seen: list[Any] = []
+    plugins = observing(BatchObserver(seen))
+    labels: list[str] = []
+
+    def label(handler: Any) -> str:
+        labels.append(handler)
+        return f"/route/{handler}"
+
+    for handler in ("h1", "h2"):
+        plugins.observing.request_later("hub", handler, label)  # type: ignore[arg-type]
+    assert seen == [] and labels == []  # labelled when observed, not on the request's path
+    await asyncio.sleep(0)
+    assert seen == [("requests", "hub", [("h1", "/route/h1"), ("h2", "/route/h2")])]

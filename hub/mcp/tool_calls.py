@@ -71,10 +71,13 @@ async def invoke_tool(
 
     Raises ``UnknownTool`` for a name outside the view and the ``HubError`` of a refusing
     ``before_tool_call`` hook; ``after_tool_call`` sees both refusals as the call's error.
-    An upstream failure (``UpstreamError``) is answered as an ``isError`` result.
+    An upstream failure (``UpstreamError``) is answered as an ``isError`` result. The
+    ``after_tool_call`` observers run once the caller's reply is on its way
+    (``Observing.tool_call_finished``).
     """
     hub = info.hub
-    hooks = hub.plugins.has_impl("after_tool_call")
+    observing = hub.plugins.observing
+    hooks = observing.observes_tool_calls()
     session = info.session
     via = "sse" if session is not None and session.legacy_sse else info.via
     target = info.view.tool(name)
@@ -83,9 +86,7 @@ async def invoke_tool(
         if hooks:
             server, tool = guess_target(hub, info.principal, name)
             refused = ToolCall(server, tool, arguments, info.principal, group=info.group, via=via)
-            waiting = hub.plugins.after_tool_call(hub, refused, None, refusal)
-            if waiting is not None:
-                await waiting
+            observing.tool_call_finished(hub, refused, None, refusal)
         raise refusal
     server, tool = target
     if server == SMART:  # a meta-tool of /mcp/$smart: its call_tool comes back through here
@@ -112,14 +113,10 @@ async def invoke_tool(
         result = {"content": [{"type": "text", "text": f"Error: {exc.message}"}], "isError": True}
     except BaseException as exc:
         if hooks:
-            waiting = hub.plugins.after_tool_call(hub, call, None, exc)
-            if waiting is not None:
-                await waiting
+            observing.tool_call_finished(hub, call, None, exc)
         raise
     finally:
         current_downstream.reset(token)
     if hooks:
-        waiting = hub.plugins.after_tool_call(hub, call, result, None)
-        if waiting is not None:
-            await waiting
+        observing.tool_call_finished(hub, call, result, None)
     return result

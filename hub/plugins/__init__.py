@@ -4,8 +4,8 @@ Plugins (built-in ones included) are found through the ``mcphub`` entry-point gr
 once, and validated with ``check_pending`` so a misspelled hookimpl fails at start. Nothing
 outside this module touches ``pm.hook``.
 
-The two hooks called on every request (``after_tool_call``, ``request_finished``) take the
-shorter way of ``hub.plugins.observers``.
+The observer hooks, called on every call and request, take the shorter way of
+``hub.plugins.observing``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import inspect
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from hub import hookspecs
-from hub.plugins.observers import await_each, notify, plain_functions
+from hub.plugins.observing import Observing
 from hub.registry import Registry
 
 if TYPE_CHECKING:
@@ -79,9 +78,8 @@ class Plugins:
         self._dists: dict[str, importlib.metadata.Distribution | None] = {}
         self._plugins_dir = plugins_dir
         self._loaded = False
-        self._has_impl: dict[str, bool] = {}
-        self._observers: dict[str, tuple[Callable[..., Any], ...] | None] = {}
-        self._traced = False
+        self.observing = Observing(self.pm, self._each)
+        """The observer hooks, called on every call's and request's path."""
         self.started = False
         """Set by the hub while it runs; ``register`` refuses new plugins then."""
 
@@ -119,7 +117,7 @@ class Plugins:
             self._load_dir(self._plugins_dir, blocked)
         self.pm.check_pending()
         if os.environ.get("MCPHUB_TRACE_PLUGINS"):
-            self._traced = True
+            self.observing.traced = True
             self.pm.add_hookcall_monitoring(
                 lambda hook, impls, kw: log.info(
                     "hook %s -> %s", hook, [i.plugin_name for i in impls]
@@ -167,8 +165,7 @@ class Plugins:
 
     def _forget_impls(self) -> None:
         """Drop what was remembered about hookimpls (a plugin came or went)."""
-        self._has_impl.clear()
-        self._observers.clear()
+        self.observing.forget()
 
     def info(self) -> list[PluginInfo]:
         """Name, version and implemented hooks of every loaded plugin, sorted by name."""
@@ -309,58 +306,10 @@ class Plugins:
     async def before_tool_call(self, hub: Hub, call: ToolCall) -> None:
         await self._each(self.pm.hook.before_tool_call, swallow=False, hub=hub, call=call)
 
-    def after_tool_call(
-        self,
-        hub: Hub,
-        call: ToolCall,
-        result: dict[str, Any] | None,
-        error: BaseException | None,
-    ) -> Awaitable[None] | None:
-        """Tell observers a tool call finished. Plain hookimpls run now; the awaitable
-        returned (None when no hookimpl returned one) runs the ``async def`` ones."""
-        observers = self.observers("after_tool_call")
-        if observers is None:
-            return self._each(
-                self.pm.hook.after_tool_call,
-                swallow=True,
-                hub=hub,
-                call=call,
-                result=result,
-                error=error,
-            )
-        waiting = notify(observers, "after_tool_call", hub, call, result, error)
-        return None if waiting is None else await_each(waiting, "after_tool_call")
-
-    def request_finished(self, hub: Hub, handler: tornado.web.RequestHandler, route: str) -> None:
-        """Tell observers a request finished (synchronous; failures are logged)."""
-        observers = self.observers("request_finished")
-        if observers is None:
-            try:
-                self.pm.hook.request_finished(hub=hub, handler=handler, route=route)
-            except Exception:
-                log.exception("A plugin failed in request_finished")
-            return
-        for answer in notify(observers, "request_finished", hub, handler, route) or ():
-            if inspect.iscoroutine(answer):
-                answer.close()  # the hookspec says it is not awaited: no warning, no work
-
-    def observers(self, hook_name: str) -> tuple[Callable[..., Any], ...] | None:
-        """``hub.plugins.observers.plain_functions`` of a hook, remembered until a plugin is
-        registered or unregistered here."""
-        if hook_name not in self._observers:
-            caller = getattr(self.pm.hook, hook_name)
-            self._observers[hook_name] = None if self._traced else plain_functions(caller)
-        return self._observers[hook_name]
-
     def has_impl(self, hook_name: str) -> bool:
         """Whether any plugin implements a hook (lets the hot path skip empty middleware);
         remembered until a plugin is registered or unregistered here."""
-        known = self._has_impl.get(hook_name)
-        if known is None:
-            known = self._has_impl[hook_name] = bool(
-                getattr(self.pm.hook, hook_name).get_hookimpls()
-            )
-        return known
+        return self.observing.has_impl(hook_name)
 
 
 def _discard(results: list[object]) -> None:

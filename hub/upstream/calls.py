@@ -31,6 +31,14 @@ class ToolCall:
     """When the hub received it (epoch seconds)."""
     started: float = field(default_factory=time.perf_counter)
     """``time.perf_counter()`` at receipt: durations are measured from here."""
+    finished: float | None = None
+    """``time.perf_counter()`` when the upstream answered or the call failed; set by the hub
+    before ``after_tool_call`` (which runs after the reply is sent, so it cannot time it)."""
+
+
+FinishedCall = tuple[ToolCall, dict[str, Any] | None, BaseException | None]
+"""A finished tool call as ``after_tool_calls`` gets it: the call, its wire-form result (None
+when it failed) and its error (None when it did not)."""
 
 
 class Downstream(Protocol):

@@ -16,8 +16,8 @@ from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from hub.plugin_api import FinishedCall, HubError, Kind, PerHub, activity_log, hookimpl
 from hub.plugin_api import Hub as HubType
-from hub.plugin_api import HubError, Kind, PerHub, ToolCall, activity_log, hookimpl
 from mcphub_activity.recorder import Recorder
 from mcphub_activity.summary import input_text, output_text
 
@@ -50,45 +50,43 @@ def error_message(error: BaseException) -> str:
     return str(message if isinstance(message, str) else error) or type(error).__name__
 
 
-Finished = tuple[HubType, ToolCall, dict[str, Any] | None, BaseException | None, float]
-"""What ``after_tool_call`` queues: the hub, the call, its result or error, and when it
-finished (``time.perf_counter()``); ``record`` makes the activity record of it later."""
+def record_maker(hub: HubType) -> Callable[[FinishedCall], dict[str, Any]]:
+    """``record_of(finished)``: the activity record of one of ``hub``'s finished calls."""
 
+    def record_of(finished: FinishedCall) -> dict[str, Any]:
+        call, result, error = finished
+        principal = call.principal
+        key = principal is not None and principal.kind == "key"
+        if error is not None:
+            status, message, output = "error", error_message(error)[:MAX_ERROR], None
+        elif result is not None and result.get("isError"):
+            status, message, output = "error", UPSTREAM_ERROR, output_text(result)
+        else:
+            status, message = "success", None
+            output = output_text(result) if result is not None else None
+        end = call.finished
+        group = call.group
+        return {
+            "timestamp": call.timestamp,
+            "server": call.server,
+            "tool": call.tool,
+            "duration": round(
+                ((time.perf_counter() if end is None else end) - call.started) * 1000
+            ),
+            "status": status,
+            "input": input_text(call.arguments),
+            "output": output,
+            "group": None if group is None else _group_name(hub, group),
+            "keyId": principal.key_id if key and principal is not None else None,
+            "keyName": principal.name.removeprefix("key:")
+            if key and principal is not None
+            else None,
+            "user": principal.name if principal is not None and not key else None,
+            "errorMessage": message,
+            "via": call.via,
+        }
 
-def record(
-    hub: HubType,
-    call: ToolCall,
-    result: dict[str, Any] | None,
-    error: BaseException | None,
-    finished: float | None = None,
-) -> dict[str, Any]:
-    """The activity record of a call that finished at ``finished`` (default: now)."""
-    principal = call.principal
-    key = principal is not None and principal.kind == "key"
-    if error is not None:
-        status, message, output = "error", error_message(error)[:MAX_ERROR], None
-    elif result is not None and result.get("isError"):
-        status, message, output = "error", UPSTREAM_ERROR, output_text(result)
-    else:
-        status, message = "success", None
-        output = output_text(result) if result is not None else None
-    return {
-        "timestamp": call.timestamp,
-        "server": call.server,
-        "tool": call.tool,
-        "duration": round(
-            ((time.perf_counter() if finished is None else finished) - call.started) * 1000
-        ),
-        "status": status,
-        "input": input_text(call.arguments),
-        "output": output,
-        "group": None if call.group is None else _group_name(hub, call.group),
-        "keyId": principal.key_id if key and principal is not None else None,
-        "keyName": principal.name.removeprefix("key:") if key and principal is not None else None,
-        "user": principal.name if principal is not None and not key else None,
-        "errorMessage": message,
-        "via": call.via,
-    }
+    return record_of
 
 
 def _group_name(hub: HubType, group_id: str) -> str:
@@ -134,7 +132,7 @@ async def startup(hub: HubType) -> None:
     if store is None:
         log.info("The %s store keeps no activity log; activities are off", hub.store.name)
         return
-    rec = Recorder(store, build=_record_of)
+    rec = Recorder(store, build=record_maker(hub))
     rec.start()
     _recorders.set(hub, rec)
     changed = asyncio.Event()
@@ -163,16 +161,10 @@ async def shutdown(hub: HubType) -> None:
 
 
 @hookimpl
-def after_tool_call(
-    hub: HubType, call: ToolCall, result: dict[str, Any] | None, error: BaseException | None
-) -> None:
-    rec = recorder(hub)
+def after_tool_calls(hub: HubType, calls: list[FinishedCall]) -> None:
+    rec = _recorders.get(hub)
     if rec is not None and hub.config.system.observability.activities:
-        rec.offer((hub, call, result, error, time.perf_counter()))
-
-
-def _record_of(finished: Finished) -> dict[str, Any]:
-    return record(*finished)
+        rec.offer_all(calls)
 
 
 async def _expire_daily(hub: HubType, changed: asyncio.Event) -> None:

@@ -5,7 +5,7 @@ the queue: no I/O, no await, and not even the record itself, which ``build`` mak
 a few dozen at a time (made one by one between a call's other work, records cost twice as
 much CPU as in a tight loop). At most ``BUILD_EVERY`` calls wait unbuilt, so results are
 not held for long. When the queue holds ``capacity`` records, new ones are counted as dropped
-and the call goes on. The writer
+(when they would be made) and the call goes on. The writer
 takes everything queued (up to ``batch`` at a time) and appends it in one transaction;
 records are *acknowledged* (``written``) once that transaction has committed, which with
 the SQLite store (WAL, ``synchronous=FULL``) means they survive a SIGKILL. What a kill of
@@ -22,7 +22,7 @@ import asyncio
 import collections
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from hub.plugin_api import ActivityLog
@@ -37,6 +37,8 @@ BUILD_EVERY = 64
 """Calls queued unbuilt at most: then their records are made at once. A call's objects kept
 longer than a moment outlive the cycle collector's young generations and are walked
 again by its older ones; made 64 at a time, records keep most of the tight loop's gain."""
+
+
 GATHER_S = 0.05
 """Seconds the writer waits after the first queued record for more to join its write
 (unless a whole batch is queued first)."""
@@ -67,7 +69,7 @@ class Recorder:
         self.pending: collections.deque[dict[str, Any]] = collections.deque()
         self.wake = asyncio.Event()
         self.accepted = 0
-        """Records queued since start."""
+        """Records queued since start (counted when they are made)."""
         self.written = 0
         """Records committed to the store (acknowledged) since start."""
         self.dropped = 0
@@ -80,23 +82,20 @@ class Recorder:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
-    def offer(self, item: Any) -> bool:
-        """Queue a record (or what ``build`` makes one of) without waiting; False (and
-        counted) when the queue is full."""
+    def offer(self, item: Any) -> None:
+        """Queue a record (or what ``build`` makes one of) without waiting."""
+        self.offer_all((item,))
+
+    def offer_all(self, items: Iterable[Any]) -> None:
+        """Queue records (or what ``build`` makes them of), in order, without waiting. Whether
+        the queue had room is settled when the records are made (``dropped`` counts the
+        rest), so a call costs the queue one append."""
         unbuilt = self.unbuilt
-        queued = len(self.pending) + len(unbuilt)
-        if queued >= self.capacity:
-            self.dropped += 1
-            return False
-        unbuilt.append(item)
-        self.accepted += 1
-        if queued == 0:
+        if not unbuilt:
             self.wake.set()
+        unbuilt.extend(items)
         if len(unbuilt) >= self.build_every:
             self._build()
-        if queued + 1 >= self.batch:
-            self._full.set()
-        return True
 
     @property
     def queued(self) -> int:
@@ -104,18 +103,26 @@ class Recorder:
         return len(self.pending) + len(self.unbuilt)
 
     def _build(self) -> None:
-        """Make the records of the items offered since the last build, in order."""
+        """Make the records of the items offered since the last build, in order; what does
+        not fit in ``capacity`` is dropped."""
         items, self.unbuilt = self.unbuilt, []
+        room = max(self.capacity - len(self.pending), 0)
+        if len(items) > room:
+            self.dropped += len(items) - room
+            items = items[:room]
+        self.accepted += len(items)
         build = self.build
         if build is None:
             self.pending.extend(items)
-            return
-        for item in items:
-            try:
-                self.pending.append(build(item))
-            except Exception:
-                self.failed += 1
-                log.exception("Could not make an activity record")
+        else:
+            for item in items:
+                try:
+                    self.pending.append(build(item))
+                except Exception:
+                    self.failed += 1
+                    log.exception("Could not make an activity record")
+        if len(self.pending) >= self.batch:
+            self._full.set()
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="activity-writer")

@@ -45,7 +45,7 @@ def capped(summary: dict[str, Any]) -> str:
     return json_dumps(marker).decode()
 
 
-_input_texts: dict[tuple[tuple[str, ...], tuple[type, ...]], str] = {}
+_input_texts: dict[tuple[Any, ...], str] = {}
 """``input_text`` by the arguments' names and value types: a tool is mostly called with the
 same shape of arguments, and its summary depends on nothing else."""
 
@@ -54,7 +54,7 @@ def input_text(arguments: dict[str, Any] | None) -> str:
     """``capped(summarize_arguments(arguments))``, made once per shape of arguments."""
     if not arguments or len(arguments) > MAX_ITEMS:
         return capped(summarize_arguments(arguments))
-    shape = (tuple(arguments), tuple(map(type, arguments.values())))
+    shape = (*arguments, *map(type, arguments.values()))
     text = _input_texts.get(shape)
     if text is None:
         if len(_input_texts) >= 4096:
@@ -79,6 +79,11 @@ def summarize_arguments(arguments: dict[str, Any] | None) -> dict[str, Any]:
 def looks_like_json(text: str) -> bool:
     """Whether ``text`` starts, after white space, with ``{`` or ``[`` (without copying a
     long text as ``lstrip`` would)."""
+    first = text[:1]
+    if first == "{" or first == "[":
+        return True
+    if not first.isspace():  # the usual answer: no white space to skip ("" included)
+        return False
     first = text[:64].lstrip()[:1] or text.lstrip()[:1]
     return first in ("{", "[")
 
@@ -109,30 +114,14 @@ def summarize_result(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_TEXT_ITEM = (
-    '{"type":"text","keys":["type","text"],'
-    '"text":{"textLength":%d,"looksLikeJson":%s,"wasSanitized":false}}'
-)
+_ITEM_HEAD = '{"type":"text","keys":["type","text"],"text":{"textLength":'
 _output_heads: dict[tuple[tuple[str, ...], bool, int], str] = {}
-"""The output summary's text up to its content items, by result keys, ``isError`` and count."""
+"""The output summary's text up to its first content item's length, by result keys,
+``isError`` and item count."""
 
 
-def output_text(result: dict[str, Any]) -> str:
-    """``capped(summarize_result(result))``; a result of plain text items (the usual kind) is
-    written straight from a cached head and one template per item."""
-    content = result.get("content")
-    if type(content) is not list or not 0 < len(content) <= MAX_ITEMS:
-        return capped(summarize_result(result))
-    items = []
-    for item in content:
-        if type(item) is not dict or len(item) != 2 or next(iter(item)) != "type":
-            return capped(summarize_result(result))
-        text = item.get("text")
-        if item["type"] != "text" or type(text) is not str:
-            return capped(summarize_result(result))
-        looks = "true" if looks_like_json(text) else "false"
-        items.append(_TEXT_ITEM % (len(text), looks))
-    shape = (tuple(result)[:MAX_ITEMS], bool(result.get("isError")), len(content))
+def _output_head(result: dict[str, Any], count: int) -> str:
+    shape = (tuple(result)[:MAX_ITEMS], bool(result.get("isError")), count)
     head = _output_heads.get(shape)
     if head is None:
         if len(_output_heads) >= 4096:
@@ -141,9 +130,29 @@ def output_text(result: dict[str, Any]) -> str:
             "type": "object",
             "keys": list(shape[0]),
             "isError": shape[1],
-            "contentCount": shape[2],
+            "contentCount": count,
             "content": [],
         }
-        head = _output_heads[shape] = json_dumps(summary).decode()[:-2]  # without "]}"
-    text = head + ",".join(items) + "]}"
-    return text if len(text) <= CAP else capped(summarize_result(result))
+        head = _output_heads[shape] = json_dumps(summary).decode()[:-2] + _ITEM_HEAD
+    return head
+
+
+def output_text(result: dict[str, Any]) -> str:
+    """``capped(summarize_result(result))``; a result of plain text items (the usual kind) is
+    written straight from a cached head and the items' lengths."""
+    content = result.get("content")
+    if type(content) is not list or not 0 < len(content) <= MAX_ITEMS:
+        return capped(summarize_result(result))
+    parts = []
+    for item in content:
+        if type(item) is not dict or len(item) != 2 or next(iter(item)) != "type":
+            return capped(summarize_result(result))
+        text = item.get("text")
+        if item["type"] != "text" or type(text) is not str:
+            return capped(summarize_result(result))
+        parts.append(
+            f'{len(text)},"looksLikeJson":{"true" if looks_like_json(text) else "false"},'
+            '"wasSanitized":false}}'
+        )
+    out = _output_head(result, len(parts)) + f",{_ITEM_HEAD}".join(parts) + "]}"
+    return out if len(out) <= CAP else capped(summarize_result(result))

@@ -1,8 +1,9 @@
 """Hookimpls and the ``/metrics`` route.
 
-Counted on the call path (``after_tool_call``, ``request_finished``; each a counter child
-looked up in a dict and incremented, no lock held longer than that): tool calls by server
-and status, their durations, HTTP requests by route template and status. Read at scrape
+Counted as calls and requests finish (``after_tool_calls``, ``requests_finished``: a turn
+of the event loop's calls or requests at a time, appended to a list that is applied to the
+metric objects in bulk): tool calls by server and status, their durations, HTTP requests
+by route template and status. Read at scrape
 time instead (nothing on any hot path): upstream status, sessions by era, and the process.
 Labels are bounded: server names come from the configuration (or ``unknown``), routes from
 the route table; tool names are never labels.
@@ -25,7 +26,16 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.utils import floatToGoString
 
-from hub.plugin_api import APIHandler, ChangeEvent, Hub, Kind, PerHub, Policy, ToolCall, hookimpl
+from hub.plugin_api import (
+    APIHandler,
+    ChangeEvent,
+    FinishedCall,
+    Hub,
+    Kind,
+    PerHub,
+    Policy,
+    hookimpl,
+)
 
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 """Seconds; a hub adds about a millisecond, upstream tools take from that to minutes."""
@@ -95,7 +105,8 @@ class DurationHistogram:
 class HubMetrics:
     """One hub's metric objects, registered on ``hub.metrics``.
 
-    A call or request only appends a tuple to a list; the counters and the histogram take
+    A call or request only appends a tuple to a list (the hookimpls do it themselves, one
+    function call fewer per request); the counters and the histogram take
     them in bulk when the registry is read or the list is long (``flush``). Updating a
     labelled child per call, interleaved with everything else a call does, cost several
     times what the same updates cost in one tight loop.
@@ -127,8 +138,10 @@ class HubMetrics:
         )
         self._call_children: dict[tuple[str, str], Any] = {}
         self._request_children: dict[tuple[str, int], Any] = {}
-        self._calls: list[tuple[str, str, float]] = []
-        self._requests: list[tuple[str, int]] = []
+        self.calls_seen: list[tuple[str, str, float]] = []
+        """(server, status, seconds) of the tool calls since the last flush."""
+        self.requests_seen: list[tuple[str, int]] = []
+        """(route, status code) of the requests since the last flush."""
         pending.metrics = self
         self.last_status: dict[str, str] = {}
         self.ever_connected: set[str] = set()
@@ -137,22 +150,10 @@ class HubMetrics:
         PlatformCollector(registry=registry)
         GCCollector(registry=registry)
 
-    def call(self, server: str, status: str, seconds: float) -> None:
-        calls = self._calls
-        calls.append((server, status, seconds))
-        if len(calls) >= FLUSH_AT:
-            self.flush()
-
-    def request(self, route: str, code: int) -> None:
-        requests = self._requests
-        requests.append((route, code))
-        if len(requests) >= FLUSH_AT:
-            self.flush()
-
     def flush(self) -> None:
         """Apply the events counted since the last flush."""
-        calls, self._calls = self._calls, []
-        requests, self._requests = self._requests, []
+        calls, self.calls_seen = self.calls_seen, []
+        requests, self.requests_seen = self.requests_seen, []
         for (server, status), count in collections.Counter((c[0], c[1]) for c in calls).items():
             child = self._call_children.get((server, status))
             if child is None:
@@ -177,7 +178,7 @@ class HubMetrics:
 
     def forget(self, server: str) -> None:
         """A deleted server's series go away with it (labels stay bounded by the config)."""
-        self._calls = [c for c in self._calls if c[0] != server]
+        self.calls_seen = [c for c in self.calls_seen if c[0] != server]
         for key in [k for k in self._call_children if k[0] == server]:
             del self._call_children[key]
             self.calls.remove(*key)
@@ -235,22 +236,29 @@ def startup(hub: Hub) -> None:
 
 
 @hookimpl
-def after_tool_call(
-    hub: Hub, call: ToolCall, result: dict[str, Any] | None, error: BaseException | None
-) -> None:
+def after_tool_calls(hub: Hub, calls: list[FinishedCall]) -> None:
     metrics = _metrics.get(hub)
-    if metrics is not None:
+    if metrics is None:
+        return
+    seen = metrics.calls_seen
+    for call, result, error in calls:
         failed = error is not None or (result is not None and bool(result.get("isError")))
-        metrics.call(
-            call.server, "error" if failed else "success", time.perf_counter() - call.started
-        )
+        end = call.finished
+        seconds = (time.perf_counter() if end is None else end) - call.started
+        seen.append((call.server, "error" if failed else "success", seconds))
+    if len(seen) >= FLUSH_AT:
+        metrics.flush()
 
 
 @hookimpl
-def request_finished(hub: Hub, handler: tornado.web.RequestHandler, route: str) -> None:
+def requests_finished(hub: Hub, requests: list[tuple[tornado.web.RequestHandler, str]]) -> None:
     metrics = _metrics.get(hub)
-    if metrics is not None:
-        metrics.request(route, handler.get_status())
+    if metrics is None:
+        return
+    seen = metrics.requests_seen
+    seen.extend([(route, handler.get_status()) for handler, route in requests])
+    if len(seen) >= FLUSH_AT:
+        metrics.flush()
 
 
 class MetricsHandler(APIHandler):

@@ -258,3 +258,16 @@ async def test_calls_are_made_into_records_a_few_at_a_time(log: ActivityLog) -> 
     assert [r["tool"] for r in rec.pending] == [f"t{i}" for i in range(8)]
     await rec.close()
     assert rec.written == 9
+
+
+async def test_a_full_queue_drops_and_counts_what_does_not_fit(log: ActivityLog) -> None:
+    """Past ``capacity`` queued records, new ones are dropped and counted (a call never
+    waits for the writer); the records kept are the oldest, and they are all written."""
+    rec = Recorder(log, capacity=10, batch=100, gather=60.0, build_every=4)
+    for i in range(25):
+        rec.offer(record(i))
+    assert rec.dropped == 14 and len(rec.pending) == 10 and rec.queued == 11
+    await rec.close()
+    assert (rec.accepted, rec.dropped, rec.written) == (10, 15, 10)
+    rows, total = await log.list_activities(limit=50)
+    assert total == 10 and {r["tool"] for r in rows} == {f"t{i}" for i in range(10)}

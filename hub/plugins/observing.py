@@ -1,0 +1,198 @@
+"""``Observing``: the observer hooks, called on every tool call's and request's path.
+
+``after_tool_calls`` / ``after_tool_call`` and ``requests_finished`` / ``request_finished``
+return nothing to the core, so it need not wait for them. A finished call or request is
+noted in a list; the observers hear of it on the event loop's next turn, together with
+everything else that finished in the same turn: the caller's reply is on its way by then,
+and under load one hook call covers many. ``request_finished`` alone is called at once
+(its hookspec promises it), from the access-log function (``hub.server``). Plain hookimpls are called directly, not through
+pluggy (``hub.plugins.observers``); ``async def`` ones run as tasks of their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from hub.plugins.observers import await_each, notify, plain_functions
+
+if TYPE_CHECKING:
+    import pluggy
+    import tornado.web
+
+    from hub.app import Hub
+    from hub.upstream.calls import FinishedCall, ToolCall
+
+log = logging.getLogger(__name__)
+
+TOOL_CALLS = " tool calls"
+"""``observes_tool_calls`` remembered among the hooks (no hook has a space in its name)."""
+
+Label = Callable[["tornado.web.RequestHandler"], str]
+"""A finished request's route template (``hub.server``)."""
+
+Each = Callable[..., Awaitable[None]]
+"""``Plugins._each``: every hookimpl through pluggy, awaitables awaited in call order."""
+
+
+class Observing:
+    """The observer hooks of one plugin manager."""
+
+    def __init__(self, pm: pluggy.PluginManager, each: Each) -> None:
+        self.pm = pm
+        self._each = each
+        self.traced = False
+        """Hook calls are traced (``MCPHUB_TRACE_PLUGINS``): every one goes through pluggy."""
+        self._has_impl: dict[str, bool] = {}
+        self._observers: dict[str, tuple[Callable[..., Any], ...] | None] = {}
+        self._calls: dict[Hub, list[FinishedCall]] = {}
+        """Per hub, the tool calls finished this turn of the event loop, not yet observed."""
+        self._requests: dict[Hub, tuple[Label, list[tornado.web.RequestHandler]]] = {}
+        """Per hub, the requests finished this turn (and how to label their routes), not
+        yet told to ``requests_finished``."""
+        self._running: set[asyncio.Future[None]] = set()
+        """``async def`` observers still running (held until done)."""
+
+    def forget(self) -> None:
+        """Drop what was remembered about hookimpls (a plugin came or went)."""
+        self._has_impl.clear()
+        self._observers.clear()
+
+    def has_impl(self, hook_name: str) -> bool:
+        """Whether any plugin implements a hook (lets the hot path skip empty middleware);
+        remembered until a plugin is registered or unregistered."""
+        known = self._has_impl.get(hook_name)
+        if known is None:
+            known = self._has_impl[hook_name] = bool(
+                getattr(self.pm.hook, hook_name).get_hookimpls()
+            )
+        return known
+
+    def observers(self, hook_name: str) -> tuple[Callable[..., Any], ...] | None:
+        """``hub.plugins.observers.plain_functions`` of a hook (None: call it through pluggy),
+        remembered until a plugin is registered or unregistered."""
+        if hook_name not in self._observers:
+            caller = getattr(self.pm.hook, hook_name)
+            self._observers[hook_name] = None if self.traced else plain_functions(caller)
+        return self._observers[hook_name]
+
+    # -- tool calls ------------------------------------------------------------------
+
+    def observes_tool_calls(self) -> bool:
+        """Whether any plugin observes finished tool calls (``tool_call_finished`` is then
+        worth calling); asked on every call, so remembered like ``has_impl``."""
+        known = self._has_impl.get(TOOL_CALLS)
+        if known is None:
+            known = self.has_impl("after_tool_calls") or self.has_impl("after_tool_call")
+            self._has_impl[TOOL_CALLS] = known
+        return known
+
+    def tool_call_finished(
+        self,
+        hub: Hub,
+        call: ToolCall,
+        result: dict[str, Any] | None,
+        error: BaseException | None,
+    ) -> None:
+        """Note when ``call`` finished; ``after_tool_calls`` and then ``after_tool_call``
+        hear of it on the event loop's next turn."""
+        call.finished = time.perf_counter()
+        finished = self._calls.get(hub)
+        if finished is None:
+            if not self._calls:
+                asyncio.get_running_loop().call_soon(self._tell_calls)
+            finished = self._calls[hub] = []
+        finished.append((call, result, error))
+
+    def _tell_calls(self) -> None:
+        batches, self._calls = self._calls, {}
+        for hub, calls in batches.items():
+            self.after_tool_calls(hub, calls)
+            if self.has_impl("after_tool_call"):
+                for call, result, error in calls:
+                    self._in_background(self.after_tool_call(hub, call, result, error))
+
+    def after_tool_calls(self, hub: Hub, calls: list[FinishedCall]) -> None:
+        """Tell the ``after_tool_calls`` observers about ``calls``."""
+        self._tell("after_tool_calls", hub, calls)
+
+    def after_tool_call(
+        self,
+        hub: Hub,
+        call: ToolCall,
+        result: dict[str, Any] | None,
+        error: BaseException | None,
+    ) -> Awaitable[None] | None:
+        """Tell the ``after_tool_call`` observers a tool call finished. Plain hookimpls run
+        now; the awaitable returned (None when no hookimpl returned one) runs the ``async
+        def`` ones."""
+        observers = self.observers("after_tool_call")
+        if observers is None:
+            return self._each(
+                self.pm.hook.after_tool_call,
+                swallow=True,
+                hub=hub,
+                call=call,
+                result=result,
+                error=error,
+            )
+        waiting = notify(observers, "after_tool_call", hub, call, result, error)
+        return None if waiting is None else await_each(waiting, "after_tool_call")
+
+    # -- requests --------------------------------------------------------------------
+
+    def request_later(self, hub: Hub, handler: tornado.web.RequestHandler, label: Label) -> None:
+        """A request finished: the ``requests_finished`` observers hear of it on the event
+        loop's next turn, with ``label(handler)`` as its route."""
+        finished = self._requests.get(hub)
+        if finished is None:
+            if not self._requests:
+                asyncio.get_running_loop().call_soon(self._tell_requests)
+            finished = self._requests[hub] = (label, [])
+        finished[1].append(handler)
+
+    def _tell_requests(self) -> None:
+        batches, self._requests = self._requests, {}
+        for hub, (label, handlers) in batches.items():
+            self._tell("requests_finished", hub, [(h, label(h)) for h in handlers])
+
+    def request_finished(self, hub: Hub, handler: tornado.web.RequestHandler, route: str) -> None:
+        """Tell the ``request_finished`` observers a request finished (synchronous; failures
+        are logged, awaitables closed unrun)."""
+        observers = self.observers("request_finished")
+        if observers is None:
+            try:
+                self.pm.hook.request_finished(hub=hub, handler=handler, route=route)
+            except Exception:
+                log.exception("A plugin failed in request_finished")
+            return
+        for answer in notify(observers, "request_finished", hub, handler, route) or ():
+            if inspect.iscoroutine(answer):
+                answer.close()  # the hookspec says it is not awaited: no warning, no work
+
+    # -- both ------------------------------------------------------------------------
+
+    def _tell(self, hook_name: str, hub: Hub, batch: list[Any]) -> None:
+        """Call a batch hook's observers; their awaitables run in the background."""
+        if not self.has_impl(hook_name):
+            return
+        observers = self.observers(hook_name)
+        if observers is None:
+            caller = getattr(self.pm.hook, hook_name)
+            argument = caller.spec.argnames[1]  # ``calls`` or ``requests``
+            self._in_background(self._each(caller, swallow=True, hub=hub, **{argument: batch}))
+            return
+        waiting = notify(observers, hook_name, hub, batch)
+        if waiting is not None:
+            self._in_background(await_each(waiting, hook_name))
+
+    def _in_background(self, waiting: Awaitable[None] | None) -> None:
+        """Run an observer's awaitable as a task, held until it is done."""
+        if waiting is not None:
+            task = asyncio.ensure_future(waiting)
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
