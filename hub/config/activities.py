@@ -114,7 +114,8 @@ class ActivityLog(Protocol):
         ...
 
 
-# --- what a backend keeping the log in a table shares (the SQLite and PostgreSQL plugins) ---
+# --- what a backend keeping the log in a table may share: the filter columns' names (both
+# built-in stores), and a ``doc`` column with the whole record (the PostgreSQL plugin) ---
 
 ACTIVITY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("timestamp", "timestamp"),

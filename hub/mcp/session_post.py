@@ -85,6 +85,9 @@ def http_date() -> str:
 class SessionPost(tornado.httputil.HTTPMessageDelegate):
     """One ``POST /mcp[/{segment}]`` (or ``/{user}/mcp…``) carrying ``Mcp-Session-Id``."""
 
+    handler_class: type[tornado.web.RequestHandler] = McpHandler
+    """The route's handler class, so observers label this request by its route."""
+
     def __init__(
         self,
         router: McpFirstRouter,
@@ -107,11 +110,6 @@ class SessionPost(tornado.httputil.HTTPMessageDelegate):
         self.gone = False
         self.done = False
         self.handed_over = False
-
-    @property
-    def handler_class(self) -> type[tornado.web.RequestHandler]:
-        """The route's handler class, so observers label this request by its route."""
-        return McpHandler
 
     def get_status(self) -> int:
         """The status sent (``request_finished`` observers ask it as of a handler)."""

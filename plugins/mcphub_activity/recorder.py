@@ -8,7 +8,7 @@ not held for long. When the queue holds ``capacity`` records, new ones are count
 (when they would be made) and the call goes on. The writer
 takes everything queued (up to ``batch`` at a time) and appends it in one transaction;
 records are *acknowledged* (``written``) once that transaction has committed, which with
-the SQLite store (WAL, ``synchronous=FULL``) means they survive a SIGKILL. What a kill of
+the SQLite store (WAL, ``synchronous=NORMAL``) means they survive a SIGKILL. What a kill of
 the hub can lose is what was still queued here: at most ``capacity`` records, in practice
 the calls of the last ``GATHER_S`` (50 ms), which the writer lets gather so that one
 transaction serves a burst of calls. (The SQLite store's writer process finishes a batch

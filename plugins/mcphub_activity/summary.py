@@ -121,7 +121,12 @@ _output_heads: dict[tuple[tuple[str, ...], bool, int], str] = {}
 
 
 def _output_head(result: dict[str, Any], count: int) -> str:
-    shape = (tuple(result)[:MAX_ITEMS], bool(result.get("isError")), count)
+    keys = tuple(result)
+    error = result.get("isError")
+    if len(keys) > MAX_ITEMS or (error is not None and type(error) is not bool):
+        shape = (keys[:MAX_ITEMS], bool(error), count)
+    else:
+        shape = (keys, error is True, count)
     head = _output_heads.get(shape)
     if head is None:
         if len(_output_heads) >= 4096:
@@ -143,6 +148,17 @@ def output_text(result: dict[str, Any]) -> str:
     content = result.get("content")
     if type(content) is not list or not 0 < len(content) <= MAX_ITEMS:
         return capped(summarize_result(result))
+    if len(content) == 1:  # most results: one text, written with no list of parts
+        item = content[0]
+        text = item.get("text") if type(item) is dict and len(item) == 2 else None
+        if type(text) is str and item["type"] == "text" and next(iter(item)) == "type":
+            first = text[:1]
+            looks = first == "{" or first == "[" or (first.isspace() and looks_like_json(text))
+            out = (
+                f'{_output_head(result, 1)}{len(text)},"looksLikeJson":'
+                f'{"true" if looks else "false"},"wasSanitized":false}}}}]}}'
+            )
+            return out if len(out) <= CAP else capped(summarize_result(result))
     parts = []
     for item in content:
         if type(item) is not dict or len(item) != 2 or next(iter(item)) != "type":

@@ -4,33 +4,36 @@ Kept apart from the document store (``hub.plugin_api.ActivityLog`` is its own se
 deletes and single records use the store's connection (deletes under its write lock);
 batches go to the activity writer process (``mcphub_sqlite.writer``), whose connection to
 the same file appends them: WAL lets one process write while others read, and each
-side's ``busy_timeout`` waits out the other's write. ``doc`` keeps the whole record; the
-columns hold what reads filter on.
+side's ``busy_timeout`` waits out the other's write. A row is a column per record field
+(``mcphub_sqlite.activity_rows``), which reads filter on and make the record from.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import aiosqlite
 
 from hub.plugin_api import (
-    ACTIVITY_COLUMNS,
     DISTINCT_COLUMNS,
     LIST_FILTERS,
     ActivityQuery,
     activity_id,
-    activity_record,
-    activity_row,
     activity_summary,
-    insert_activity_sql,
 )
+from mcphub_sqlite.activity_rows import COLUMNS, record_of, row_values
 from mcphub_sqlite.writer import WriterProcess
 
-INSERT = insert_activity_sql("activities", ["?"] * (len(ACTIVITY_COLUMNS) + 1))
+INSERT = f"INSERT INTO activities ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+SELECT = f"SELECT id, {', '.join(COLUMNS)} FROM activities"
+
+
+def _record(row: Sequence[Any], id_: object) -> dict[str, Any]:
+    record = record_of(row[1:])
+    record["id"] = id_
+    return record
 
 
 def _where(query: ActivityQuery) -> tuple[str, list[Any]]:
@@ -74,7 +77,7 @@ class SQLiteActivityLog:
 
     async def add_activity(self, activity: dict[str, Any]) -> int:
         async with self._lock:
-            cur = await self._connection().execute(INSERT, activity_row(activity))
+            cur = await self._connection().execute(INSERT, row_values(activity))
             return int(cur.lastrowid or 0)
 
     async def add_activities(self, activities: list[dict[str, Any]]) -> None:
@@ -99,10 +102,9 @@ class SQLiteActivityLog:
         async with db.execute(f"SELECT COUNT(*) FROM activities {clause}", args) as cur:
             total = (await cur.fetchone() or (0,))[0]
         async with db.execute(
-            f"SELECT id, doc FROM activities {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
-            [*args, limit, offset],
+            f"{SELECT} {clause} ORDER BY id DESC LIMIT ? OFFSET ?", [*args, limit, offset]
         ) as cur:
-            rows = [{**json.loads(doc), "id": id_} for id_, doc in await cur.fetchall()]
+            rows = [_record(row, row[0]) for row in await cur.fetchall()]
         return rows, int(total)
 
     async def query_activities(
@@ -113,11 +115,10 @@ class SQLiteActivityLog:
         async with db.execute(f"SELECT COUNT(*) FROM activities {clause}", args) as cur:
             total = (await cur.fetchone() or (0,))[0]
         async with db.execute(
-            f"SELECT id, doc FROM activities {clause} "
-            "ORDER BY timestamp DESC, id DESC LIMIT ? OFFSET ?",
+            f"{SELECT} {clause} ORDER BY timestamp DESC, id DESC LIMIT ? OFFSET ?",
             [*args, limit, offset],
         ) as cur:
-            rows = [activity_record(id_, doc) for id_, doc in await cur.fetchall()]
+            rows = [_record(row, str(row[0])) for row in await cur.fetchall()]
         return rows, int(total)
 
     async def activity_stats(self, query: ActivityQuery) -> dict[str, int]:
@@ -148,11 +149,9 @@ class SQLiteActivityLog:
         number = activity_id(text)
         if number is None:
             return None
-        async with self._connection().execute(
-            "SELECT id, doc FROM activities WHERE id = ?", (number,)
-        ) as cur:
+        async with self._connection().execute(f"{SELECT} WHERE id = ?", (number,)) as cur:
             row = await cur.fetchone()
-        return activity_record(row[0], row[1]) if row else None
+        return _record(row, str(row[0])) if row else None
 
     async def delete_activities(self, before: float) -> int:
         async with self._lock:

@@ -19,7 +19,7 @@ from typing import Any
 
 import aiosqlite
 
-from hub.plugin_api import ACTIVITY_COLUMNS, Store, StoreError, TransactionView
+from hub.plugin_api import Store, StoreError, TransactionView
 from hub.plugin_api import StoreConflict as Conflict
 from mcphub_sqlite.activities import SQLiteActivityLog
 from mcphub_sqlite.writer import WriterProcess
@@ -57,6 +57,34 @@ MIGRATIONS: list[str] = [
     ALTER TABLE activities ADD COLUMN key_name TEXT;
     ALTER TABLE activities ADD COLUMN usr TEXT;
     ALTER TABLE activities ADD COLUMN duration INTEGER;
+    CREATE INDEX activities_server ON activities (server)
+    """,
+    # 3: a column per record field instead of the whole record again as JSON (``doc``);
+    # what a column cannot hold goes to ``extra`` (``mcphub_sqlite.activity_rows``).
+    """
+    CREATE TABLE activities_3 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        timestamp REAL NOT NULL,
+        server, tool, duration, status, input, output, grp, key_id, key_name, usr,
+        error_message, via, principal,
+        extra TEXT
+    );
+    INSERT INTO activities_3 (id, timestamp, server, tool, duration, status, input, output,
+        grp, key_id, key_name, usr, error_message, via, principal, extra)
+    SELECT id, timestamp, json_extract(doc, '$.server'), json_extract(doc, '$.tool'),
+        json_extract(doc, '$.duration'), json_extract(doc, '$.status'),
+        json_extract(doc, '$.input'), json_extract(doc, '$.output'),
+        json_extract(doc, '$.group'), json_extract(doc, '$.keyId'),
+        json_extract(doc, '$.keyName'), json_extract(doc, '$.user'),
+        json_extract(doc, '$.errorMessage'), json_extract(doc, '$.via'),
+        json_extract(doc, '$.principal'),
+        NULLIF(json_remove(doc, '$.timestamp', '$.server', '$.tool', '$.duration',
+            '$.status', '$.input', '$.output', '$.group', '$.keyId', '$.keyName', '$.user',
+            '$.errorMessage', '$.via', '$.principal'), '{}')
+    FROM activities;
+    DROP TABLE activities;
+    ALTER TABLE activities_3 RENAME TO activities;
+    CREATE INDEX activities_timestamp ON activities (timestamp);
     CREATE INDEX activities_server ON activities (server)
     """,
 ]
@@ -115,9 +143,7 @@ class SQLiteStore(Store):
         self.path = path
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
-        self.activities = SQLiteActivityLog(
-            lambda: self.db, self._lock, WriterProcess(path, ACTIVITY_COLUMNS)
-        )
+        self.activities = SQLiteActivityLog(lambda: self.db, self._lock, WriterProcess(path))
         """The activity log, in the same file (``hub.plugin_api.ActivityLog``)."""
 
     @property

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import marshal
 import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +41,8 @@ def packed(records: list[dict[str, Any]]) -> bytes:
 class WriterProcess:
     """Sends batches of activity records to a writer process and awaits their commit."""
 
-    def __init__(self, path: Path, columns: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.columns = [list(pair) for pair in columns]
         self._proc: asyncio.subprocess.Process | None = None
         self._lock = asyncio.Lock()
         self.started = 0
@@ -67,7 +64,6 @@ class WriterProcess:
             "-m",
             "mcphub_sqlite.activity_writer",
             str(self.path),
-            json.dumps(self.columns),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             env=env,

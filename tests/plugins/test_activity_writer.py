@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,10 +21,11 @@ from mcphub_activity.summary import (
     summarize_arguments,
     summarize_result,
 )
-from mcphub_sqlite import activity_writer
+from mcphub_sqlite import activity_rows, activity_writer
 from mcphub_sqlite.activity_writer import ROWS_PER_INSERT
+from mcphub_sqlite.store import MIGRATIONS
 
-from hub.plugin_api import ACTIVITY_COLUMNS, ActivityLog, StoreError, activity_log, activity_row
+from hub.plugin_api import ActivityLog, ActivityQuery, StoreError, activity_log
 from hub.testing import wait_for
 from tests.store_fixtures import make_store
 
@@ -141,10 +144,10 @@ async def test_a_batch_is_one_insert_in_autocommit_and_a_larger_one_a_transactio
     statements: list[str] = []
     db.set_trace_callback(statements.append)
     rows = ROWS_PER_INSERT
-    activity_writer.write(db, [record(i) for i in range(rows)], ACTIVITY_COLUMNS)
+    activity_writer.write(db, [record(i) for i in range(rows)])
     assert [s.split(None, 1)[0].upper() for s in statements] == ["INSERT"]
     statements.clear()
-    activity_writer.write(db, [record(i) for i in range(rows + 1)], ACTIVITY_COLUMNS)
+    activity_writer.write(db, [record(i) for i in range(rows + 1)])
     words = [s.split(None, 1)[0].upper() for s in statements]
     assert words == ["BEGIN", "INSERT", "INSERT", "COMMIT"]
     db.set_trace_callback(None)
@@ -152,22 +155,79 @@ async def test_a_batch_is_one_insert_in_autocommit_and_a_larger_one_a_transactio
     db.close()
 
 
-def test_the_writer_fills_a_row_as_the_hub_does() -> None:
-    """The writer process makes its rows itself (it imports none of the hub): they are the
-    rows ``activity_row`` makes, ``doc`` included, for plain and odd records alike."""
-    fields = [field for _, field in ACTIVITY_COLUMNS]
+def test_a_row_gives_back_the_record_it_was_made_of() -> None:
+    """A column per field, and ``extra`` for the rest: every record reads back as written,
+    with the fields it lacked as None (a missing timestamp is now)."""
     records: list[dict[str, Any]] = [
+        record(1),
         {**record(1), "group": "g", "keyId": "k1", "keyName": "ci", "input": '{"a":1}'},
         {**record(2), "user": "żółw", "errorMessage": "boom\n", "output": None},
-        {"server": "s", "tool": "t", "big": 2**70},  # no timestamp; an integer past 64 bits
+        {**record(3), "duration": 2**70, "via": True, "input": {"a": [1]}, "principal": "p"},
+        {**record(4), "n": 5, "tags": ["x"], "flag": False},
     ]
     for rec in records:
-        ours = activity_writer.row_values(rec, fields)
-        hubs = list(activity_row(rec))
-        if "timestamp" not in rec:  # both fill in "now"
-            assert abs(ours[0] - hubs[0]) < 5
-            ours[0] = hubs[0]
-        assert ours == hubs, rec
+        for strict in (False, True):
+            values = activity_rows.row_values(rec, strict=strict)
+            assert len(values) == len(activity_rows.COLUMNS)
+            assert activity_rows.record_of(values) == {
+                **dict.fromkeys(activity_rows.FIELDS),
+                **rec,
+            }, rec
+    plain = activity_rows.row_values(record(1))
+    assert plain[-1] is None and plain[-2] is None  # no extra, no principal: nothing more
+    bare = activity_rows.row_values({"server": "s"})
+    assert abs(bare[0] - time.time()) < 5 and bare[1] == "s"
+
+
+async def test_odd_values_survive_the_writer_process(log: ActivityLog) -> None:
+    """Through the real writer: an integer past 64 bits makes SQLite refuse the statement,
+    and the batch is written again with such values in ``extra``."""
+    odd = {**record(7), "duration": 2**70, "flag": True, "nested": {"k": [1, 2]}}
+    plain = {**record(6), "timestamp": odd["timestamp"] - 1}
+    await log.add_activities([plain, odd])
+    rows, total = await log.query_activities(ActivityQuery(), limit=10, offset=0)
+    assert total == 2
+    assert {k: v for k, v in rows[0].items() if k != "id"} == {
+        **dict.fromkeys(activity_rows.FIELDS),
+        **odd,
+    }
+    assert rows[1]["tool"] == "t6" and rows[1]["duration"] == 1
+
+
+async def test_records_of_schema_2_are_moved_to_their_columns(tmp_path: Path) -> None:
+    """Migration 3 makes each old row's ``doc`` into columns: the records read the same."""
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    for script in MIGRATIONS[:2]:
+        db.executescript(script)
+    db.execute("PRAGMA user_version = 2")
+    old = [
+        {**record(1), "group": "ops", "keyId": "k", "keyName": "ci", "extra1": [1]},
+        {**record(2), "errorMessage": "boom", "principal": "key:ci"},
+    ]
+    for rec in old:
+        db.execute(
+            "INSERT INTO activities (timestamp, server, tool, status, doc) VALUES (?,?,?,?,?)",
+            (rec["timestamp"], rec["server"], rec["tool"], rec["status"], json.dumps(rec)),
+        )
+    db.commit()
+    db.close()
+    store = make_store(f"sqlite:{path}", tmp_path)
+    await store.open()
+    try:
+        log = activity_log(store)
+        assert log is not None
+        rows, total = await log.query_activities(ActivityQuery(), limit=10, offset=0)
+        assert total == 2
+        got = sorted(({k: v for k, v in r.items() if k != "id"} for r in rows), key=str)
+        assert got == sorted(({**dict.fromkeys(activity_rows.FIELDS), **r} for r in old), key=str)
+        assert [r["id"] for r in rows] == ["2", "1"]  # ids kept
+        assert await log.query_activities(ActivityQuery(group="ops"), limit=5, offset=0) != ([], 0)
+        await log.add_activities([record(3)])  # and the next id follows them
+        newest, _ = await log.query_activities(ActivityQuery(tool="t3"), limit=1, offset=0)
+        assert newest[0]["id"] == "3"
+    finally:
+        await store.close()
 
 
 async def test_the_writer_process_commits_before_it_answers_and_comes_back(
