@@ -136,10 +136,12 @@ def render(report: Report, command: str) -> str:
         lines += [
             "",
             (
-                f"S2o/S3o, activities and metrics on against off (a second hub with "
-                f"MCPHUB_DISABLE_PLUGINS={PLUGINS}), S2's and S3's load: medians of "
-                f"{p.onoff_rounds} alternating runs of {p.onoff_duration:g} s per side; hub "
-                "CPU per call from /proc over each run."
+                f"S2o/S3o, activities and metrics on against off ({p.onoff_instances} hub "
+                f"processes a side, the off ones with MCPHUB_DISABLE_PLUGINS={PLUGINS}), "
+                f"S2's and S3's load: medians of {p.onoff_rounds} rounds x "
+                f"{p.onoff_instances} runs of {p.onoff_duration:g} s per side, each on/off pair "
+                "back to back in alternating order (paired: the median of those pairs' "
+                "ratios); hub CPU per call from /proc over each run."
             ),
             "",
             *onoff_table(report.onoff),
@@ -201,7 +203,10 @@ def main(argv: list[str] | None = None) -> int:
         help="S2..S6, S2o, S3o, S2x, S2r, S3r (repeatable); S1 always runs",
     )
     parser.add_argument(
-        "--rounds", type=int, help="S2o/S3o: load runs per side (default 5, --quick 1)"
+        "--rounds", type=int, help="S2o/S3o: rounds over every hub pair (default 4, --quick 1)"
+    )
+    parser.add_argument(
+        "--instances", type=int, help="S2o/S3o: hub processes per side (default 3, --quick 1)"
     )
     parser.add_argument(
         "--onoff-duration", type=float, help="S2o/S3o: seconds per load run (default 1)"
@@ -217,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         stdio_servers=args.stdio_servers,
         hub_log_level=args.hub_log_level,
         onoff_rounds=args.rounds,
+        onoff_instances=args.instances,
         onoff_duration=args.onoff_duration,
     )
     report = asyncio.run(run_all(params, set(args.only) if args.only else None))

@@ -1,12 +1,16 @@
 """S2o/S3o: S2 and S3 with activities and metrics on, against the same hub with them off.
 
 Issue 15 asks for throughput with both observability plugins on within 5 % of with them
-off. Two hubs run at once from this checkout on the same upstreams: one as shipped, one
-started with ``MCPHUB_DISABLE_PLUGINS=activity,metrics``. The load goes to one at a time
-(the other idles), in many short rounds that alternate which side goes first, so a busy
-moment on this shared host falls on both sides alike; each figure is the median of its
-side's rounds. Besides req/s, the hub's CPU per call (utime+stime from /proc over the run,
-warm-up included) moves far less with the machine's load than req/s does.
+off. Hubs run at once from this checkout on the same upstreams: ``instances`` as shipped,
+as many started with ``MCPHUB_DISABLE_PLUGINS=activity,metrics``. The load goes to one at
+a time (the others idle), in short runs: each round measures every on/off pair back to
+back, alternating which side goes first, so a busy moment on this shared host falls on
+both sides alike. Several processes per side, as pyperf runs several: on this host two
+identical hubs started side by side differ by up to 10-15 % in req/s for as long as they
+run (memory layout, not the code), so one process a side measures that draw as much as
+the plugins. Each figure is the median of its side's runs over all its processes; "paired"
+is the median of the on/off ratios of runs made back to back. Besides req/s, the hub's CPU
+per call (utime+stime from /proc over the run, warm-up included) is shown.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ class OnOffRow:
     off_rps: list[float] = field(default_factory=list)
     on_cpu: list[float] = field(default_factory=list)
     off_cpu: list[float] = field(default_factory=list)
+    pairs: list[float] = field(default_factory=list)
+    """On/off req/s of runs made back to back (one on/off pair of hubs, one round)."""
     errors: int = 0
     requests: int = 0
     first_error: str = ""
@@ -50,6 +56,10 @@ class OnOffRow:
         self.errors += stats.errors
         self.requests += stats.requests
         self.first_error = self.first_error or stats.first_error
+
+    def add_pair(self, on: Stats, off: Stats) -> None:
+        if off.rps:
+            self.pairs.append(on.rps / off.rps)
 
     @staticmethod
     def median(values: list[float]) -> float | None:
@@ -106,41 +116,52 @@ async def catalogue(hub: Hub) -> list[dict[str, Any]]:
 
 
 async def onoff(report: Report, upstream: Upstream, want: set[str]) -> None:
-    """Start both hubs, then alternate short load runs between them; rows into ``report``."""
+    """Start the hubs, then alternate short load runs between them; rows into ``report``."""
     p = report.params
     servers = {"http": http_server(upstream.url()), "stdio": stdio_server()}
     selected = [r for r in runs(p.concurrency) if r[0][:3] in want]
     rows = [OnOffRow(scenario, path, c) for scenario, path, _, c in selected]
-    hubs: dict[bool, Hub] = {}
+    hubs: list[tuple[Hub, Hub]] = []
     try:
-        for on in (True, False):
-            env = {**p.hub_env} if on else {**p.hub_env, "MCPHUB_DISABLE_PLUGINS": PLUGINS}
-            hubs[on] = await Hub(servers, p.hub_log_level, p.hub_root, env).start()
-        tools: dict[bool, list[dict[str, Any]]] = {}
-        for on, hub in hubs.items():
-            await wait_connected(hub, len(servers), 20 if not p.quick else 10)
-            tools[on] = await catalogue(hub)
-            status = await asyncio.to_thread(metrics_status, hub)
-            if (status == 404) == on:  # the comparison means nothing if blocking failed
-                raise RuntimeError(f"the plugins-{'on' if on else 'off'} hub: /metrics {status}")
+        for _ in range(p.onoff_instances):
+            pair = []
+            for on in (True, False):
+                env = {**p.hub_env} if on else {**p.hub_env, "MCPHUB_DISABLE_PLUGINS": PLUGINS}
+                pair.append(await Hub(servers, p.hub_log_level, p.hub_root, env).start())
+            hubs.append((pair[0], pair[1]))
+        tools: dict[Hub, list[dict[str, Any]]] = {}
+        for pair in hubs:
+            for on, hub in zip((True, False), pair, strict=True):
+                await wait_connected(hub, len(servers), 20 if not p.quick else 10)
+                tools[hub] = await catalogue(hub)
+                status = await asyncio.to_thread(metrics_status, hub)
+                if (status == 404) == on:  # the comparison means nothing if blocking failed
+                    raise RuntimeError(
+                        f"the plugins-{'on' if on else 'off'} hub: /metrics {status}"
+                    )
         if not p.quick:  # a first run each, not counted: imports, caches, the SQLite file
-            for on, hub in hubs.items():
+            for hub, listed in tools.items():
                 for _, _, server, c in selected:
-                    await measure(hub, tool_named(tools[on], server, "echo"), c, 0.5)
+                    await measure(hub, tool_named(listed, server, "echo"), c, 0.5)
         for round_ in range(p.onoff_rounds):
-            order = (True, False) if round_ % 2 == 0 else (False, True)
             for row, (_, _, server, c) in zip(rows, selected, strict=True):
-                for on in order:
-                    name = tool_named(tools[on], server, "echo")
-                    stats, cpu = await measure(hubs[on], name, c, p.onoff_duration)
-                    row.add(on, stats, cpu)
+                for index, (on_hub, off_hub) in enumerate(hubs):
+                    first_on = (round_ + index) % 2 == 0
+                    order = ((True, on_hub), (False, off_hub))
+                    got: dict[bool, Stats] = {}
+                    for on, hub in order if first_on else order[::-1]:
+                        name = tool_named(tools[hub], server, "echo")
+                        got[on], cpu = await measure(hub, name, c, p.onoff_duration)
+                        row.add(on, got[on], cpu)
+                    row.add_pair(got[True], got[False])
     except NotAvailable as exc:
         for row in rows:
             row.note = str(exc)
     finally:
         report.onoff.extend(rows)
-        for hub in hubs.values():
-            await hub.stop()
+        for pair in hubs:
+            for hub in pair:
+                await hub.stop()
 
 
 def _f(value: float | None, spec: str) -> str:
@@ -151,20 +172,21 @@ def onoff_table(rows: list[OnOffRow]) -> list[str]:
     """The side-by-side table ``python -m bench`` prints."""
     out = [
         (
-            "| Scenario | Path | C | req/s on | req/s off | on / off | hub CPU ms/call on "
-            "| hub CPU ms/call off | CPU on / off | errors | Target | Met |"
+            "| Scenario | Path | C | req/s on | req/s off | on / off | paired | hub CPU ms/call "
+            "on | hub CPU ms/call off | CPU on / off | errors | Target | Met |"
         ),
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|",
     ]
     for row in rows:
         if row.note:
-            out.append(f"| {row.scenario} | {row.path} | {row.concurrency} | {row.note} |||||||||")
+            out.append(f"| {row.scenario} | {row.path} | {row.concurrency} | {row.note} ||||||||||")
             continue
         met = row.met
         out.append(
             f"| {row.scenario} | {row.path} | {row.concurrency} "
             f"| {_f(row.median(row.on_rps), '.0f')} | {_f(row.median(row.off_rps), '.0f')} "
-            f"| {_f(row.rps_ratio(), '.3f')} | {_f(row.median(row.on_cpu), '.3f')} "
+            f"| {_f(row.rps_ratio(), '.3f')} | {_f(row.median(row.pairs), '.3f')} "
+            f"| {_f(row.median(row.on_cpu), '.3f')} "
             f"| {_f(row.median(row.off_cpu), '.3f')} | {_f(row.cpu_ratio(), '.3f')} "
             f"| {row.errors}/{row.requests} | within 5 % "
             f"| {'' if met is None else 'yes' if met else '**no**'} |"

@@ -51,8 +51,10 @@ class Params:
     """Run the hubs from this checkout instead of this one (``bench.compare``)."""
     hub_env: dict[str, str] = field(default_factory=dict)
     """Extra environment of the hubs (``bench.compare --plugins-off`` blocks plugins here)."""
-    onoff_rounds: int = 5
-    """S2o/S3o: load runs per side (plugins on, off) of each path and concurrency."""
+    onoff_rounds: int = 4
+    """S2o/S3o: rounds; each measures every on/off pair of hubs once per path and C."""
+    onoff_instances: int = 3
+    """S2o/S3o: hub processes per side (plugins on, off)."""
     onoff_duration: float = 1.0
     """S2o/S3o: seconds per load run (short, many, alternating)."""
 
@@ -66,6 +68,7 @@ class Params:
                 sessions=50,
                 stdio_servers=5,
                 onoff_rounds=1,
+                onoff_instances=1,
                 onoff_duration=0.5,
             )
         else:

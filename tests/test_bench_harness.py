@@ -207,11 +207,14 @@ async def test_the_realistic_hub_demands_the_imported_bearer_key_at_default_logg
 
 
 async def test_s2o_and_s3o_put_the_hub_with_activities_and_metrics_beside_one_without() -> None:
-    """Both sides measured in alternating rounds, the off side really without the plugins
-    (``onoff`` checks ``/metrics`` on each and raises otherwise), and the table rendered."""
+    """Both sides measured in alternating rounds over two processes a side, the off side
+    really without the plugins (``onoff`` checks ``/metrics`` on each and raises
+    otherwise), each pair's runs back to back, and the table rendered."""
     from bench.onoff import onoff, onoff_table
 
-    report = Report(Params.make(True, concurrency=(1,), onoff_rounds=2, onoff_duration=0.3))
+    report = Report(
+        Params.make(True, concurrency=(1,), onoff_rounds=2, onoff_instances=2, onoff_duration=0.3)
+    )
     upstream = await Upstream().start()
     try:
         await onoff(report, upstream, {"S2o", "S3o"})
@@ -221,7 +224,8 @@ async def test_s2o_and_s3o_put_the_hub_with_activities_and_metrics_beside_one_wi
     assert [(r.scenario[:3], r.concurrency) for r in report.onoff] == [("S2o", 1), ("S3o", 1)]
     for row in report.onoff:
         assert not row.note and row.errors == 0 and row.requests > 0
-        assert len(row.on_rps) == len(row.off_rps) == 2
+        assert len(row.on_rps) == len(row.off_rps) == len(row.pairs) == 4  # 2 rounds x 2 pairs
+        assert row.median(row.pairs) is not None
         assert all(cpu > 0 for cpu in row.on_cpu + row.off_cpu)
         assert row.rps_ratio() is not None and row.met is not None
     table = onoff_table(report.onoff)
