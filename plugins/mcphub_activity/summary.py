@@ -120,6 +120,11 @@ _output_heads: dict[tuple[tuple[str, ...], bool, int], str] = {}
 ``isError`` and item count."""
 
 
+_single_texts: dict[tuple[tuple[str, ...], bool, int, bool], str] = {}
+"""The output summary of a one-text result, by result keys, ``isError``, the text's length
+and whether it looks like JSON: all it depends on."""
+
+
 def _output_head(result: dict[str, Any], count: int) -> str:
     keys = tuple(result)
     error = result.get("isError")
@@ -148,17 +153,24 @@ def output_text(result: dict[str, Any]) -> str:
     content = result.get("content")
     if type(content) is not list or not 0 < len(content) <= MAX_ITEMS:
         return capped(summarize_result(result))
-    if len(content) == 1:  # most results: one text, written with no list of parts
+    if len(content) == 1:  # most results: one text, its summary made once per shape
         item = content[0]
         text = item.get("text") if type(item) is dict and len(item) == 2 else None
         if type(text) is str and item["type"] == "text" and next(iter(item)) == "type":
             first = text[:1]
             looks = first == "{" or first == "[" or (first.isspace() and looks_like_json(text))
-            out = (
-                f'{_output_head(result, 1)}{len(text)},"looksLikeJson":'
-                f'{"true" if looks else "false"},"wasSanitized":false}}}}]}}'
-            )
-            return out if len(out) <= CAP else capped(summarize_result(result))
+            keys, error = tuple(result), result.get("isError")
+            if len(keys) <= MAX_ITEMS and (error is None or type(error) is bool):
+                shape = (keys, error is True, len(text), looks)
+                out = _single_texts.get(shape)
+                if out is None:
+                    if len(_single_texts) >= 4096:
+                        _single_texts.clear()
+                    out = _single_texts[shape] = (
+                        f'{_output_head(result, 1)}{len(text)},"looksLikeJson":'
+                        f'{"true" if looks else "false"},"wasSanitized":false}}}}]}}'
+                    )
+                return out if len(out) <= CAP else capped(summarize_result(result))
     parts = []
     for item in content:
         if type(item) is not dict or len(item) != 2 or next(iter(item)) != "type":

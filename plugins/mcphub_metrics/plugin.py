@@ -61,11 +61,11 @@ class PendingCounts:
 
 
 class DurationHistogram:
-    """``mcphub_tool_call_duration_seconds`` by server, counted a flush at a time.
+    """``mcphub_tool_call_duration_seconds`` by server, filed into plain lists.
 
     prometheus_client's ``Histogram.observe`` takes two locks and scans the buckets for
-    each value; here a flush files each duration with one ``bisect`` into plain lists, and a
-    scrape makes the cumulative buckets from them."""
+    each value; ``HubMetrics.count_calls`` files each duration with one ``bisect`` into
+    ``counts``, and a scrape makes the cumulative buckets from them."""
 
     name = "mcphub_tool_call_duration_seconds"
 
@@ -75,15 +75,11 @@ class DurationHistogram:
         self.sums: dict[str, float] = {}
         self._bounds = [*map(floatToGoString, DURATION_BUCKETS), "+Inf"]
 
-    def observe(self, calls: list[tuple[str, str, float]]) -> None:
-        counts_of, sums = self.counts, self.sums
-        for server, _, seconds in calls:
-            counts = counts_of.get(server)
-            if counts is None:
-                counts = counts_of[server] = [0] * (len(DURATION_BUCKETS) + 1)
-                sums[server] = 0.0
-            counts[bisect.bisect_left(DURATION_BUCKETS, seconds)] += 1  # le is inclusive
-            sums[server] += seconds
+    def add_server(self, server: str) -> list[int]:
+        """The (new, empty) bucket counts of ``server``."""
+        self.sums[server] = 0.0
+        counts = self.counts[server] = [0] * (len(DURATION_BUCKETS) + 1)
+        return counts
 
     def remove(self, server: str) -> None:
         self.counts.pop(server, None)
@@ -105,11 +101,11 @@ class DurationHistogram:
 class HubMetrics:
     """One hub's metric objects, registered on ``hub.metrics``.
 
-    A call or request only appends a tuple to a list (the hookimpls do it themselves, one
-    function call fewer per request); the counters and the histogram take
-    them in bulk when the registry is read or the list is long (``flush``). Updating a
-    labelled child per call, interleaved with everything else a call does, cost several
-    times what the same updates cost in one tight loop.
+    A turn's calls are counted in plain dicts and lists (``count_calls``), a request is a
+    tuple appended to a list; the prometheus_client counters take them in bulk when the
+    registry is read or the list is long (``flush``). Updating a labelled child per call,
+    interleaved with everything else a call does, cost several times what the same
+    updates cost in one tight loop.
     """
 
     def __init__(self, hub: Hub) -> None:
@@ -138,8 +134,8 @@ class HubMetrics:
         )
         self._call_children: dict[tuple[str, str], Any] = {}
         self._request_children: dict[tuple[str, int], Any] = {}
-        self.calls_seen: list[tuple[str, str, float]] = []
-        """(server, status, seconds) of the tool calls since the last flush."""
+        self.calls_counted: dict[tuple[str, str], int] = {}
+        """Tool calls by (server, status) since the last flush."""
         self.requests_seen: list[tuple[str, int]] = []
         """(route, status code) of the requests since the last flush."""
         pending.metrics = self
@@ -150,16 +146,32 @@ class HubMetrics:
         PlatformCollector(registry=registry)
         GCCollector(registry=registry)
 
+    def count_calls(self, calls: list[FinishedCall]) -> None:
+        """Count a turn's finished calls: by server and status, and their durations."""
+        counted = self.calls_counted
+        buckets_of, sums = self.duration.counts, self.duration.sums
+        for call, result, error in calls:
+            server = call.server
+            failed = error is not None or (result is not None and bool(result.get("isError")))
+            key = (server, "error" if failed else "success")
+            counted[key] = counted.get(key, 0) + 1
+            end = call.finished
+            seconds = (time.perf_counter() if end is None else end) - call.started
+            buckets = buckets_of.get(server)
+            if buckets is None:
+                buckets = self.duration.add_server(server)
+            buckets[bisect.bisect_left(DURATION_BUCKETS, seconds)] += 1  # le is inclusive
+            sums[server] += seconds
+
     def flush(self) -> None:
-        """Apply the events counted since the last flush."""
-        calls, self.calls_seen = self.calls_seen, []
+        """Apply the calls and requests counted since the last flush to the counters."""
+        counted, self.calls_counted = self.calls_counted, {}
         requests, self.requests_seen = self.requests_seen, []
-        for (server, status), count in collections.Counter((c[0], c[1]) for c in calls).items():
+        for (server, status), count in counted.items():
             child = self._call_children.get((server, status))
             if child is None:
                 child = self._call_children[server, status] = self.calls.labels(server, status)
             child.inc(count)
-        self.duration.observe(calls)
         for (route, code), count in collections.Counter(requests).items():
             child = self._request_children.get((route, code))
             if child is None:
@@ -178,7 +190,7 @@ class HubMetrics:
 
     def forget(self, server: str) -> None:
         """A deleted server's series go away with it (labels stay bounded by the config)."""
-        self.calls_seen = [c for c in self.calls_seen if c[0] != server]
+        self.calls_counted = {k: n for k, n in self.calls_counted.items() if k[0] != server}
         for key in [k for k in self._call_children if k[0] == server]:
             del self._call_children[key]
             self.calls.remove(*key)
@@ -238,16 +250,8 @@ def startup(hub: Hub) -> None:
 @hookimpl
 def after_tool_calls(hub: Hub, calls: list[FinishedCall]) -> None:
     metrics = _metrics.get(hub)
-    if metrics is None:
-        return
-    seen = metrics.calls_seen
-    for call, result, error in calls:
-        failed = error is not None or (result is not None and bool(result.get("isError")))
-        end = call.finished
-        seconds = (time.perf_counter() if end is None else end) - call.started
-        seen.append((call.server, "error" if failed else "success", seconds))
-    if len(seen) >= FLUSH_AT:
-        metrics.flush()
+    if metrics is not None:
+        metrics.count_calls(calls)
 
 
 @hookimpl

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx2
@@ -16,6 +17,7 @@ from hub.auth.tokens import issue_token
 from hub.config.models import User
 from hub.server import HubServer
 from hub.testing import HubClient, McpError, McpSession, wait_for
+from hub.upstream.calls import ToolCall
 from tests.api_fixtures import wait_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -183,18 +185,25 @@ async def test_the_contrib_dashboard_queries_only_exposed_metrics(api: HubClient
 
 
 def test_the_bulk_histogram_exposes_what_prometheus_clients_own_would() -> None:
-    """Durations filed a flush at a time give the same buckets, count and sum as
+    """Durations counted a turn at a time give the same buckets, count and sum as
     prometheus_client's ``Histogram`` observing them one by one (bounds are inclusive)."""
-    from mcphub_metrics.plugin import DURATION_BUCKETS, DurationHistogram
+    from mcphub_metrics.plugin import DURATION_BUCKETS, DurationHistogram, HubMetrics
     from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
     values = [0.0, 0.001, 0.0011, 0.0025, 0.7, 5, 59.9, 60, 61, 1e9, *DURATION_BUCKETS]
     calls = [("a" if i % 3 else "b", "success", v) for i, v in enumerate(values)]
+    hub = SimpleNamespace(metrics=CollectorRegistry())
+    metrics = HubMetrics(hub)  # type: ignore[arg-type]
+    finished = []
+    for server, _, seconds in calls:
+        call = ToolCall(server, "t", {}, None, started=0.0)
+        call.finished = seconds
+        finished.append((call, {"content": []}, None))
+    metrics.count_calls(finished[:7])
+    metrics.count_calls(finished[7:])
     ours, theirs = CollectorRegistry(), CollectorRegistry()
-    histogram = DurationHistogram()
+    histogram = metrics.duration
     ours.register(histogram)
-    histogram.observe(calls[:7])
-    histogram.observe(calls[7:])
     reference = Histogram(
         DurationHistogram.name,
         "Tool call duration by server",
