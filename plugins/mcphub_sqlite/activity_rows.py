@@ -35,23 +35,15 @@ FIELDS = (
     "via",
 )
 """The record fields every read answers (``hub.plugin_api.ActivityLog``), in order."""
-COLUMNS = (
-    "timestamp",
-    "server",
-    "tool",
-    "duration",
-    "status",
-    "input",
-    "output",
-    "grp",
-    "key_id",
-    "key_name",
-    "usr",
-    "error_message",
-    "via",
-    "principal",
-    "extra",
-)
+RENAMED = {
+    "group": "grp",
+    "keyId": "key_id",
+    "keyName": "key_name",
+    "user": "usr",
+    "errorMessage": "error_message",
+}
+"""Fields whose column has another name (the names of schema 2's filter columns)."""
+COLUMNS = (*(RENAMED.get(field, field) for field in FIELDS), "principal", "extra")
 """The table's columns after ``id``: one per field of ``FIELDS``, then ``principal`` (a
 field of older records, answered only when set) and ``extra``."""
 KEPT = frozenset((*FIELDS, "principal"))

@@ -26,6 +26,7 @@ from mcphub_sqlite.activity_writer import ROWS_PER_INSERT
 from mcphub_sqlite.store import MIGRATIONS
 
 from hub.plugin_api import ActivityLog, ActivityQuery, StoreError, activity_log
+from hub.services import activities as services_activities
 from hub.testing import wait_for
 from tests.store_fixtures import make_store
 
@@ -157,7 +158,8 @@ async def test_a_batch_is_one_insert_in_autocommit_and_a_larger_one_a_transactio
 
 def test_a_row_gives_back_the_record_it_was_made_of() -> None:
     """A column per field, and ``extra`` for the rest: every record reads back as written,
-    with the fields it lacked as None (a missing timestamp is now)."""
+    with the fields it lacked as None (a missing timestamp is now). The fields are the
+    API's (the writer cannot import the hub to share its list)."""
     records: list[dict[str, Any]] = [
         record(1),
         {**record(1), "group": "g", "keyId": "k1", "keyName": "ci", "input": '{"a":1}'},
@@ -173,6 +175,7 @@ def test_a_row_gives_back_the_record_it_was_made_of() -> None:
                 **dict.fromkeys(activity_rows.FIELDS),
                 **rec,
             }, rec
+    assert set(activity_rows.FIELDS) == set(services_activities.FIELDS) - {"id"}
     plain = activity_rows.row_values(record(1))
     assert plain[-1] is None and plain[-2] is None  # no extra, no principal: nothing more
     bare = activity_rows.row_values({"server": "s"})
