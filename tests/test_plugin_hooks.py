@@ -397,3 +397,10 @@ async def test_finished_requests_are_labelled_and_observed_a_turn_at_a_time() ->
     assert seen == [] and labels == []  # labelled when observed, not on the request's path
     await asyncio.sleep(0)
     assert seen == [("requests", "hub", [("h1", "/route/h1"), ("h2", "/route/h2")])]
+
+
+def test_whether_calls_are_observed_is_asked_again_when_a_plugin_comes() -> None:
+    plugins = observing()
+    assert not plugins.observing.observes_tool_calls()
+    plugins.register(BatchObserver([]))
+    assert plugins.observing.observes_tool_calls()

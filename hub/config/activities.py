@@ -4,7 +4,7 @@ The configuration store must be small, transactional and shared by every instanc
 activity log is large, append-only and may live elsewhere (the same SQLite file, a
 PostgreSQL table, a log pipeline). So it is its own interface. A storage backend that can
 keep one exposes it as its ``activities`` attribute; ``activity_log(store)`` finds it. The
-activity recorder (``plugins/mcphub_activity``, on ``after_tool_call``) writes through it in
+activity recorder (``plugins/mcphub_activity``, on ``after_tool_calls``) writes through it in
 batches; ``hub.services.activities`` reads it for ``/api/activities``.
 
 A record is a JSON object. Its fields (MCPHub's ``IActivity`` plus ``user`` and ``via``):

@@ -2,7 +2,7 @@
 
 Plugins (built-in ones included) are found through the ``mcphub`` entry-point group, loaded
 once, and validated with ``check_pending`` so a misspelled hookimpl fails at start. Nothing
-outside this module touches ``pm.hook``.
+outside this package touches ``pm.hook``.
 
 The observer hooks, called on every call and request, take the shorter way of
 ``hub.plugins.observing``.

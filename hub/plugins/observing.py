@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TOOL_CALLS = " tool calls"
-"""``observes_tool_calls`` remembered among the hooks (no hook has a space in its name)."""
-
 Label = Callable[["tornado.web.RequestHandler"], str]
 """A finished request's route template (``hub.server``)."""
 
@@ -48,6 +45,7 @@ class Observing:
         self.traced = False
         """Hook calls are traced (``MCPHUB_TRACE_PLUGINS``): every one goes through pluggy."""
         self._has_impl: dict[str, bool] = {}
+        self._observes_calls: bool | None = None
         self._observers: dict[str, tuple[Callable[..., Any], ...] | None] = {}
         self._calls: dict[Hub, list[FinishedCall]] = {}
         """Per hub, the tool calls finished this turn of the event loop, not yet observed."""
@@ -60,6 +58,7 @@ class Observing:
     def forget(self) -> None:
         """Drop what was remembered about hookimpls (a plugin came or went)."""
         self._has_impl.clear()
+        self._observes_calls = None
         self._observers.clear()
 
     def has_impl(self, hook_name: str) -> bool:
@@ -85,10 +84,10 @@ class Observing:
     def observes_tool_calls(self) -> bool:
         """Whether any plugin observes finished tool calls (``tool_call_finished`` is then
         worth calling); asked on every call, so remembered like ``has_impl``."""
-        known = self._has_impl.get(TOOL_CALLS)
+        known = self._observes_calls
         if known is None:
             known = self.has_impl("after_tool_calls") or self.has_impl("after_tool_call")
-            self._has_impl[TOOL_CALLS] = known
+            self._observes_calls = known
         return known
 
     def tool_call_finished(

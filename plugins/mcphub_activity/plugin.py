@@ -35,11 +35,6 @@ _cleaners: weakref.WeakKeyDictionary[HubType, asyncio.Task[None]] = weakref.Weak
 _unsubscribe: weakref.WeakKeyDictionary[HubType, Callable[[], None]] = weakref.WeakKeyDictionary()
 
 
-def recorder(hub: HubType) -> Recorder | None:
-    """The running hub's recorder (None before start, after stop, or without an ActivityLog)."""
-    return _recorders.get(hub)
-
-
 def error_message(error: BaseException) -> str:
     if isinstance(error, HubError):
         return error.message

@@ -89,7 +89,7 @@ class Recorder:
     def offer_all(self, items: Iterable[Any]) -> None:
         """Queue records (or what ``build`` makes them of), in order, without waiting. Whether
         the queue had room is settled when the records are made (``dropped`` counts the
-        rest), so a call costs the queue one append."""
+        rest), so a turn's calls cost the queue one ``extend``."""
         unbuilt = self.unbuilt
         if not unbuilt:
             self.wake.set()
