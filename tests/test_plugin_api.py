@@ -1,5 +1,5 @@
-"""Plugins import the hub's public API only: ``hub.plugin_api``, ``hub.testing`` and
-``from hub import hookimpl``. Every ``.py`` under ``plugins/`` and ``contrib/`` is read
+"""Plugins import the hub's public API only: ``hub.plugin_api``, ``hub.testing``,
+``hub.activity_calls`` and ``from hub import hookimpl``. Every ``.py`` under ``plugins/`` and ``contrib/`` is read
 (build output aside), so a new reach into the core fails here."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import hub
 from hub import plugin_api
 
 ROOT = Path(__file__).resolve().parent.parent
-PUBLIC_MODULES = ("hub.plugin_api", "hub.testing")
+PUBLIC_MODULES = ("hub.plugin_api", "hub.testing", "hub.activity_calls")
 
 
 def plugin_sources() -> list[Path]:

@@ -1,7 +1,9 @@
 """Hookimpls: record every finished tool call, expire old records daily, expose counters.
 
-``after_tool_call`` is a plain ``def``: building the record and queueing it costs no await
-and no I/O on the call's path. Records follow ``hub.plugin_api.ActivityLog``'s fields.
+``after_tool_calls`` is a plain ``def``: queueing a turn's calls costs no await and no I/O.
+The recorder makes their call rows (``hub.activity_calls``) a few dozen at a time, and the
+store makes the records from them, the SQLite store in its writer process. Records follow
+``hub.plugin_api.ActivityLog``'s fields.
 """
 
 from __future__ import annotations
@@ -11,15 +13,23 @@ import contextlib
 import logging
 import time
 import weakref
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, cast
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from hub.plugin_api import FinishedCall, HubError, Kind, PerHub, activity_log, hookimpl
+from hub.activity_calls import call_input, call_output, output_text, record_of_call
+from hub.plugin_api import (
+    ActivityLog,
+    FinishedCall,
+    HubError,
+    Kind,
+    PerHub,
+    activity_log,
+    hookimpl,
+)
 from hub.plugin_api import Hub as HubType
 from mcphub_activity.recorder import Recorder
-from mcphub_activity.summary import input_text, output_text
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +55,11 @@ def error_message(error: BaseException) -> str:
     return str(message if isinstance(message, str) else error) or type(error).__name__
 
 
-def record_maker(hub: HubType) -> Callable[[FinishedCall], dict[str, Any]]:
-    """``record_of(finished)``: the activity record of one of ``hub``'s finished calls."""
+def row_maker(hub: HubType) -> Callable[[FinishedCall], tuple[Any, ...]]:
+    """``row_of(finished)``: the call row (``hub.activity_calls``) of one of ``hub``'s
+    finished calls. Summaries that can wait are left to whoever makes the record."""
 
-    def record_of(finished: FinishedCall) -> dict[str, Any]:
+    def row_of(finished: FinishedCall) -> tuple[Any, ...]:
         call, result, error = finished
         principal = call.principal
         key = principal is not None and principal.kind == "key"
@@ -58,30 +69,39 @@ def record_maker(hub: HubType) -> Callable[[FinishedCall], dict[str, Any]]:
             status, message, output = "error", UPSTREAM_ERROR, output_text(result)
         else:
             status, message = "success", None
-            output = output_text(result) if result is not None else None
+            output = call_output(result) if result is not None else None
         end = call.finished
         group = call.group
-        return {
-            "timestamp": call.timestamp,
-            "server": call.server,
-            "tool": call.tool,
-            "duration": round(
-                ((time.perf_counter() if end is None else end) - call.started) * 1000
-            ),
-            "status": status,
-            "input": input_text(call.arguments),
-            "output": output,
-            "group": None if group is None else _group_name(hub, group),
-            "keyId": principal.key_id if key and principal is not None else None,
-            "keyName": principal.name.removeprefix("key:")
-            if key and principal is not None
-            else None,
-            "user": principal.name if principal is not None and not key else None,
-            "errorMessage": message,
-            "via": call.via,
-        }
+        return (
+            call.timestamp,
+            call.server,
+            call.tool,
+            round(((time.perf_counter() if end is None else end) - call.started) * 1000),
+            status,
+            call_input(call.arguments),
+            output,
+            None if group is None else _group_name(hub, group),
+            principal.key_id if key and principal is not None else None,
+            principal.name.removeprefix("key:") if key and principal is not None else None,
+            principal.name if principal is not None and not key else None,
+            message,
+            call.via,
+        )
 
-    return record_of
+    return row_of
+
+
+def rows_writer(store: ActivityLog) -> Callable[[list[Any]], Awaitable[None]]:
+    """How a batch of call rows reaches ``store``: its own ``add_calls`` when it has one
+    (it makes the records where it likes), else their records through ``add_activities``."""
+    add_calls = getattr(store, "add_calls", None)
+    if add_calls is not None:
+        return cast("Callable[[list[Any]], Awaitable[None]]", add_calls)
+
+    async def add_records(rows: list[Any]) -> None:
+        await store.add_activities([record_of_call(row) for row in rows])
+
+    return add_records
 
 
 def _group_name(hub: HubType, group_id: str) -> str:
@@ -127,7 +147,7 @@ async def startup(hub: HubType) -> None:
     if store is None:
         log.info("The %s store keeps no activity log; activities are off", hub.store.name)
         return
-    rec = Recorder(store, build=record_maker(hub))
+    rec = Recorder(store, build=row_maker(hub), write=rows_writer(store))
     rec.start()
     _recorders.set(hub, rec)
     changed = asyncio.Event()

@@ -22,7 +22,7 @@ import asyncio
 import collections
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from hub.plugin_api import ActivityLog
@@ -53,20 +53,24 @@ class Recorder:
         capacity: int = CAPACITY,
         batch: int = BATCH,
         gather: float = GATHER_S,
-        build: Callable[[Any], dict[str, Any]] | None = None,
+        build: Callable[[Any], Any] | None = None,
         build_every: int = BUILD_EVERY,
+        write: Callable[[list[Any]], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
+        self.write = write or store.add_activities
+        """Appends a batch of what ``build`` makes (records by default) to the store."""
         self.gather = gather
         self.build = build
-        """Makes a queued item's record (None: items are records already)."""
+        """Makes what is written of a queued item: a record, or a call row for ``write``
+        (None: items are records already)."""
         self.build_every = min(build_every, batch)
         self.unbuilt: list[Any] = []
         """Items offered since the last build, in order (fewer than ``build_every``)."""
         self._full = asyncio.Event()
         self.capacity = capacity
         self.batch = batch
-        self.pending: collections.deque[dict[str, Any]] = collections.deque()
+        self.pending: collections.deque[Any] = collections.deque()
         self.wake = asyncio.Event()
         self.accepted = 0
         """Records queued since start (counted when they are made)."""
@@ -157,7 +161,7 @@ class Recorder:
         count = min(len(self.pending), self.batch)
         chunk = [self.pending.popleft() for _ in range(count)]
         try:
-            await self.store.add_activities(chunk)
+            await self.write(chunk)
         except Exception:
             self.failed += count
             log.exception("Could not write %d activity records", count)

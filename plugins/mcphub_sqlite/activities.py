@@ -85,6 +85,12 @@ class SQLiteActivityLog:
         if activities:
             await self.writer.append(activities)
 
+    async def add_calls(self, rows: list[tuple[Any, ...]]) -> None:
+        """Append the records of call rows (``hub.activity_calls``) atomically: the writer
+        process makes them (their summaries), so the hub's event loop does not."""
+        if rows:
+            await self.writer.append(rows)
+
     async def close(self) -> None:
         """Stop the writer process after what it was sent is written."""
         await self.writer.close()

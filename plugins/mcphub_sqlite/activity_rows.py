@@ -7,7 +7,8 @@ integer past 64 bits) and a field without a column go to ``extra`` (JSON, NULL w
 empty), which is laid over the columns when the record is read.
 
 Imported by the hub's side (``mcphub_sqlite.activities``) and by the writer process, so it
-imports only the standard library and ``orjson``.
+imports only the standard library, ``orjson`` and ``hub.activity_calls`` (which loads
+nothing else of the hub).
 """
 
 from __future__ import annotations
@@ -19,22 +20,11 @@ from typing import Any
 
 import orjson
 
-FIELDS = (
-    "timestamp",
-    "server",
-    "tool",
-    "duration",
-    "status",
-    "input",
-    "output",
-    "group",
-    "keyId",
-    "keyName",
-    "user",
-    "errorMessage",
-    "via",
-)
-"""The record fields every read answers (``hub.plugin_api.ActivityLog``), in order."""
+from hub.activity_calls import CALL_FIELDS, summarized
+
+FIELDS = CALL_FIELDS
+"""The record fields every read answers (``hub.plugin_api.ActivityLog``), in order: a call
+row's (``hub.activity_calls``)."""
 RENAMED = {
     "group": "grp",
     "keyId": "key_id",
@@ -76,6 +66,19 @@ def row_values(record: dict[str, Any], strict: bool = False) -> list[Any]:
     extra: dict[str, Any] | None = None
     if not KEPT.issuperset(record):
         extra = {key: value for key, value in record.items() if key not in KEPT}
+    return _with_extra(values, extra, strict)
+
+
+def call_values(row: Sequence[Any], strict: bool = False) -> list[Any]:
+    """The values of ``COLUMNS`` for a call row: its record's, summaries made here."""
+    values = summarized(row)
+    values.append(None)  # principal: a field of older records only
+    return _with_extra(values, None, strict)
+
+
+def _with_extra(values: list[Any], extra: dict[str, Any] | None, strict: bool) -> list[Any]:
+    """``values`` (one per kept field) with what no column holds as it is moved to
+    ``extra``, then ``extra`` appended."""
     if strict or not PLAIN.issuperset(map(type, values)):
         for index, field in enumerate((*FIELDS, "principal")):
             if not _plain(values[index]):

@@ -7,10 +7,12 @@ the interpreter lock, and every hand-over of that lock between the writer thread
 event loop is paid by the loop. Out here the loop pays only for packing the batch.
 
 It imports only the standard library, ``orjson`` and its row layout
-(``mcphub_sqlite.activity_rows``), so it starts in tens of milliseconds.
+(``mcphub_sqlite.activity_rows``, which brings ``hub.activity_calls`` and nothing else of
+the hub), so it starts in tens of milliseconds.
 
 The pipe carries frames: a 4-byte little-endian length, then ``marshal`` data (a list of
-record dicts; both ends are the same interpreter). Each frame is answered with one line:
+record dicts or call rows, ``hub.activity_calls``; both ends are the same interpreter).
+Making the records of call rows here (their summaries) spares the hub's event loop. Each frame is answered with one line:
 ``ok`` once its rows are committed, or ``error <message>``. End of input (the hub closed
 the pipe, or died) ends the program after the frames already read are written.
 """
@@ -26,7 +28,7 @@ import struct
 import sys
 from typing import Any, BinaryIO
 
-from mcphub_sqlite.activity_rows import COLUMNS, row_values
+from mcphub_sqlite.activity_rows import COLUMNS, call_values, row_values
 
 FRAME = struct.Struct("<I")
 """A frame's length prefix."""
@@ -50,14 +52,18 @@ def insert_sql(count: int) -> str:
     return f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES {', '.join([row] * count)}"
 
 
-def write(db: sqlite3.Connection, records: list[dict[str, Any]]) -> None:
-    """Append ``records`` atomically: one statement in autocommit when they fit in one,
-    else statements of ``ROWS_PER_INSERT`` rows inside one transaction."""
-    rows = [row_values(record) for record in records]
+def write(db: sqlite3.Connection, items: list[Any]) -> None:
+    """Append the records of ``items`` (records, or call rows whose records are made here)
+    atomically: one statement in autocommit when they fit in one, else statements of
+    ``ROWS_PER_INSERT`` rows inside one transaction."""
     try:
-        _insert(db, rows)
+        _insert(db, [_values(item) for item in items])
     except OverflowError:  # an integer past 64 bits: such values go to ``extra``
-        _insert(db, [row_values(record, strict=True) for record in records])
+        _insert(db, [_values(item, strict=True) for item in items])
+
+
+def _values(item: Any, strict: bool = False) -> list[Any]:
+    return row_values(item, strict) if type(item) is dict else call_values(item, strict)
 
 
 def _insert(db: sqlite3.Connection, rows: list[list[Any]]) -> None:

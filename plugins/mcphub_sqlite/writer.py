@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+import hub.activity_calls
 from hub.plugin_api import StoreError
 from mcphub_sqlite.activity_writer import FRAME
 
@@ -28,9 +29,9 @@ STOP_WAIT_S = 10.0
 """Seconds ``close`` lets the writer finish what it was sent before killing it."""
 
 
-def packed(records: list[dict[str, Any]]) -> bytes:
-    """One frame of ``records``. A value ``marshal`` cannot carry (a plugin's own type in a
-    record) is sent as JSON would keep it."""
+def packed(records: list[Any]) -> bytes:
+    """One frame of ``records`` (records or call rows). A value ``marshal`` cannot carry (a
+    plugin's own type in a record) is sent as JSON would keep it."""
     try:
         payload = marshal.dumps(records)
     except ValueError:
@@ -55,10 +56,12 @@ class WriterProcess:
     async def _start(self) -> asyncio.subprocess.Process:
         import mcphub_sqlite
 
-        # The writer imports this package from where the hub found it.
-        here = str(Path(next(iter(mcphub_sqlite.__path__))).parent)
+        # The writer imports this package and ``hub.activity_calls`` from where the hub
+        # found them.
+        here = [str(Path(next(iter(mcphub_sqlite.__path__))).parent)]
+        here.append(str(Path(hub.activity_calls.__file__).parent.parent))
         path = os.environ.get("PYTHONPATH")
-        env = {**os.environ, "PYTHONPATH": here + (os.pathsep + path if path else "")}
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([*here, *([path] if path else [])])}
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -71,8 +74,9 @@ class WriterProcess:
         self.started += 1
         return proc
 
-    async def append(self, records: list[dict[str, Any]]) -> None:
-        """Write ``records`` in one transaction; returns once they are committed."""
+    async def append(self, records: list[Any]) -> None:
+        """Write ``records`` (records or call rows) in one transaction; returns once they
+        are committed."""
         frame = packed(records)
         async with self._lock:
             proc = self._proc

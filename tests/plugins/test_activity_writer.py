@@ -14,17 +14,11 @@ from typing import Any
 
 import pytest
 from mcphub_activity.recorder import Recorder
-from mcphub_activity.summary import (
-    capped,
-    input_text,
-    output_text,
-    summarize_arguments,
-    summarize_result,
-)
 from mcphub_sqlite import activity_rows, activity_writer
 from mcphub_sqlite.activity_writer import ROWS_PER_INSERT
 from mcphub_sqlite.store import MIGRATIONS
 
+from hub.activity_calls import call_input, call_output, input_text, record_of_call
 from hub.plugin_api import ActivityLog, ActivityQuery, StoreError, activity_log
 from hub.services import activities as services_activities
 from hub.testing import wait_for
@@ -92,47 +86,6 @@ async def test_a_full_batch_is_written_without_waiting(log: ActivityLog) -> None
     assert rec.written == 11
 
 
-def test_input_summaries_made_once_per_shape_match_the_summary() -> None:
-    """The cached input summary is the summary: the same names and types give the same
-    text whatever the values, and another type of one value gives another text."""
-    shapes = [
-        None,
-        {},
-        {"text": "a", "n": 1},
-        {"text": "b", "n": 2.5},
-        {"text": "c", "n": True},
-        {"text": None, "n": [1], "o": {"k": 1}},
-    ]
-    for arguments in shapes * 2:
-        assert input_text(arguments) == capped(summarize_arguments(arguments))
-    assert input_text({"text": "a", "n": 1}) != input_text({"text": "a", "n": True})
-
-
-def test_output_summaries_written_directly_match_the_summary() -> None:
-    """The direct text of a plain-text result is the summary's JSON, and every other
-    result takes the summary's own way."""
-    results: list[dict[str, Any]] = [
-        {"content": [{"type": "text", "text": "hello"}]},
-        {"content": [{"type": "text", "text": "hello"}], "isError": False},
-        {"content": [{"type": "text", "text": ' {"a": 1}'}], "isError": True},
-        {"content": [{"type": "text", "text": " " * 100 + "[1]"}]},  # past the first 64
-        {"content": [{"type": "text", "text": "\n" * 100}]},
-        {"content": [{"type": "text", "text": "[1]"}, {"type": "text", "text": "żółw ✓"}]},
-        {"content": [{"type": "text", "text": "x"}], "structuredContent": {"x": 1}},
-        {"isError": False, "content": [{"type": "text", "text": ""}], 'we"ird\n': 1},
-        {"content": [{"text": "reversed keys", "type": "text"}]},
-        {"content": [{"type": "image", "data": "AA==", "mimeType": "image/png"}]},
-        {"content": [{"type": "text", "text": "a", "annotations": {}}]},
-        {"content": [{"type": "text", "text": 5}]},
-        {"content": []},
-        {"content": "not a list"},
-        {},
-        {"content": [{"type": "text", "text": "many"}] * 150},
-    ]
-    for result in results * 2:
-        assert output_text(result) == capped(summarize_result(result)), result
-
-
 async def test_a_batch_is_one_insert_in_autocommit_and_a_larger_one_a_transaction(
     tmp_path: Path,
 ) -> None:
@@ -195,6 +148,30 @@ async def test_odd_values_survive_the_writer_process(log: ActivityLog) -> None:
         **odd,
     }
     assert rows[1]["tool"] == "t6" and rows[1]["duration"] == 1
+
+
+async def test_the_writer_process_makes_the_records_of_call_rows(log: ActivityLog) -> None:
+    """Call rows reach the writer process with summaries that waited; what is read back is
+    the record made at once, and rows and records mix in one batch."""
+    arguments = {"text": "hi", "n": 2}
+    result = {"content": [{"type": "text", "text": "[1]"}], "isError": False}
+    waited = (1.0, "s", "t0", 3, "success", call_input(arguments), call_output(result))
+    assert waited[5] is arguments and waited[6] is result
+    rows = [
+        (*waited, None, "k1", "key one", None, None, "mcp"),
+        (2.0, "s", "t1", 4, "error", input_text(None), None, "g", None, None, "u", "boom", "sse"),
+    ]
+    add_calls = getattr(log, "add_calls")  # noqa: B009 - optional: not in the protocol
+    await add_calls(rows)
+    await log.add_activities([record(2)])
+    got, total = await log.list_activities(limit=5)
+    assert total == 3
+    by_tool = {r["tool"]: {k: v for k, v in r.items() if k != "id"} for r in got}
+    assert by_tool["t0"] == record_of_call(rows[0])
+    assert json.loads(by_tool["t0"]["input"])["valueTypes"] == {"text": "string", "n": "number"}
+    assert json.loads(by_tool["t0"]["output"])["content"][0]["text"]["looksLikeJson"] is True
+    assert by_tool["t1"] == record_of_call(rows[1])
+    assert by_tool["t2"]["status"] == "success"
 
 
 async def test_records_of_schema_2_are_moved_to_their_columns(tmp_path: Path) -> None:

@@ -1,15 +1,29 @@
-"""MCPHub's summaries of a call's arguments and result: shapes, never values.
+"""Activity *call rows*: what the hub keeps of a finished tool call until its record is
+written, and MCPHub's summaries that turn a row into the record.
 
-``input`` keeps the argument names and their JSON types; ``output`` keeps the result's
-keys, ``isError``, and per content item its type, keys and text length. Either one,
-serialised, longer than ``CAP`` characters is replaced by MCPHub's truncation marker.
+A row is a tuple in the order of ``CALL_FIELDS`` (the record's fields). Its ``input`` and
+``output`` hold either their summary (a string; ``output`` None for a failed call) or,
+when summarising can wait, the call's arguments and result as they came (plain JSON
+values). ``record_of_call`` makes the record; a log with ``add_calls`` may do that where it
+likes, the SQLite store in its writer process, so the hub's event loop does not pay for
+summaries at all. Only results and arguments known to be small wait (``call_input``,
+``call_output``), so a queue of rows stays about as small as a queue of records.
+
+Summaries (MCPHub's): ``input`` keeps the argument names and their JSON types; ``output``
+keeps the result's keys, ``isError``, and per content item its type, keys and text length.
+Either one, serialised, longer than ``CAP`` characters is replaced by MCPHub's
+truncation marker.
+
+Part of the public plugin API that imports nothing else of the hub (the standard library
+and orjson only), so a plugin's worker process can use it without loading the hub.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from hub.plugin_api import json_dumps
+from hub.mcp.json_codec import dumps as json_dumps
 
 CAP = 100_000
 """Characters of a serialised summary kept at most (MCPHub's cap)."""
@@ -52,7 +66,9 @@ same shape of arguments, and its summary depends on nothing else."""
 
 def input_text(arguments: dict[str, Any] | None) -> str:
     """``capped(summarize_arguments(arguments))``, made once per shape of arguments."""
-    if not arguments or len(arguments) > MAX_ITEMS:
+    if not arguments:
+        return _NO_ARGUMENTS
+    if len(arguments) > MAX_ITEMS:
         return capped(summarize_arguments(arguments))
     shape = (*arguments, *map(type, arguments.values()))
     text = _input_texts.get(shape)
@@ -74,6 +90,10 @@ def summarize_arguments(arguments: dict[str, Any] | None) -> dict[str, Any]:
         "keys": keys,
         "valueTypes": {k: json_type(arguments[k]) for k in keys},
     }
+
+
+_NO_ARGUMENTS = capped(summarize_arguments(None))
+"""The input summary of a call without arguments."""
 
 
 def looks_like_json(text: str) -> bool:
@@ -184,3 +204,73 @@ def output_text(result: dict[str, Any]) -> str:
         )
     out = _output_head(result, len(parts)) + f",{_ITEM_HEAD}".join(parts) + "]}"
     return out if len(out) <= CAP else capped(summarize_result(result))
+
+
+# -- call rows -----------------------------------------------------------------------
+
+CALL_FIELDS = (
+    "timestamp",
+    "server",
+    "tool",
+    "duration",
+    "status",
+    "input",
+    "output",
+    "group",
+    "keyId",
+    "keyName",
+    "user",
+    "errorMessage",
+    "via",
+)
+"""A call row's fields in order: the record's (``hub.plugin_api.ActivityLog``)."""
+INPUT, OUTPUT = CALL_FIELDS.index("input"), CALL_FIELDS.index("output")
+WAITING_TEXT = 16_384
+"""Characters of a string argument or a result's text at most, for its summary to wait."""
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def call_input(arguments: Any) -> Any:
+    """A row's ``input``: ``arguments`` themselves when they are a few scalars (no string
+    longer than ``WAITING_TEXT``), else their summary now."""
+    if type(arguments) is dict and 0 < len(arguments) <= MAX_ITEMS:
+        for value in arguments.values():
+            kind = type(value)
+            if kind not in _SCALARS or (kind is str and len(value) > WAITING_TEXT):
+                break
+        else:
+            return arguments
+    return input_text(arguments)
+
+
+def call_output(result: dict[str, Any]) -> Any:
+    """A row's ``output`` of a call that returned ``result``: the result itself when it is
+    one short text item (and perhaps ``isError``), else its summary now."""
+    size = len(result)
+    content = result.get("content")
+    if (size == 1 or (size == 2 and type(result.get("isError")) is bool)) and (
+        type(content) is list and len(content) == 1
+    ):
+        item = content[0]
+        if type(item) is dict and len(item) == 2:
+            text = item.get("text")
+            if type(text) is str and len(text) <= WAITING_TEXT and type(item.get("type")) is str:
+                return result
+    return output_text(result)
+
+
+def summarized(row: Sequence[Any]) -> list[Any]:
+    """The values of ``row`` with ``input`` and ``output`` as summaries."""
+    values = list(row)
+    given = values[INPUT]
+    if type(given) is not str:
+        values[INPUT] = input_text(given)
+    given = values[OUTPUT]
+    if given is not None and type(given) is not str:
+        values[OUTPUT] = output_text(given)
+    return values
+
+
+def record_of_call(row: Sequence[Any]) -> dict[str, Any]:
+    """The activity record of a call row."""
+    return dict(zip(CALL_FIELDS, summarized(row), strict=True))

@@ -1,0 +1,122 @@
+"""Call rows (``hub.activity_calls``): what waits unsummarised, and the records made of
+them equal to those made at once; MCPHub's summaries, cached or not, equal."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+from hub.activity_calls import (
+    CALL_FIELDS,
+    WAITING_TEXT,
+    call_input,
+    call_output,
+    capped,
+    input_text,
+    output_text,
+    record_of_call,
+    summarize_arguments,
+    summarize_result,
+)
+
+
+def test_input_summaries_made_once_per_shape_match_the_summary() -> None:
+    """The cached input summary is the summary: the same names and types give the same
+    text whatever the values, and another type of one value gives another text."""
+    shapes = [
+        None,
+        {},
+        {"text": "a", "n": 1},
+        {"text": "b", "n": 2.5},
+        {"text": "c", "n": True},
+        {"text": None, "n": [1], "o": {"k": 1}},
+    ]
+    for arguments in shapes * 2:
+        assert input_text(arguments) == capped(summarize_arguments(arguments))
+    assert input_text({"text": "a", "n": 1}) != input_text({"text": "a", "n": True})
+
+
+def test_output_summaries_written_directly_match_the_summary() -> None:
+    """The direct text of a plain-text result is the summary's JSON, and every other
+    result takes the summary's own way."""
+    results: list[dict[str, Any]] = [
+        {"content": [{"type": "text", "text": "hello"}]},
+        {"content": [{"type": "text", "text": "hello"}], "isError": False},
+        {"content": [{"type": "text", "text": ' {"a": 1}'}], "isError": True},
+        {"content": [{"type": "text", "text": " " * 100 + "[1]"}]},  # past the first 64
+        {"content": [{"type": "text", "text": "\n" * 100}]},
+        {"content": [{"type": "text", "text": "[1]"}, {"type": "text", "text": "żółw ✓"}]},
+        {"content": [{"type": "text", "text": "x"}], "structuredContent": {"x": 1}},
+        {"isError": False, "content": [{"type": "text", "text": ""}], 'we"ird\n': 1},
+        {"content": [{"text": "reversed keys", "type": "text"}]},
+        {"content": [{"type": "image", "data": "AA==", "mimeType": "image/png"}]},
+        {"content": [{"type": "text", "text": "a", "annotations": {}}]},
+        {"content": [{"type": "text", "text": 5}]},
+        {"content": []},
+        {"content": "not a list"},
+        {},
+        {"content": [{"type": "text", "text": "many"}] * 150},
+    ]
+    for result in results * 2:
+        assert output_text(result) == capped(summarize_result(result)), result
+
+
+def test_small_arguments_and_results_wait_and_the_rest_is_summarised_now() -> None:
+    """A row keeps a call's arguments and result only when they are small and plain, so a
+    queue of rows holds no large value; everything else is summarised at once."""
+    small = {"text": "hello", "n": 1, "f": 2.5, "b": True, "none": None}
+    assert call_input(small) is small
+    for arguments in (
+        None,
+        {},
+        {"text": "x" * (WAITING_TEXT + 1)},
+        {"nested": {"a": 1}},
+        {"list": [1, 2]},
+        {f"k{i}": i for i in range(101)},
+    ):
+        assert call_input(arguments) == input_text(arguments), arguments
+    plain = {"content": [{"type": "text", "text": "hello"}]}
+    flagged = {"content": [{"type": "text", "text": "hello"}], "isError": False}
+    assert call_output(plain) is plain and call_output(flagged) is flagged
+    for result in (
+        {"content": [{"type": "text", "text": "x" * (WAITING_TEXT + 1)}]},
+        {"content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
+        {"content": [{"type": "text", "text": "a"}], "structuredContent": {"big": [1] * 99}},
+        {"content": [{"type": "image", "data": "AA==", "mimeType": "image/png"}]},
+        {"content": [{"type": "text", "text": "a"}], "isError": "yes"},
+        {"content": []},
+    ):
+        assert call_output(result) == output_text(result), result
+
+
+def test_a_rows_record_is_the_record_made_at_once() -> None:
+    """Whether a row's summaries waited or not, its record is the same."""
+    arguments: dict[str, Any] = {"text": "hello", "n": 3}
+    result = {"content": [{"type": "text", "text": '{"a": 1}'}], "isError": False}
+    now = (1.5, "s", "t", 12, "success", input_text(arguments), output_text(result))
+    tail = ("g", "k1", "key one", None, None, "mcp")
+    waited = (1.5, "s", "t", 12, "success", call_input(arguments), call_output(result))
+    assert waited[5] is arguments and waited[6] is result
+    expected = dict(zip(CALL_FIELDS, now + tail, strict=True))
+    assert record_of_call(waited + tail) == expected == record_of_call(now + tail)
+    failed = (1.5, "s", "t", 12, "error", input_text(None), None, *tail[:-2], "boom", "sse")
+    assert record_of_call(failed)["output"] is None
+    assert record_of_call(failed)["input"] == '{"present":false}'
+
+
+def test_the_module_loads_nothing_else_of_the_hub() -> None:
+    """A store's writer process imports it: it must not load the hub's app, config or
+    plugins (seconds), only what the summaries need."""
+    code = (
+        "import sys, hub.activity_calls;"
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] == 'hub')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert set(out.stdout.split()) == {
+        "hub",
+        "hub.activity_calls",
+        "hub.hookspecs",
+        "hub.mcp",
+        "hub.mcp.json_codec",
+    }
