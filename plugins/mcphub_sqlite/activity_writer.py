@@ -10,8 +10,9 @@ It imports only the standard library, ``orjson`` and its row layout
 (``mcphub_sqlite.activity_rows``, which brings ``hub.activity_calls`` and nothing else of
 the hub), so it starts in tens of milliseconds.
 
-The pipe carries frames: a 4-byte little-endian length, then ``marshal`` data (a list of
-record dicts or call rows, ``hub.activity_calls``; both ends are the same interpreter).
+The pipe carries frames: a 4-byte little-endian length, then the payload: a list of record
+dicts or call rows (``hub.activity_calls``), as JSON after a ``J`` or as ``marshal`` data
+after an ``M`` (both ends are the same interpreter).
 Making the records of call rows here (their summaries) spares the hub's event loop. Each frame is answered with one line:
 ``ok`` once its rows are committed, or ``error <message>``. End of input (the hub closed
 the pipe, or died) ends the program after the frames already read are written.
@@ -28,10 +29,14 @@ import struct
 import sys
 from typing import Any, BinaryIO
 
+import orjson
+
 from mcphub_sqlite.activity_rows import COLUMNS, call_values, row_values
 
 FRAME = struct.Struct("<I")
 """A frame's length prefix."""
+JSON, MARSHAL = b"J", b"M"
+"""The first byte of a payload: how the rest is encoded."""
 ROWS_PER_INSERT = 500
 """Rows one INSERT statement carries. ``executemany`` steps once per row; one multi-row
 statement steps once, and in autocommit it is one transaction. 500 rows x 15 values stays
@@ -105,11 +110,18 @@ def read_frame(stream: BinaryIO) -> bytes | None:
     return payload if len(payload) == length else None
 
 
+def unpacked(payload: bytes) -> list[Any]:
+    """The records or call rows of a frame's payload."""
+    data = memoryview(payload)[1:]
+    items: list[Any] = marshal.loads(data) if payload[:1] == MARSHAL else orjson.loads(data)
+    return items
+
+
 def serve(db: sqlite3.Connection, ins: BinaryIO, outs: BinaryIO) -> None:
     """Write each frame's records and answer it, until end of input."""
     while (payload := read_frame(ins)) is not None:
         try:
-            write(db, marshal.loads(payload))
+            write(db, unpacked(payload))
         except Exception as exc:  # noqa: BLE001 - the hub counts the batch as failed
             message = f"{type(exc).__name__}: {exc}".replace("\n", " ")
             outs.write(f"error {message}\n".encode())

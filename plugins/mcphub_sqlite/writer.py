@@ -20,8 +20,8 @@ from typing import Any
 import orjson
 
 import hub.activity_calls
-from hub.plugin_api import StoreError
-from mcphub_sqlite.activity_writer import FRAME
+from hub.plugin_api import StoreError, json_dumps
+from mcphub_sqlite.activity_writer import FRAME, JSON, MARSHAL
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +30,18 @@ STOP_WAIT_S = 10.0
 
 
 def packed(records: list[Any]) -> bytes:
-    """One frame of ``records`` (records or call rows). A value ``marshal`` cannot carry (a
-    plugin's own type in a record) is sent as JSON would keep it."""
+    """One frame of ``records`` (records or call rows): JSON by orjson, twice as fast as
+    ``marshal`` for these; ``marshal`` for what orjson refuses (an integer past 64 bits, a
+    key that is not a string); JSON with ``str()`` of anything neither can carry (a plugin's
+    own type in a record). NaN and infinities become null in JSON: no record field holds
+    one, and an argument's summary keeps only its type."""
     try:
-        payload = marshal.dumps(records)
-    except ValueError:
-        payload = marshal.dumps(orjson.loads(orjson.dumps(records, default=str)))
+        payload = JSON + orjson.dumps(records)
+    except TypeError:
+        try:
+            payload = MARSHAL + marshal.dumps(records)
+        except ValueError:
+            payload = JSON + json_dumps(records, default=str)
     return FRAME.pack(len(payload)) + payload
 
 

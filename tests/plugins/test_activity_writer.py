@@ -17,6 +17,7 @@ from mcphub_activity.recorder import Recorder
 from mcphub_sqlite import activity_rows, activity_writer
 from mcphub_sqlite.activity_writer import ROWS_PER_INSERT
 from mcphub_sqlite.store import MIGRATIONS
+from mcphub_sqlite.writer import packed
 
 from hub.activity_calls import call_input, call_output, input_text, record_of_call
 from hub.plugin_api import ActivityLog, ActivityQuery, StoreError, activity_log
@@ -172,6 +173,23 @@ async def test_the_writer_process_makes_the_records_of_call_rows(log: ActivityLo
     assert json.loads(by_tool["t0"]["output"])["content"][0]["text"]["looksLikeJson"] is True
     assert by_tool["t1"] == record_of_call(rows[1])
     assert by_tool["t2"]["status"] == "success"
+
+
+def test_a_frame_is_json_unless_json_cannot_carry_it() -> None:
+    """Frames are JSON (orjson), marshal for what JSON refuses, JSON of ``str()`` for what
+    neither carries; the writer reads each back (call rows come back as lists)."""
+    row = (1.0, "s", "t", 2, "success", {"text": "x"}, None, None, None, None, "u", None, "mcp")
+    cases = [
+        ([row], activity_writer.JSON, [list(row)]),
+        ([{"n": 2**70}], activity_writer.MARSHAL, [{"n": 2**70}]),
+        ([{1: "int key"}], activity_writer.MARSHAL, [{1: "int key"}]),
+        ([{"odd": Path("/x")}], activity_writer.JSON, [{"odd": "/x"}]),
+    ]
+    for items, kind, expected in cases:
+        frame = packed(items)
+        payload = frame[activity_writer.FRAME.size :]
+        assert activity_writer.FRAME.unpack(frame[: activity_writer.FRAME.size]) == (len(payload),)
+        assert payload[:1] == kind and activity_writer.unpacked(payload) == expected
 
 
 async def test_records_of_schema_2_are_moved_to_their_columns(tmp_path: Path) -> None:
