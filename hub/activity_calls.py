@@ -3,8 +3,8 @@ written, and MCPHub's summaries that turn a row into the record.
 
 A row is a tuple in the order of ``CALL_FIELDS`` (the record's fields). Its ``input`` and
 ``output`` hold either their summary (a string; ``output`` None for a failed call) or,
-when summarising can wait, the call's arguments and result as they came (plain JSON
-values). ``record_of_call`` makes the record; a log with ``add_calls`` may do that where it
+when summarising can wait, the call's arguments and result as JSON (``Waiting``; a row
+read back from JSON holds the values themselves). ``record_of_call`` makes the record; a log with ``add_calls`` may do that where it
 likes, the SQLite store in its writer process, so the hub's event loop does not pay for
 summaries at all. Only results and arguments known to be small wait (``call_input``,
 ``call_output``), so a queue of rows stays about as small as a queue of records.
@@ -20,8 +20,12 @@ and orjson only), so a plugin's worker process can use it without loading the hu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
+
+import orjson
+from orjson import dumps, loads
 
 from hub.mcp.json_codec import dumps as json_dumps
 
@@ -228,24 +232,35 @@ INPUT, OUTPUT = CALL_FIELDS.index("input"), CALL_FIELDS.index("output")
 WAITING_TEXT = 16_384
 """Characters of a string argument or a result's text at most, for its summary to wait."""
 _SCALARS = frozenset((str, int, float, bool, type(None)))
+Waiting = orjson.Fragment
+"""A value whose summary waits, held as its JSON: the arguments and result themselves are
+freed with the call (a row of scalars is no work for the cycle collector), and a row is
+encoded with its ``Waiting`` values as they are. ``orjson.dumps`` gives the JSON back."""
 
 
 def call_input(arguments: Any) -> Any:
-    """A row's ``input``: ``arguments`` themselves when they are a few scalars (no string
-    longer than ``WAITING_TEXT``), else their summary now."""
+    """A row's ``input``: the ``arguments`` as JSON (``Waiting``) when they are a few finite
+    scalars (no string longer than ``WAITING_TEXT``), else their summary now."""
     if type(arguments) is dict and 0 < len(arguments) <= MAX_ITEMS:
         for value in arguments.values():
             kind = type(value)
-            if kind not in _SCALARS or (kind is str and len(value) > WAITING_TEXT):
+            if kind not in _SCALARS or (
+                (kind is str and len(value) > WAITING_TEXT)
+                or (kind is float and not math.isfinite(value))  # JSON has no NaN
+            ):
                 break
         else:
-            return arguments
+            try:
+                return Waiting(dumps(arguments))
+            except TypeError:  # an integer past 64 bits
+                pass
     return input_text(arguments)
 
 
 def call_output(result: dict[str, Any]) -> Any:
-    """A row's ``output`` of a call that returned ``result``: the result itself when it is
-    one short text item (and perhaps ``isError``), else its summary now."""
+    """A row's ``output`` of a call that returned ``result``: the result as JSON
+    (``Waiting``) when it is one short text item (and perhaps ``isError``), else its
+    summary now."""
     size = len(result)
     content = result.get("content")
     if (size == 1 or (size == 2 and type(result.get("isError")) is bool)) and (
@@ -255,7 +270,7 @@ def call_output(result: dict[str, Any]) -> Any:
         if type(item) is dict and len(item) == 2:
             text = item.get("text")
             if type(text) is str and len(text) <= WAITING_TEXT and type(item.get("type")) is str:
-                return result
+                return Waiting(dumps(result))
     return output_text(result)
 
 
@@ -264,11 +279,17 @@ def summarized(row: Sequence[Any]) -> list[Any]:
     values = list(row)
     given = values[INPUT]
     if type(given) is not str:
-        values[INPUT] = input_text(given)
+        values[INPUT] = input_text(waited(given))
     given = values[OUTPUT]
     if given is not None and type(given) is not str:
-        values[OUTPUT] = output_text(given)
+        values[OUTPUT] = output_text(waited(given))
     return values
+
+
+def waited(value: Any) -> Any:
+    """The value a ``Waiting`` holds (anything else as it is: a row read back from JSON
+    holds the value itself)."""
+    return loads(dumps(value)) if type(value) is Waiting else value
 
 
 def record_of_call(row: Sequence[Any]) -> dict[str, Any]:

@@ -3,13 +3,17 @@ them equal to those made at once; MCPHub's summaries, cached or not, equal."""
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from typing import Any
 
+import orjson
+
 from hub.activity_calls import (
     CALL_FIELDS,
     WAITING_TEXT,
+    Waiting,
     call_input,
     call_output,
     capped,
@@ -18,6 +22,7 @@ from hub.activity_calls import (
     record_of_call,
     summarize_arguments,
     summarize_result,
+    waited,
 )
 
 
@@ -66,8 +71,10 @@ def test_small_arguments_and_results_wait_and_the_rest_is_summarised_now() -> No
     """A row keeps a call's arguments and result only when they are small and plain, so a
     queue of rows holds no large value; everything else is summarised at once."""
     small = {"text": "hello", "n": 1, "f": 2.5, "b": True, "none": None}
-    assert call_input(small) is small
+    assert type(call_input(small)) is Waiting and waited(call_input(small)) == small
     for arguments in (
+        {"big": 2**70},
+        {"nan": math.nan},
         None,
         {},
         {"text": "x" * (WAITING_TEXT + 1)},
@@ -78,7 +85,8 @@ def test_small_arguments_and_results_wait_and_the_rest_is_summarised_now() -> No
         assert call_input(arguments) == input_text(arguments), arguments
     plain = {"content": [{"type": "text", "text": "hello"}]}
     flagged = {"content": [{"type": "text", "text": "hello"}], "isError": False}
-    assert call_output(plain) is plain and call_output(flagged) is flagged
+    for result in (plain, flagged):
+        assert type(call_output(result)) is Waiting and waited(call_output(result)) == result
     for result in (
         {"content": [{"type": "text", "text": "x" * (WAITING_TEXT + 1)}]},
         {"content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
@@ -91,15 +99,17 @@ def test_small_arguments_and_results_wait_and_the_rest_is_summarised_now() -> No
 
 
 def test_a_rows_record_is_the_record_made_at_once() -> None:
-    """Whether a row's summaries waited or not, its record is the same."""
+    """Whether a row's summaries waited or not, and whether the row was read back from its
+    JSON or not, its record is the same."""
     arguments: dict[str, Any] = {"text": "hello", "n": 3}
     result = {"content": [{"type": "text", "text": '{"a": 1}'}], "isError": False}
     now = (1.5, "s", "t", 12, "success", input_text(arguments), output_text(result))
     tail = ("g", "k1", "key one", None, None, "mcp")
-    waited = (1.5, "s", "t", 12, "success", call_input(arguments), call_output(result))
-    assert waited[5] is arguments and waited[6] is result
+    later = (1.5, "s", "t", 12, "success", call_input(arguments), call_output(result))
+    assert type(later[5]) is Waiting and type(later[6]) is Waiting
     expected = dict(zip(CALL_FIELDS, now + tail, strict=True))
-    assert record_of_call(waited + tail) == expected == record_of_call(now + tail)
+    assert record_of_call(later + tail) == expected == record_of_call(now + tail)
+    assert record_of_call(orjson.loads(orjson.dumps(later + tail))) == expected
     failed = (1.5, "s", "t", 12, "error", input_text(None), None, *tail[:-2], "boom", "sse")
     assert record_of_call(failed)["output"] is None
     assert record_of_call(failed)["input"] == '{"present":false}'

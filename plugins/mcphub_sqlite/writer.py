@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 import hub.activity_calls
+from hub.activity_calls import Waiting, waited
 from hub.plugin_api import StoreError, json_dumps
 from mcphub_sqlite.activity_writer import FRAME, JSON, MARSHAL
 
@@ -41,8 +42,14 @@ def packed(records: list[Any]) -> bytes:
         try:
             payload = MARSHAL + marshal.dumps(records)
         except ValueError:
-            payload = JSON + json_dumps(records, default=str)
+            payload = JSON + json_dumps(records, default=_as_json)
     return FRAME.pack(len(payload)) + payload
+
+
+def _as_json(value: Any) -> Any:
+    """What JSON keeps of a value without a JSON type: a ``Waiting`` value's own, else its
+    ``str()``."""
+    return waited(value) if type(value) is Waiting else str(value)
 
 
 class WriterProcess:

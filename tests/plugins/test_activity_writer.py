@@ -19,7 +19,7 @@ from mcphub_sqlite.activity_writer import ROWS_PER_INSERT
 from mcphub_sqlite.store import MIGRATIONS
 from mcphub_sqlite.writer import packed
 
-from hub.activity_calls import call_input, call_output, input_text, record_of_call
+from hub.activity_calls import Waiting, call_input, call_output, input_text, record_of_call
 from hub.plugin_api import ActivityLog, ActivityQuery, StoreError, activity_log
 from hub.services import activities as services_activities
 from hub.testing import wait_for
@@ -157,7 +157,7 @@ async def test_the_writer_process_makes_the_records_of_call_rows(log: ActivityLo
     arguments = {"text": "hi", "n": 2}
     result = {"content": [{"type": "text", "text": "[1]"}], "isError": False}
     waited = (1.0, "s", "t0", 3, "success", call_input(arguments), call_output(result))
-    assert waited[5] is arguments and waited[6] is result
+    assert type(waited[5]) is Waiting and type(waited[6]) is Waiting
     rows = [
         (*waited, None, "k1", "key one", None, None, "mcp"),
         (2.0, "s", "t1", 4, "error", input_text(None), None, "g", None, None, "u", "boom", "sse"),
@@ -184,6 +184,11 @@ def test_a_frame_is_json_unless_json_cannot_carry_it() -> None:
         ([{"n": 2**70}], activity_writer.MARSHAL, [{"n": 2**70}]),
         ([{1: "int key"}], activity_writer.MARSHAL, [{1: "int key"}]),
         ([{"odd": Path("/x")}], activity_writer.JSON, [{"odd": "/x"}]),
+        (
+            [{"n": 2**70, "w": Waiting(b'{"a":1}')}],
+            activity_writer.JSON,
+            [{"n": 2**70, "w": {"a": 1}}],
+        ),
     ]
     for items, kind, expected in cases:
         frame = packed(items)
