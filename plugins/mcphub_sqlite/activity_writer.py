@@ -47,7 +47,7 @@ NICENESS = 10
 host has CPU to spare it makes no difference, and when the host is saturated the hub and
 its upstreams go first and the writer's batches simply grow (a larger batch costs less
 per record). Every record still gets written; the queue in the hub is what bounds the
-delay."""
+delay. Where it may, the hub also makes it idle (``mcphub_sqlite.priority``)."""
 
 
 @functools.lru_cache(maxsize=64)

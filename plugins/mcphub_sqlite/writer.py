@@ -1,7 +1,7 @@
 """The hub's end of the activity writer process (``mcphub_sqlite.activity_writer``).
 
 Started at the first batch, and again after it exits; one batch is in flight at a time,
-answered in order. A batch is acknowledged when the writer says it is committed; a writer
+answered in order. Its CPU priority follows ``mcphub_sqlite.priority``. A batch is acknowledged when the writer says it is committed; a writer
 that fails or exits fails the batch in flight with a ``StoreError`` (the recorder counts
 its records as lost) and the next batch starts a new one.
 """
@@ -23,6 +23,7 @@ import hub.activity_calls
 from hub.activity_calls import Waiting, waited
 from hub.plugin_api import StoreError, json_dumps
 from mcphub_sqlite.activity_writer import FRAME, JSON, MARSHAL
+from mcphub_sqlite.priority import WriterPriority
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,10 @@ def _as_json(value: Any) -> Any:
 class WriterProcess:
     """Sends batches of activity records to a writer process and awaits their commit."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, priority: WriterPriority | None = None) -> None:
         self.path = path
+        self.priority = priority or WriterPriority()
+        self._settled: asyncio.subprocess.Process | None = None
         self._proc: asyncio.subprocess.Process | None = None
         self._lock = asyncio.Lock()
         self.started = 0
@@ -96,14 +99,18 @@ class WriterProcess:
             if proc is None or proc.returncode is not None:
                 proc = self._proc = await self._start()
             assert proc.stdin is not None and proc.stdout is not None
+            self.priority.before_batch()
             try:
                 proc.stdin.write(frame)
                 await proc.stdin.drain()
-                answer = await proc.stdout.readline()
+                answer = await self.priority.answer(proc.stdout.readline())
             except ConnectionError as exc:  # BrokenPipeError included
                 await self._forget(proc)
                 raise StoreError(f"the activity writer stopped: {exc}") from None
             if answer == b"ok\n":
+                if self._settled is not proc:  # it has started: its priority can be set
+                    self._settled = proc
+                    self.priority.settle(proc.pid)
                 return
             if not answer:
                 await self._forget(proc)
