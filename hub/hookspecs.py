@@ -195,16 +195,17 @@ def after_tool_call(
 ) -> Awaitable[None] | None:
     """Observe a finished tool call (tracing, auditing).
 
-    Called once per call with either the wire-form result or the error, on the event
-    loop's turn after the call finished: the caller's reply has been written by then, so
-    an observer adds nothing to the call's latency. ``call.finished`` says when it ended.
+    Called once per call with either the wire-form result or the error, on a later turn of
+    the event loop than the call finished (the next one on a quiet hub, within
+    ``hub.plugins.observing.TELL_EVERY_S`` on a busy one): the caller's reply has been
+    written by then, so an observer adds nothing to the call's latency. ``call.finished`` says when it ended.
     Exceptions are logged and never change the caller's answer; every hookimpl is called
     even when one before it raised. May return an awaitable, which runs as a task of its
     own (an exception from it is logged). The result is not changed afterwards, so a
     reference to it can be read later. Return nothing.
 
     An observer of every call with work per call (counting, recording) should rather
-    implement ``after_tool_calls``, which gets a turn's calls at once.
+    implement ``after_tool_calls``, which gets many calls at once.
 
     .. versionadded:: 0.1
     """
@@ -212,12 +213,12 @@ def after_tool_call(
 
 @hookspec
 def after_tool_calls(hub: Hub, calls: list[FinishedCall]) -> Awaitable[None] | None:
-    """Observe the tool calls that finished in one turn of the event loop, in the order they
-    finished: ``(call, result, error)`` each, as ``after_tool_call`` gets them.
+    """Observe the tool calls that finished since the observers were last told, in the order
+    they finished: ``(call, result, error)`` each, as ``after_tool_call`` gets them.
 
-    Called on the turn after they finished, before the ``after_tool_call`` hookimpls of the
-    same calls. Under load many calls finish in one turn, and one hook call for all of them
-    costs far less than one per call. Do not keep or change the list (it is the hub's);
+    Called when ``after_tool_call`` would be, before its hookimpls for the same calls.
+    Under load one hook call covers a few dozen calls and costs far less than one per call.
+    ``hub.plugin_api.tell_observers`` tells the observers at once. Do not keep or change the list (it is the hub's);
     copy what you need. Errors and awaitables are handled as for ``after_tool_call``.
     Return nothing.
 
@@ -316,11 +317,11 @@ def request_finished(hub: Hub, handler: tornado.web.RequestHandler, route: str) 
 def requests_finished(
     hub: Hub, requests: list[tuple[tornado.web.RequestHandler, str]]
 ) -> Awaitable[None] | None:
-    """Observe the HTTP requests that finished in one turn of the event loop, in order:
-    ``(handler, route)`` each, as ``request_finished`` gets them.
+    """Observe the HTTP requests that finished since the observers were last told, in
+    order: ``(handler, route)`` each, as ``request_finished`` gets them.
 
-    Called on the turn after they finished. Under load many requests finish in one turn,
-    and one hook call for all of them costs far less than one per request: count here.
+    Called when ``after_tool_calls`` is. Under load one hook call covers many requests and
+    costs far less than one per request: count here.
     Read only ``handler.get_status()`` and ``handler.request``, and do not keep or change
     the list. Exceptions are logged; an awaitable returned runs as a task of its own.
     Return nothing.

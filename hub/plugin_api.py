@@ -15,7 +15,7 @@ What the hooks hand a plugin, by hook:
 - ``principal_from_request`` / ``permission_allowed``: a ``Principal``, an ``Action`` and a
   ``Resource``; ``authorize`` asks the same question from a plugin's own handler;
 - ``before_tool_call`` / ``after_tool_call``: a ``ToolCall`` (``after_tool_calls``: a list of
-  ``FinishedCall``);
+  ``FinishedCall``); ``tell_observers`` tells the observer hooks at once of what finished;
 - ``register_catalogs``: ``ServerCatalog`` objects (``Entry``, ``PageQuery``), which reach
   other services with ``fetch_json`` (timeouts, size caps, the egress policy) and may reuse
   MCPHub's market format (``normalise_market``, ``market_server_config``);
@@ -75,6 +75,7 @@ from hub.errors import (
 from hub.hookspecs import Register, hookimpl
 from hub.mcp.json_codec import dumps as json_dumps
 from hub.mcp.json_codec import loads as json_loads
+from hub.plugins.observing import tell_observers
 from hub.plugins.state import PerHub
 from hub.registry import Registry
 from hub.search.documents import (
@@ -186,6 +187,7 @@ __all__ = [
     "progress_of",
     "request_token_hash",
     "same_secret",
+    "tell_observers",
     "too_many",
 ]
 

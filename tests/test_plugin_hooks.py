@@ -9,6 +9,7 @@ import inspect
 import logging
 import warnings
 from collections.abc import Generator
+from types import SimpleNamespace
 from typing import Any
 
 import httpx2
@@ -17,7 +18,9 @@ import pytest
 from hub import hookimpl, hookspecs
 from hub.app import Hub, HubOptions
 from hub.auth.principal import Principal
+from hub.plugin_api import tell_observers
 from hub.plugins import Plugins
+from hub.plugins.observing import TELL_EVERY_S
 from hub.server import HubServer
 from hub.testing import RawMcp, reply, wait_for
 from hub.upstream.calls import ToolCall
@@ -373,6 +376,33 @@ async def test_finished_calls_are_observed_on_the_next_turn_a_turn_at_a_time(
     assert seen[2:4] == [("a", first, None), ("a", second, error)]
     assert seen[4:] == [("calls", "hub-b", [("t3", None, None)])] * 2 + [("a", other, None)]
     assert caplog.text.count("BatchObserver.after_tool_calls failed in after_tool_calls") == 2
+
+
+async def test_a_busy_hubs_calls_are_told_together_and_on_demand_at_once() -> None:
+    """Within ``tell_every`` of a telling, what finishes waits for the next one (one batch,
+    not one per turn); ``tell_observers`` tells at once, and the telling that was scheduled
+    then finds nothing left."""
+    assert 0 < TELL_EVERY_S <= 0.005  # the hub's own: a few ms
+    seen: list[Any] = []
+    plugins = observing(BatchObserver(seen))
+    plugins.observing.tell_every = every = 0.3  # long enough for a loaded test machine
+    hub = SimpleNamespace(plugins=plugins)
+    plugins.observing.tool_call_finished("hub", tool_call("t1"), None, None)  # type: ignore[arg-type]
+    await asyncio.sleep(0)  # a quiet hub: told on the next turn
+    assert seen == [("calls", "hub", [("t1", None, None)])]
+    started = asyncio.get_running_loop().time()
+    for name in ("t2", "t3"):
+        plugins.observing.tool_call_finished("hub", tool_call(name), None, None)  # type: ignore[arg-type]
+        await asyncio.sleep(0)
+    assert len(seen) == 1  # told less than TELL_EVERY_S ago: these wait
+    await wait_for(lambda: len(seen) == 2, every=0.005)
+    assert asyncio.get_running_loop().time() - started >= every * 0.5
+    assert seen[1] == ("calls", "hub", [("t2", None, None), ("t3", None, None)])
+    plugins.observing.tool_call_finished("hub", tool_call("t4"), None, None)  # type: ignore[arg-type]
+    tell_observers(hub)  # type: ignore[arg-type]
+    assert seen[2] == ("calls", "hub", [("t4", None, None)])
+    await asyncio.sleep(every * 1.5)  # the telling scheduled for t4 has nothing to tell
+    assert len(seen) == 3
 
 
 async def test_async_observers_of_finished_calls_run_as_tasks() -> None:

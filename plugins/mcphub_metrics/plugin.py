@@ -35,6 +35,7 @@ from hub.plugin_api import (
     PerHub,
     Policy,
     hookimpl,
+    tell_observers,
 )
 
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -51,11 +52,13 @@ class PendingCounts:
     Registered first, so a scrape (or any read of the registry) collects it before the
     counters and histograms it updates."""
 
-    def __init__(self) -> None:
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
         self.metrics: HubMetrics | None = None
 
     def collect(self) -> Iterator[Metric]:
         if self.metrics is not None:
+            tell_observers(self.hub)  # every call and request that finished is counted
             self.metrics.flush()
         return iter(())
 
@@ -110,7 +113,7 @@ class HubMetrics:
 
     def __init__(self, hub: Hub) -> None:
         registry = hub.metrics
-        pending = PendingCounts()
+        pending = PendingCounts(hub)
         registry.register(pending)
         self.calls = Counter(
             "mcphub_tool_calls",
