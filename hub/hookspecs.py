@@ -195,10 +195,10 @@ def after_tool_call(
 ) -> Awaitable[None] | None:
     """Observe a finished tool call (tracing, auditing).
 
-    Called once per call with either the wire-form result or the error, on a later turn of
-    the event loop than the call finished (the next one on a quiet hub, within
-    ``hub.plugins.observing.TELL_EVERY_S`` on a busy one): the caller's reply has been
-    written by then, so an observer adds nothing to the call's latency. ``call.finished`` says when it ended.
+    Called once per call with either the wire-form result or the error, a moment after the
+    call finished (``hub.plugins.observing.TELL_EVERY_S``, 2 ms, with the other calls that
+    finished meanwhile): the caller's reply has been written by then, so an observer adds
+    nothing to the call's latency. ``call.finished`` says when it ended.
     Exceptions are logged and never change the caller's answer; every hookimpl is called
     even when one before it raised. May return an awaitable, which runs as a task of its
     own (an exception from it is logged). The result is not changed afterwards, so a

@@ -2,11 +2,12 @@
 
 ``after_tool_calls`` / ``after_tool_call`` and ``requests_finished`` / ``request_finished``
 return nothing to the core, so it need not wait for them. A finished call or request is
-noted in a list; the observers hear of it on a later turn of the event loop, together with
-everything else that finished meanwhile: the caller's reply is on its way by then. They
-are told at most every ``TELL_EVERY_S``: a quiet hub's calls on the loop's next turn, a
-busy hub's a few dozen at a time (scheduling a callback costs about a microsecond, as
-much as a call's whole observation when each turn had its own). ``request_finished`` alone is called at once
+noted in a list; the observers hear of it ``TELL_EVERY_S`` later, together with everything
+else that finished meanwhile: the caller's reply is on its way by then. A busy hub's
+observers thus get a few dozen calls at a time, and even one caller's calls come in
+groups. Telling them on each turn of the event loop cost a callback per turn (about a
+microsecond), and on a quiet loop a turn of its own (the loop's bookkeeping and a
+``select``), as much as the observers' own work. ``request_finished`` alone is called at once
 (its hookspec promises it), from the access-log function (``hub.server``). Plain hookimpls are called directly, not through
 pluggy (``hub.plugins.observers``); ``async def`` ones run as tasks of their own.
 """
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TELL_EVERY_S = 0.002
-"""Seconds between two tellings of the observers at least."""
+"""Seconds from the first call or request noted to the telling of the observers."""
 _QUIET = contextvars.Context()
 """The context observers run in: none of the finished calls' own (a batch has many)."""
 
@@ -63,11 +64,9 @@ class Observing:
         self._running: set[asyncio.Future[None]] = set()
         """``async def`` observers still running (held until done)."""
         self.tell_every = TELL_EVERY_S
-        """Seconds between two tellings at least."""
+        """Seconds from the first thing noted to the telling (0: the loop's next turn)."""
         self._scheduled = False
         """A telling of what was noted is scheduled."""
-        self._told = -float("inf")
-        """When the observers were last told (the loop's clock)."""
 
     def forget(self) -> None:
         """Drop what was remembered about hookimpls (a plugin came or went)."""
@@ -122,13 +121,11 @@ class Observing:
         finished.append((call, result, error))
 
     def _schedule(self) -> None:
-        """Tell the observers on the loop's next turn, or once ``tell_every`` has passed
-        since they were last told."""
+        """Tell the observers ``tell_every`` from now."""
         self._scheduled = True
         loop = asyncio.get_running_loop()
-        wait = self._told + self.tell_every - loop.time()
-        if wait > 0:
-            loop.call_later(wait, self._tell_all, context=_QUIET)
+        if self.tell_every > 0:
+            loop.call_later(self.tell_every, self._tell_all, context=_QUIET)
         else:
             loop.call_soon(self._tell_all, context=_QUIET)
 
@@ -140,7 +137,6 @@ class Observing:
 
     def _tell_all(self) -> None:
         self._scheduled = False
-        self._told = asyncio.get_running_loop().time()
         if self._calls:
             self._tell_calls()
         if self._requests:
