@@ -21,6 +21,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from hub.activity_calls import call_input, call_output, output_text, record_of_call
 from hub.plugin_api import (
     ActivityLog,
+    ChangeEvent,
     FinishedCall,
     HubError,
     Kind,
@@ -40,7 +41,12 @@ MAX_ERROR = 1000
 """Characters of an error message kept (an upstream's error text can be long)."""
 """MCPHub's ``errorMessage`` of a call whose result has ``isError: true``."""
 
+SWITCH_MEMORY_S = 10.0
+"""Seconds a change of the activities setting is remembered: calls are told to observers
+milliseconds after they finish."""
+
 _recorders: PerHub[Recorder] = PerHub()
+_switches: PerHub[Switches] = PerHub()
 _cleaners: weakref.WeakKeyDictionary[HubType, asyncio.Task[None]] = weakref.WeakKeyDictionary()
 _unsubscribe: weakref.WeakKeyDictionary[HubType, Callable[[], None]] = weakref.WeakKeyDictionary()
 
@@ -151,9 +157,15 @@ async def startup(hub: HubType) -> None:
     rec.start()
     _recorders.set(hub, rec)
     changed = asyncio.Event()
-    _unsubscribe[hub] = hub.bus.subscribe(
-        lambda event: changed.set() if event.kind == Kind.SYSTEM else None
-    )
+    switches = Switches(hub.config.system.observability.activities)
+    _switches.set(hub, switches)
+
+    def on_event(event: ChangeEvent) -> None:
+        if event.kind == Kind.SYSTEM:
+            changed.set()
+            switches.note(hub.config.system.observability.activities)
+
+    _unsubscribe[hub] = hub.bus.subscribe(on_event)
     _cleaners[hub] = asyncio.get_running_loop().create_task(
         _expire_daily(hub, changed), name="activity-retention"
     )
@@ -170,6 +182,7 @@ async def shutdown(hub: HubType) -> None:
     if cleaner is not None:
         cleaner.cancel()
         await asyncio.gather(cleaner, return_exceptions=True)
+    _switches.pop(hub)
     rec = _recorders.pop(hub)
     if rec is not None:
         await rec.close()
@@ -178,8 +191,49 @@ async def shutdown(hub: HubType) -> None:
 @hookimpl
 def after_tool_calls(hub: HubType, calls: list[FinishedCall]) -> None:
     rec = _recorders.get(hub)
-    if rec is not None and hub.config.system.observability.activities:
-        rec.offer_all(calls)
+    switches = _switches.get(hub)
+    if rec is None or switches is None:
+        return
+    if not switches.changes:  # the usual case: the same setting for every call
+        if switches.now:
+            rec.offer_all(calls)
+        return
+    rec.offer_all([c for c in calls if switches.at(c[0].finished)])
+    switches.forget_before(time.perf_counter() - SWITCH_MEMORY_S)
+
+
+class Switches:
+    """Whether activities were on, over time: a call is recorded by the setting when it
+    finished, though observers hear of it a moment later."""
+
+    def __init__(self, now: bool) -> None:
+        self.now = now
+        self.changes: list[tuple[float, bool]] = []
+        """``(perf_counter, value)`` of recent changes, oldest first."""
+
+    def note(self, value: bool) -> None:
+        if value != self.now:
+            self.now = value
+            self.changes.append((time.perf_counter(), value))
+
+    def at(self, moment: float | None) -> bool:
+        """The setting at ``moment`` (a ``perf_counter`` time; None: now)."""
+        if moment is None:
+            return self.now
+        value = not self.changes[0][1] if self.changes else self.now
+        for when, changed_to in self.changes:
+            if when > moment:
+                break
+            value = changed_to
+        return value
+
+    def forget_before(self, moment: float) -> None:
+        """Drop changes older than ``moment``, keeping their outcome as the setting before
+        the first change left."""
+        while len(self.changes) > 1 and self.changes[0][0] < moment:
+            self.changes.pop(0)
+        if self.changes and self.changes[0][0] < moment:
+            self.changes.clear()
 
 
 async def _expire_daily(hub: HubType, changed: asyncio.Event) -> None:

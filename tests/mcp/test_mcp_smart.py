@@ -117,8 +117,10 @@ async def test_search_then_call_reaches_the_real_tool(
     )
     assert result["structuredContent"] == {"text": "hi"}
     assert calls(everything, "echo") == before + 1
-    # The hooks (activity, metrics) name the real tool, not the meta-tool.
-    assert recorder.before[-1] == ("ev", "echo") and recorder.after[-1] == ("ev", "echo")
+    # The hooks (activity, metrics) name the real tool, not the meta-tool; observers hear of
+    # the call a moment after it finished.
+    assert recorder.before[-1] == ("ev", "echo")
+    await wait_for(lambda: recorder.after[-1:] == [("ev", "echo")])
 
 
 async def test_group_scope_is_enforced_on_search_and_call(

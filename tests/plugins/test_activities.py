@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from mcp.client.session import ClientSession
 from mcp.client.sse import sse_client
+from mcphub_activity.plugin import Switches
 
 from hub.auth.tokens import issue_token
 from hub.config.models import User
@@ -330,3 +331,21 @@ async def test_recording_can_be_switched_off(api: HubClient, mcp_session: McpSes
     await mcp_session.call_tool("ev-echo", {"text": "recorded"})
     rows = await records(api, 1)
     assert len(rows) == 1
+
+
+def test_a_call_is_recorded_by_the_setting_when_it_finished() -> None:
+    """Observers hear of a call a moment after it finished: by then the setting may have
+    changed, so the one in force when it finished decides."""
+    switches = Switches(True)
+    before = time.perf_counter()
+    switches.note(False)
+    while_off = time.perf_counter()
+    switches.note(True)
+    switches.note(True)  # not a change
+    assert len(switches.changes) == 2
+    assert switches.at(before) is True and switches.at(while_off) is False
+    assert switches.at(time.perf_counter()) is True and switches.at(None) is True
+    switches.forget_before(while_off)  # the first change is forgotten, its outcome kept
+    assert switches.changes[0][1] is True and switches.at(while_off) is False
+    switches.forget_before(time.perf_counter())
+    assert switches.changes == [] and switches.at(while_off) is True
