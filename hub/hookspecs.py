@@ -196,7 +196,7 @@ def after_tool_call(
     """Observe a finished tool call (tracing, auditing).
 
     Called once per call with either the wire-form result or the error, a moment after the
-    call finished (``hub.plugins.observing.TELL_EVERY_S``, 2 ms, with the other calls that
+    call finished (``hub.plugins.observing.TELL_EVERY_S``, 10 ms, with the other calls that
     finished meanwhile): the caller's reply has been written by then, so an observer adds
     nothing to the call's latency. ``call.finished`` says when it ended.
     Exceptions are logged and never change the caller's answer; every hookimpl is called

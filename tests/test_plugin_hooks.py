@@ -383,7 +383,7 @@ async def test_calls_are_told_together_a_moment_later_or_on_demand_at_once() -> 
     """What finishes within ``tell_every`` of the first call noted is told in one batch,
     ``tell_every`` after it; ``tell_observers`` tells at once, and the telling that was
     scheduled then finds nothing left."""
-    assert 0 < TELL_EVERY_S <= 0.005  # the hub's own: a few ms
+    assert 0 < TELL_EVERY_S <= 0.05  # the hub's own: a few ms
     seen: list[Any] = []
     plugins = observing(BatchObserver(seen))
     plugins.observing.tell_every = every = 0.3  # long enough for a loaded test machine
