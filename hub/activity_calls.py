@@ -223,11 +223,12 @@ CALL_FIELDS = (
     "group",
     "keyId",
     "keyName",
-    "user",
     "errorMessage",
+    "user",
     "via",
 )
-"""A call row's fields in order: the record's (``hub.plugin_api.ActivityLog``)."""
+"""A call row's fields in order: the record's (``hub.plugin_api.ActivityLog``), MCPHub's
+``IActivity`` fields, then ours (who called as a user, and through which route)."""
 INPUT, OUTPUT = CALL_FIELDS.index("input"), CALL_FIELDS.index("output")
 WAITING_TEXT = 16_384
 """Characters of a string argument or a result's text at most, for its summary to wait."""

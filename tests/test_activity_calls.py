@@ -110,8 +110,23 @@ def test_a_rows_record_is_the_record_made_at_once() -> None:
     expected = dict(zip(CALL_FIELDS, now + tail, strict=True))
     assert record_of_call(later + tail) == expected == record_of_call(now + tail)
     assert record_of_call(orjson.loads(orjson.dumps(later + tail))) == expected
-    failed = (1.5, "s", "t", 12, "error", input_text(None), None, *tail[:-2], "boom", "sse")
+    failed = (
+        1.5,
+        "s",
+        "t",
+        12,
+        "error",
+        input_text(None),
+        None,
+        "g",
+        None,
+        None,
+        "boom",
+        "u",
+        "sse",
+    )
     assert record_of_call(failed)["output"] is None
+    assert (record_of_call(failed)["errorMessage"], record_of_call(failed)["user"]) == ("boom", "u")
     assert record_of_call(failed)["input"] == '{"present":false}'
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
+from hub.activity_calls import CALL_FIELDS
 from hub.auth.access import require_admin
 from hub.config.activities import ActivityLog, ActivityQuery, activity_log
 from hub.errors import BadRequest, NotFound
@@ -23,23 +24,8 @@ if TYPE_CHECKING:
     from hub.auth.principal import Principal
 
 UNAVAILABLE = "Activity logging is only available in database mode"
-FIELDS = (
-    "id",
-    "timestamp",
-    "server",
-    "tool",
-    "duration",
-    "status",
-    "input",
-    "output",
-    "group",
-    "keyId",
-    "keyName",
-    "errorMessage",
-    "user",
-    "via",
-)
-"""MCPHub's ``IActivity`` fields, then ours (who called as a user, and through which route)."""
+FIELDS = ("id", *CALL_FIELDS)
+"""A record's fields as the API answers them: its ``id``, then ``CALL_FIELDS``."""
 
 
 class ActivityFilters(Body):

@@ -89,8 +89,8 @@ def row_maker(hub: HubType) -> Callable[[FinishedCall], tuple[Any, ...]]:
             None if group is None else _group_name(hub, group),
             principal.key_id if key and principal is not None else None,
             principal.name.removeprefix("key:") if key and principal is not None else None,
-            principal.name if principal is not None and not key else None,
             message,
+            principal.name if principal is not None and not key else None,
             call.via,
         )
 

@@ -1,4 +1,5 @@
-"""The activity writer gathers calls that come one at a time into one transaction."""
+"""The activity writer gathers calls that come one at a time into one transaction, in a
+process of its own at idle CPU priority."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ import pytest
 from mcphub_activity.recorder import Recorder
 from mcphub_sqlite import activity_rows, activity_writer
 from mcphub_sqlite.activity_writer import ROWS_PER_INSERT
+from mcphub_sqlite.priority import WriterPriority, reversible
 from mcphub_sqlite.store import MIGRATIONS
-from mcphub_sqlite.writer import packed
+from mcphub_sqlite.writer import WriterProcess, packed
 
 from hub.activity_calls import Waiting, call_input, call_output, input_text, record_of_call
 from hub.plugin_api import ActivityLog, ActivityQuery, StoreError, activity_log
@@ -129,7 +131,7 @@ def test_a_row_gives_back_the_record_it_was_made_of() -> None:
                 **dict.fromkeys(activity_rows.FIELDS),
                 **rec,
             }, rec
-    assert set(activity_rows.FIELDS) == set(services_activities.FIELDS) - {"id"}
+    assert ("id", *activity_rows.FIELDS) == services_activities.FIELDS
     plain = activity_rows.row_values(record(1))
     assert plain[-1] is None and plain[-2] is None  # no extra, no principal: nothing more
     bare = activity_rows.row_values({"server": "s"})
@@ -160,7 +162,7 @@ async def test_the_writer_process_makes_the_records_of_call_rows(log: ActivityLo
     assert type(waited[5]) is Waiting and type(waited[6]) is Waiting
     rows = [
         (*waited, None, "k1", "key one", None, None, "mcp"),
-        (2.0, "s", "t1", 4, "error", input_text(None), None, "g", None, None, "u", "boom", "sse"),
+        (2.0, "s", "t1", 4, "error", input_text(None), None, "g", None, None, "boom", "u", "sse"),
     ]
     add_calls = getattr(log, "add_calls")  # noqa: B009 - optional: not in the protocol
     await add_calls(rows)
@@ -178,7 +180,7 @@ async def test_the_writer_process_makes_the_records_of_call_rows(log: ActivityLo
 def test_a_frame_is_json_unless_json_cannot_carry_it() -> None:
     """Frames are JSON (orjson), marshal for what JSON refuses, JSON of ``str()`` for what
     neither carries; the writer reads each back (call rows come back as lists)."""
-    row = (1.0, "s", "t", 2, "success", {"text": "x"}, None, None, None, None, "u", None, "mcp")
+    row = (1.0, "s", "t", 2, "success", {"text": "x"}, None, None, None, None, None, "u", "mcp")
     cases = [
         ([row], activity_writer.JSON, [list(row)]),
         ([{"n": 2**70}], activity_writer.MARSHAL, [{"n": 2**70}]),
@@ -334,3 +336,48 @@ async def test_a_full_queue_drops_and_counts_what_does_not_fit(log: ActivityLog)
     assert (rec.accepted, rec.dropped, rec.written) == (10, 15, 10)
     rows, total = await log.list_activities(limit=50)
     assert total == 10 and {r["tool"] for r in rows} == {f"t{i}" for i in range(10)}
+
+
+# -- the writer's CPU priority (``mcphub_sqlite.priority``) --------------------------
+
+
+def writer_of(log: ActivityLog) -> WriterProcess:
+    writer = getattr(log, "writer")  # noqa: B009 - the SQLite log's own attribute
+    assert isinstance(writer, WriterProcess)
+    return writer
+
+
+async def test_a_started_writer_is_idle_when_it_can_be_brought_back(log: ActivityLog) -> None:
+    writer = writer_of(log)
+    await log.add_activities([record(0)])
+    pid = writer.pid
+    assert pid is not None
+    assert os.getpriority(os.PRIO_PROCESS, pid) >= 10  # its own nice, whatever else
+    if reversible(pid):  # root, CAP_SYS_NICE or RLIMIT_NICE: idle, and it could come back
+        assert writer.priority.idle and os.sched_getscheduler(pid) == os.SCHED_IDLE
+    else:  # it could not leave SCHED_IDLE again: never made idle
+        assert not writer.priority.idle and os.sched_getscheduler(pid) == os.SCHED_OTHER
+
+
+async def test_a_starved_writer_gets_normal_cpu_then_is_idle_again(log: ActivityLog) -> None:
+    """A batch unanswered after ``starved_s`` (here at once) gives the writer normal CPU;
+    the next batch after ``boost_s`` makes it idle again. Every batch is written."""
+    writer = writer_of(log)
+    writer.priority = WriterPriority(starved_s=0.0, boost_s=0.0)
+    await log.add_activities([record(0)])
+    pid = writer.pid
+    assert pid is not None
+    if not reversible(pid):
+        assert not writer.priority.idle  # the mechanism is off where it could not recover
+        return
+    assert os.sched_getscheduler(pid) == os.SCHED_IDLE
+    await log.add_activities([record(1)])  # answered after 0 s: "starved"
+    assert writer.priority.boosts == 1
+    assert os.sched_getscheduler(pid) == os.SCHED_OTHER and not writer.priority.idle
+    assert os.getpriority(os.PRIO_PROCESS, pid) >= 10  # normal CPU, still below the hub
+    writer.priority.starved_s = 30.0
+    await log.add_activities([record(2)])  # boost_s is over: idle again before it is sent
+    assert writer.priority.idle and os.sched_getscheduler(pid) == os.SCHED_IDLE
+    assert writer.priority.boosts == 1
+    rows, total = await log.list_activities(limit=5)
+    assert total == 3 and {r["tool"] for r in rows} == {"t0", "t1", "t2"}
