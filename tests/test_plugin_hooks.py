@@ -382,7 +382,7 @@ async def test_finished_calls_are_observed_on_the_next_turn_a_turn_at_a_time(
 async def test_calls_are_told_together_a_moment_later_or_on_demand_at_once() -> None:
     """What finishes within ``tell_every`` of the first call noted is told in one batch,
     ``tell_every`` after it; ``tell_observers`` tells at once, and the telling that was
-    scheduled then finds nothing left."""
+    scheduled then finds nothing left; the hub's shutdown tells them too."""
     assert 0 < TELL_EVERY_S <= 0.05  # the hub's own: a few ms
     seen: list[Any] = []
     plugins = observing(BatchObserver(seen))
@@ -402,6 +402,9 @@ async def test_calls_are_told_together_a_moment_later_or_on_demand_at_once() -> 
     assert seen[1] == ("calls", "hub", [("t3", None, None)])
     await asyncio.sleep(every * 1.5)  # the telling scheduled for t3 has nothing to tell
     assert len(seen) == 2
+    plugins.observing.tool_call_finished("hub", tool_call("t4"), None, None)  # type: ignore[arg-type]
+    await plugins.shutdown(hub)  # type: ignore[arg-type]
+    assert seen[2] == ("calls", "hub", [("t4", None, None)])  # told before the hub stops
 
 
 async def test_async_observers_of_finished_calls_run_as_tasks() -> None:

@@ -301,6 +301,7 @@ class Plugins:
         await self._each(self.pm.hook.startup, swallow=False, hub=hub)
 
     async def shutdown(self, hub: Hub) -> None:
+        self.observing.tell_now()  # the calls of the last moment reach the observers first
         await self._each(self.pm.hook.shutdown, swallow=True, hub=hub)
 
     async def before_tool_call(self, hub: Hub, call: ToolCall) -> None:

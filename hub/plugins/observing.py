@@ -7,9 +7,11 @@ else that finished meanwhile: the caller's reply is on its way by then. A busy h
 observers thus get a few dozen calls at a time, and even one caller's calls come in
 groups. Telling them on each turn of the event loop cost a callback per turn (about a
 microsecond), and on a quiet loop a turn of its own (the loop's bookkeeping and a
-``select``), as much as the observers' own work. ``request_finished`` alone is called at once
-(its hookspec promises it), from the access-log function (``hub.server``). Plain hookimpls are called directly, not through
-pluggy (``hub.plugins.observers``); ``async def`` ones run as tasks of their own.
+``select``), as much as the observers' own work. The hub's shutdown and a metrics scrape
+tell them at once (``tell_now``). ``request_finished`` alone is called at once (its
+hookspec promises it), from the access-log function (``hub.server``). Plain hookimpls are
+called directly, not through pluggy (``hub.plugins.observers``); ``async def`` ones run
+as tasks of their own.
 """
 
 from __future__ import annotations
