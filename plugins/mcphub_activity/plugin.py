@@ -37,9 +37,9 @@ log = logging.getLogger(__name__)
 CLEANUP_INTERVAL_S = 86_400.0
 """How often records older than ``observability.activityRetentionDays`` are deleted."""
 UPSTREAM_ERROR = "Tool returned error response"
+"""MCPHub's ``errorMessage`` of a call whose result has ``isError: true``."""
 MAX_ERROR = 1000
 """Characters of an error message kept (an upstream's error text can be long)."""
-"""MCPHub's ``errorMessage`` of a call whose result has ``isError: true``."""
 
 SWITCH_MEMORY_S = 10.0
 """Seconds a change of the activities setting is remembered: calls are told to observers
