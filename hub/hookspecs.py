@@ -216,11 +216,11 @@ def after_tool_calls(hub: Hub, calls: list[FinishedCall]) -> Awaitable[None] | N
     """Observe the tool calls that finished since the observers were last told, in the order
     they finished: ``(call, result, error)`` each, as ``after_tool_call`` gets them.
 
-    Called when ``after_tool_call`` would be, before its hookimpls for the same calls.
-    Under load one hook call covers a few dozen calls and costs far less than one per call.
-    ``hub.plugin_api.tell_observers`` tells the observers at once. Do not keep or change the list (it is the hub's);
-    copy what you need. Errors and awaitables are handled as for ``after_tool_call``.
-    Return nothing.
+    Called when ``after_tool_call`` would be, before its hookimpls for the same calls. Under
+    load one hook call covers a few dozen calls and costs far less than one per call.
+    ``hub.plugin_api.tell_observers`` tells the observers at once. Do not keep or change the
+    list (it is the hub's); copy what you need. Errors and awaitables are handled as for
+    ``after_tool_call``. Return nothing.
 
     .. versionadded:: 0.2
     """

@@ -62,10 +62,10 @@ class Observing:
         self._observes_calls: bool | None = None
         self._observers: dict[str, tuple[Callable[..., Any], ...] | None] = {}
         self._calls: dict[Hub, list[FinishedCall]] = {}
-        """Per hub, the tool calls finished this turn of the event loop, not yet observed."""
+        """Per hub, the tool calls finished since the observers were last told."""
         self._requests: dict[Hub, tuple[Label, list[tornado.web.RequestHandler]]] = {}
-        """Per hub, the requests finished this turn (and how to label their routes), not
-        yet told to ``requests_finished``."""
+        """Per hub, the requests finished since the observers were last told (and how to
+        label their routes)."""
         self._running: set[asyncio.Future[None]] = set()
         """``async def`` observers still running (held until done)."""
         self.tell_every = TELL_EVERY_S

@@ -68,7 +68,12 @@ def row_maker(hub: HubType) -> Callable[[FinishedCall], tuple[Any, ...]]:
     def row_of(finished: FinishedCall) -> tuple[Any, ...]:
         call, result, error = finished
         principal = call.principal
-        key = principal is not None and principal.kind == "key"
+        if principal is None:
+            key_id = key_name = user = None
+        elif principal.kind == "key":
+            key_id, key_name, user = principal.key_id, principal.name.removeprefix("key:"), None
+        else:
+            key_id, key_name, user = None, None, principal.name
         if error is not None:
             status, message, output = "error", error_message(error)[:MAX_ERROR], None
         elif result is not None and result.get("isError"):
@@ -87,10 +92,10 @@ def row_maker(hub: HubType) -> Callable[[FinishedCall], tuple[Any, ...]]:
             call_input(call.arguments),
             output,
             None if group is None else _group_name(hub, group),
-            principal.key_id if key and principal is not None else None,
-            principal.name.removeprefix("key:") if key and principal is not None else None,
+            key_id,
+            key_name,
             message,
-            principal.name if principal is not None and not key else None,
+            user,
             call.via,
         )
 
@@ -228,12 +233,9 @@ class Switches:
         return value
 
     def forget_before(self, moment: float) -> None:
-        """Drop changes older than ``moment``, keeping their outcome as the setting before
-        the first change left."""
-        while len(self.changes) > 1 and self.changes[0][0] < moment:
-            self.changes.pop(0)
-        if self.changes and self.changes[0][0] < moment:
-            self.changes.clear()
+        """Drop changes older than ``moment``. Changes alternate, so the setting before the
+        first one left is still the opposite of it (and with none left, ``now``)."""
+        self.changes = [change for change in self.changes if change[0] >= moment]
 
 
 async def _expire_daily(hub: HubType, changed: asyncio.Event) -> None:

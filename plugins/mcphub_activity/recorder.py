@@ -3,18 +3,21 @@
 The observers' telling of finished calls appends what it has (each call, its result or
 error, and when it finished) to the queue: no I/O, no await, and not even what is written,
 which ``build`` makes later, a few dozen at a time (made one by one between a call's other
-work, they cost twice as much CPU as in a tight loop): with the activity plugin, a call
-row (``hub.activity_calls``), whose record ``write`` leaves to the store. At most
-``BUILD_EVERY`` calls wait unbuilt, so results are not held for long. When the queue holds ``capacity`` records, new ones are counted as dropped
-(when they would be made) and the call goes on. The writer
-takes everything queued (up to ``batch`` at a time) and appends it in one transaction;
-records are *acknowledged* (``written``) once that transaction has committed, which with
-the SQLite store (WAL, ``synchronous=NORMAL``) means they survive a SIGKILL. What a kill of
-the hub can lose is what was still queued here: at most ``capacity`` records, in practice
-the calls of the last ``GATHER_S`` (50 ms), which the writer lets gather so that one
-transaction serves a burst of calls, and those not yet told to the observers (10 ms). (The SQLite store's writer process finishes a batch
-it was sent even when the hub dies; a store writing from the hub's own process loses that
-batch too, so ``capacity + batch`` at most.)
+work, they cost twice as much CPU as in a tight loop): with the activity plugin, a call row
+(``hub.activity_calls``), whose record ``write`` leaves to the store. At most
+``BUILD_EVERY`` calls wait unbuilt, so results are not held for long. When the queue holds
+``capacity`` records, new ones are counted as dropped (when they would be made) and the call
+goes on.
+
+The writer takes everything queued (up to ``batch`` at a time) and appends it in one
+transaction; records are *acknowledged* (``written``) once that transaction has committed,
+which with the SQLite store (WAL, ``synchronous=NORMAL``) means they survive a SIGKILL. What
+a kill of the hub can lose is what was still queued here: at most ``capacity`` records, in
+practice the calls of the last ``GATHER_S`` (50 ms), which the writer lets gather so that
+one transaction serves a burst of calls, and those not yet told to the observers (10 ms).
+(The SQLite store's writer process finishes a batch it was sent even when the hub dies; a
+store writing from the hub's own process loses that batch too, so ``capacity + batch`` at
+most.)
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """The activity writer: a small program that appends activity records to the SQLite file.
 
-The hub runs it as its own process (``python -m mcphub_sqlite.activity_writer PATH``) and sends it batches of records; it answers each batch once it is committed.
-Inserting a batch in the hub's process cost the hub's event loop about as much as the
-whole rest of a call's observation, even from a thread: binding thousands of values holds
-the interpreter lock, and every hand-over of that lock between the writer thread and the
-event loop is paid by the loop. Out here the loop pays only for packing the batch.
+The hub runs it as its own process (``python -m mcphub_sqlite.activity_writer PATH``) and
+sends it batches of records; it answers each batch once it is committed. Inserting a batch
+in the hub's process cost the hub's event loop about as much as the whole rest of a call's
+observation, even from a thread: binding thousands of values holds the interpreter lock, and
+every hand-over of that lock between the writer thread and the event loop is paid by the
+loop. Out here the loop pays only for packing the batch.
 
 It imports only the standard library, ``orjson`` and its row layout
 (``mcphub_sqlite.activity_rows``, which brings ``hub.activity_calls`` and nothing else of
@@ -12,10 +13,10 @@ the hub), so it starts in tens of milliseconds.
 
 The pipe carries frames: a 4-byte little-endian length, then the payload: a list of record
 dicts or call rows (``hub.activity_calls``), as JSON after a ``J`` or as ``marshal`` data
-after an ``M`` (both ends are the same interpreter).
-Making the records of call rows here (their summaries) spares the hub's event loop. Each frame is answered with one line:
-``ok`` once its rows are committed, or ``error <message>``. End of input (the hub closed
-the pipe, or died) ends the program after the frames already read are written.
+after an ``M`` (both ends are the same interpreter). Making the records of call rows here
+(their summaries) spares the hub's event loop. Each frame is answered with one line: ``ok``
+once its rows are committed, or ``error <message>``. End of input (the hub closed the pipe,
+or died) ends the program after the frames already read are written.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The hub's end of the activity writer process (``mcphub_sqlite.activity_writer``).
 
 Started at the first batch, and again after it exits; one batch is in flight at a time,
-answered in order. Its CPU priority follows ``mcphub_sqlite.priority``. A batch is acknowledged when the writer says it is committed; a writer
-that fails or exits fails the batch in flight with a ``StoreError`` (the recorder counts
-its records as lost) and the next batch starts a new one.
+answered in order. Its CPU priority follows ``mcphub_sqlite.priority``. A batch is
+acknowledged when the writer says it is committed; a writer that fails or exits fails the
+batch in flight with a ``StoreError`` (the recorder counts its records as lost) and the next
+batch starts a new one.
 """
 
 from __future__ import annotations
