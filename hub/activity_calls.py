@@ -276,6 +276,60 @@ def call_output(result: dict[str, Any]) -> Any:
     return output_text(result)
 
 
+ROW_BYTES = 16_384
+"""Bytes of JSON a packed call row takes on average at most (``pack_rows``)."""
+
+
+class PackedRows:
+    """Call rows encoded together as one JSON array (``pack_rows``): what the hub keeps of
+    them until they are written is these bytes."""
+
+    __slots__ = ("count", "json")
+
+    def __init__(self, json: bytes, count: int) -> None:
+        self.json = json
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def rows(self) -> list[list[Any]]:
+        """The rows, read back (their values as JSON gives them)."""
+        rows: list[list[Any]] = loads(self.json)
+        return rows
+
+
+def pack_rows(rows: list[tuple[Any, ...]]) -> PackedRows:
+    """Rows whose ``input`` and ``output`` may still be the call's own arguments and result,
+    encoded in one go: a few dozen rows cost one ``orjson.dumps``, and the objects are freed
+    at once. When they make more than ``ROW_BYTES`` a row, or JSON cannot carry them, each
+    row is settled as ``call_input`` and ``call_output`` would (big values summarised)."""
+    try:
+        json = dumps(rows)
+    except TypeError:  # an integer past 64 bits, a key that is not a string, ...
+        json = b""
+    if not json or len(json) > ROW_BYTES * len(rows):
+        json = json_dumps([_settled(row) for row in rows], default=_as_json)
+    return PackedRows(json, len(rows))
+
+
+def _settled(row: tuple[Any, ...]) -> list[Any]:
+    values = list(row)
+    given = values[INPUT]
+    if type(given) is not str:
+        values[INPUT] = call_input(given)
+    given = values[OUTPUT]
+    if given is not None and type(given) is not str:
+        values[OUTPUT] = call_output(given) if type(given) is dict else output_text({})
+    return values
+
+
+def _as_json(value: Any) -> Any:
+    """What JSON keeps of a value without a JSON type: a ``Waiting`` value's own, else its
+    ``str()``."""
+    return waited(value) if type(value) is Waiting else str(value)
+
+
 def summarized(row: Sequence[Any]) -> list[Any]:
     """The values of ``row`` with ``input`` and ``output`` as summaries."""
     values = list(row)

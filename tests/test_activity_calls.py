@@ -12,6 +12,7 @@ import orjson
 
 from hub.activity_calls import (
     CALL_FIELDS,
+    ROW_BYTES,
     WAITING_TEXT,
     Waiting,
     call_input,
@@ -19,6 +20,7 @@ from hub.activity_calls import (
     capped,
     input_text,
     output_text,
+    pack_rows,
     record_of_call,
     summarize_arguments,
     summarize_result,
@@ -128,6 +130,34 @@ def test_a_rows_record_is_the_record_made_at_once() -> None:
     assert record_of_call(failed)["output"] is None
     assert (record_of_call(failed)["errorMessage"], record_of_call(failed)["user"]) == ("boom", "u")
     assert record_of_call(failed)["input"] == '{"present":false}'
+
+
+def test_packed_rows_give_the_records_made_at_once_and_big_values_are_summarised() -> None:
+    """``pack_rows`` encodes rows holding the calls' own arguments and results in one go;
+    read back, each row's record is the one made at once. Rows too big on average, or that
+    JSON cannot carry, are settled first: their big values summarised, the rest waiting."""
+
+    def row(arguments: Any, result: Any, tool: str = "t") -> tuple[Any, ...]:
+        status = "success" if result is not None else "error"
+        return (1.5, "s", tool, 3, status, arguments, result, "g", "k", "key", None, None, "mcp")
+
+    small = {"content": [{"type": "text", "text": "hello"}], "isError": False}
+    image = {"content": [{"type": "image", "data": "AA==", "mimeType": "image/png"}]}
+    rows = [row({"text": "hi"}, small), row(None, None), row({"n": [1, {"a": 2}]}, image)]
+    pack = pack_rows(rows)
+    assert len(pack) == 3 and orjson.loads(pack.json)[2][5] == {"n": [1, {"a": 2}]}
+    assert [record_of_call(r) for r in pack.rows()] == [record_of_call(r) for r in rows]
+
+    big_text = {"content": [{"type": "text", "text": "x" * (ROW_BYTES * 2)}]}
+    huge = [row({"text": "hi"}, small), row({"big": 2**70}, big_text)]
+    settled = pack_rows(huge).rows()
+    assert len(pack_rows(huge).json) < ROW_BYTES  # the big text is gone
+    assert settled[0][5] == {"text": "hi"} and settled[0][6] == small  # small ones still wait
+    assert settled[1][5] == input_text({"big": 2**70}) and settled[1][6] == output_text(big_text)
+    assert [record_of_call(r) for r in settled] == [record_of_call(r) for r in huge]
+    only_odd = [row({"big": 2**70}, small)]  # small, but JSON cannot carry it
+    assert pack_rows(only_odd).rows()[0][5] == input_text({"big": 2**70})
+    assert pack_rows([]).rows() == [] and len(pack_rows([])) == 0
 
 
 def test_the_module_loads_nothing_else_of_the_hub() -> None:

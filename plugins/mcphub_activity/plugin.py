@@ -13,12 +13,12 @@ import contextlib
 import logging
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sized
 from typing import Any, cast
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from hub.activity_calls import call_input, call_output, output_text, record_of_call
+from hub.activity_calls import pack_rows, record_of_call
 from hub.plugin_api import (
     ActivityLog,
     ChangeEvent,
@@ -63,7 +63,9 @@ def error_message(error: BaseException) -> str:
 
 def row_maker(hub: HubType) -> Callable[[FinishedCall], tuple[Any, ...]]:
     """``row_of(finished)``: the call row (``hub.activity_calls``) of one of ``hub``'s
-    finished calls. Summaries that can wait are left to whoever makes the record."""
+    finished calls, its ``input`` and ``output`` the call's own arguments and result: the
+    recorder packs a few dozen rows at once (``pack_rows``), and whoever makes the records
+    makes the summaries."""
 
     def row_of(finished: FinishedCall) -> tuple[Any, ...]:
         call, result, error = finished
@@ -75,12 +77,11 @@ def row_maker(hub: HubType) -> Callable[[FinishedCall], tuple[Any, ...]]:
         else:
             key_id, key_name, user = None, None, principal.name
         if error is not None:
-            status, message, output = "error", error_message(error)[:MAX_ERROR], None
+            status, message = "error", error_message(error)[:MAX_ERROR]
         elif result is not None and result.get("isError"):
-            status, message, output = "error", UPSTREAM_ERROR, output_text(result)
+            status, message = "error", UPSTREAM_ERROR
         else:
             status, message = "success", None
-            output = call_output(result) if result is not None else None
         end = call.finished
         group = call.group
         return (
@@ -89,8 +90,8 @@ def row_maker(hub: HubType) -> Callable[[FinishedCall], tuple[Any, ...]]:
             call.tool,
             round(((time.perf_counter() if end is None else end) - call.started) * 1000),
             status,
-            call_input(call.arguments),
-            output,
+            call.arguments,
+            result if error is None else None,
             None if group is None else _group_name(hub, group),
             key_id,
             key_name,
@@ -102,17 +103,23 @@ def row_maker(hub: HubType) -> Callable[[FinishedCall], tuple[Any, ...]]:
     return row_of
 
 
-def rows_writer(store: ActivityLog) -> Callable[[list[Any]], Awaitable[None]]:
-    """How a batch of call rows reaches ``store``: its own ``add_calls`` when it has one
-    (it makes the records where it likes), else their records through ``add_activities``."""
+def rows_writer(
+    store: ActivityLog,
+) -> tuple[Callable[[list[Any]], Sized], Callable[[list[Any]], Awaitable[None]]]:
+    """How call rows reach ``store``: packed (``pack_rows``) for its own ``add_calls`` when
+    it has one (it makes the records where it likes), else made into records at once and
+    written through ``add_activities``."""
     add_calls = getattr(store, "add_calls", None)
     if add_calls is not None:
-        return cast("Callable[[list[Any]], Awaitable[None]]", add_calls)
+        return pack_rows, cast("Callable[[list[Any]], Awaitable[None]]", add_calls)
 
-    async def add_records(rows: list[Any]) -> None:
-        await store.add_activities([record_of_call(row) for row in rows])
+    def records(rows: list[Any]) -> list[dict[str, Any]]:
+        return [record_of_call(row) for row in rows]
 
-    return add_records
+    async def add_records(packs: list[list[dict[str, Any]]]) -> None:
+        await store.add_activities([record for pack in packs for record in pack])
+
+    return records, add_records
 
 
 def _group_name(hub: HubType, group_id: str) -> str:
@@ -158,7 +165,8 @@ async def startup(hub: HubType) -> None:
     if store is None:
         log.info("The %s store keeps no activity log; activities are off", hub.store.name)
         return
-    rec = Recorder(store, build=row_maker(hub), write=rows_writer(store))
+    pack, write = rows_writer(store)
+    rec = Recorder(store, build=row_maker(hub), pack=pack, write=write)
     rec.start()
     _recorders.set(hub, rec)
     changed = asyncio.Event()

@@ -26,7 +26,7 @@ import asyncio
 import collections
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sized
 from typing import Any
 
 from hub.plugin_api import ActivityLog
@@ -59,22 +59,30 @@ class Recorder:
         gather: float = GATHER_S,
         build: Callable[[Any], Any] | None = None,
         build_every: int = BUILD_EVERY,
+        pack: Callable[[list[Any]], Sized] = list,
         write: Callable[[list[Any]], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
-        self.write = write or store.add_activities
-        """Appends a batch of what ``build`` makes (records by default) to the store."""
+        self.write = write or self._add_records
+        """Appends a batch of packs (lists of records by default) to the store."""
         self.gather = gather
         self.build = build
         """Makes what is written of a queued item: a record, or a call row for ``write``
         (None: items are records already)."""
+        self.pack = pack
+        """Turns what one build made into what waits in ``pending``, one *pack* (``len`` of
+        it: how many records it holds); by default the list itself. The activity plugin
+        encodes a pack's call rows at once (``hub.activity_calls.pack_rows``)."""
         self.build_every = min(build_every, batch)
         self.unbuilt: list[Any] = []
         """Items offered since the last build, in order (fewer than ``build_every``)."""
         self._full = asyncio.Event()
         self.capacity = capacity
         self.batch = batch
-        self.pending: collections.deque[Any] = collections.deque()
+        self.pending: collections.deque[Sized] = collections.deque()
+        """Packs waiting to be written, oldest first."""
+        self.pending_records = 0
+        """Records in ``pending``."""
         self.wake = asyncio.Event()
         self.accepted = 0
         """Records queued since start (counted when they are made)."""
@@ -108,28 +116,38 @@ class Recorder:
     @property
     def queued(self) -> int:
         """Records waiting to be written, built or not."""
-        return len(self.pending) + len(self.unbuilt)
+        return self.pending_records + len(self.unbuilt)
 
     def _build(self) -> None:
-        """Make the records of the items offered since the last build, in order; what does
-        not fit in ``capacity`` is dropped."""
+        """Make the records of the items offered since the last build, in order, and queue
+        them as one pack; what does not fit in ``capacity`` is dropped."""
         items, self.unbuilt = self.unbuilt, []
-        room = max(self.capacity - len(self.pending), 0)
+        room = max(self.capacity - self.pending_records, 0)
         if len(items) > room:
             self.dropped += len(items) - room
             items = items[:room]
+        if not items:
+            return
         self.accepted += len(items)
         build = self.build
-        if build is None:
-            self.pending.extend(items)
-        else:
+        if build is not None:
+            made = []
             for item in items:
                 try:
-                    self.pending.append(build(item))
+                    made.append(build(item))
                 except Exception:
                     self.failed += 1
                     log.exception("Could not make an activity record")
-        if len(self.pending) >= self.batch:
+            items = made
+        try:
+            pack = self.pack(items)
+        except Exception:
+            self.failed += len(items)
+            log.exception("Could not queue %d activity records", len(items))
+            return
+        self.pending.append(pack)
+        self.pending_records += len(pack)
+        if self.pending_records >= self.batch:
             self._full.set()
 
     def start(self) -> None:
@@ -158,12 +176,17 @@ class Recorder:
             self._build()
 
     async def _write_batch(self) -> None:
-        """One transaction of what is queued (at most ``batch`` records)."""
+        """One transaction of what is queued: whole packs, up to ``batch`` records (or one
+        pack if it is larger)."""
         if not self.pending:
             return
         self.peak = max(self.peak, self.queued)
-        count = min(len(self.pending), self.batch)
-        chunk = [self.pending.popleft() for _ in range(count)]
+        pending, count = self.pending, 0
+        chunk: list[Sized] = []
+        while pending and (not chunk or count + len(pending[0]) <= self.batch):
+            chunk.append(pending.popleft())
+            count += len(chunk[-1])
+        self.pending_records -= count
         try:
             await self.write(chunk)
         except Exception:
@@ -171,6 +194,10 @@ class Recorder:
             log.exception("Could not write %d activity records", count)
         else:
             self.written += count
+
+    async def _add_records(self, packs: list[Any]) -> None:
+        """The default ``write``: the packs' records (lists of them) to ``add_activities``."""
+        await self.store.add_activities([record for pack in packs for record in pack])
 
     async def close(self) -> None:
         """Stop the writer after writing what is queued (a batch in flight is finished)."""

@@ -1,10 +1,10 @@
 """Hookimpls and the ``/metrics`` route.
 
-Counted as calls and requests finish (``after_tool_calls``, ``requests_finished``: a turn
-of the event loop's calls or requests at a time, appended to a list that is applied to the
-metric objects in bulk): tool calls by server and status, their durations, HTTP requests
-by route template and status. Read at scrape
-time instead (nothing on any hot path): upstream status, sessions by era, and the process.
+Noted as calls and requests finish (``after_tool_calls``, ``requests_finished``: the
+observers hear of a few dozen at a time) in plain lists, applied to the metric objects in
+bulk: tool calls by server and status, their durations, HTTP requests by route template and
+status. Read at scrape time instead (nothing on any hot path): upstream status, sessions by
+era, and the process.
 Labels are bounded: server names come from the configuration (or ``unknown``), routes from
 the route table; tool names are never labels.
 """
@@ -64,25 +64,31 @@ class PendingCounts:
 
 
 class DurationHistogram:
-    """``mcphub_tool_call_duration_seconds`` by server, filed into plain lists.
+    """``mcphub_tool_call_duration_seconds`` by server, kept as plain counts.
 
     prometheus_client's ``Histogram.observe`` takes two locks and scans the buckets for
-    each value; ``HubMetrics.count_calls`` files each duration with one ``bisect`` into
-    ``counts``, and a scrape makes the cumulative buckets from them."""
+    each value; ``HubMetrics.flush`` hands this histogram a server's durations in bulk
+    (``observe_all``): sorted once, each bucket is one ``bisect``."""
 
     name = "mcphub_tool_call_duration_seconds"
 
     def __init__(self) -> None:
         self.counts: dict[str, list[int]] = {}
-        """Per server, how many durations fell in each bucket (not cumulative), +Inf last."""
+        """Per server, how many durations were at most each bucket's bound, +Inf last."""
         self.sums: dict[str, float] = {}
         self._bounds = [*map(floatToGoString, DURATION_BUCKETS), "+Inf"]
 
-    def add_server(self, server: str) -> list[int]:
-        """The (new, empty) bucket counts of ``server``."""
-        self.sums[server] = 0.0
-        counts = self.counts[server] = [0] * (len(DURATION_BUCKETS) + 1)
-        return counts
+    def observe_all(self, server: str, durations: list[float]) -> None:
+        """Count ``durations`` (seconds) of ``server``'s calls."""
+        counts = self.counts.get(server)
+        if counts is None:
+            counts = self.counts[server] = [0] * (len(DURATION_BUCKETS) + 1)
+            self.sums[server] = 0.0
+        ordered = sorted(durations)
+        for index, bound in enumerate(DURATION_BUCKETS):
+            counts[index] += bisect.bisect_right(ordered, bound)  # le is inclusive
+        counts[-1] += len(ordered)
+        self.sums[server] = sum(durations, self.sums[server])
 
     def remove(self, server: str) -> None:
         self.counts.pop(server, None)
@@ -93,10 +99,7 @@ class DurationHistogram:
             self.name, "Tool call duration by server", labels=("server",)
         )
         for server, counts in self.counts.items():
-            total, buckets = 0, []
-            for bound, count in zip(self._bounds, counts, strict=True):
-                total += count
-                buckets.append((bound, total))
+            buckets = list(zip(self._bounds, counts, strict=True))
             family.add_metric((server,), buckets, self.sums[server])
         yield family
 
@@ -104,11 +107,12 @@ class DurationHistogram:
 class HubMetrics:
     """One hub's metric objects, registered on ``hub.metrics``.
 
-    A turn's calls are counted in plain dicts and lists (``count_calls``), a request is a
-    tuple appended to a list; the prometheus_client counters take them in bulk when the
-    registry is read or the list is long (``flush``). Updating a labelled child per call,
-    interleaved with everything else a call does, cost several times what the same
-    updates cost in one tight loop.
+    A call is its duration appended to a list (its server's, successes or failures:
+    ``count_calls``), a request a tuple appended to a list; the prometheus_client counters
+    and the histogram take them in bulk when the registry is read or ``FLUSH_AT`` wait
+    (``flush``). Updating a labelled child per call, interleaved with everything else a
+    call does, cost several times what the same updates cost in one tight loop; and
+    counting in bulk leaves the call path one ``append``.
     """
 
     def __init__(self, hub: Hub) -> None:
@@ -137,8 +141,11 @@ class HubMetrics:
         )
         self._call_children: dict[tuple[str, str], Any] = {}
         self._request_children: dict[tuple[str, int], Any] = {}
-        self.calls_counted: dict[tuple[str, str], int] = {}
-        """Tool calls by (server, status) since the last flush."""
+        self.calls_seen: dict[str, tuple[list[float], list[float]]] = {}
+        """Per server, the durations of the tool calls that succeeded and of those that
+        failed, since the last flush."""
+        self.calls_waiting = 0
+        """Calls in ``calls_seen``."""
         self.requests_seen: list[tuple[str, int]] = []
         """(route, status code) of the requests since the last flush."""
         pending.metrics = self
@@ -150,31 +157,34 @@ class HubMetrics:
         GCCollector(registry=registry)
 
     def count_calls(self, calls: list[FinishedCall]) -> None:
-        """Count a turn's finished calls: by server and status, and their durations."""
-        counted = self.calls_counted
-        buckets_of, sums = self.duration.counts, self.duration.sums
+        """Note finished calls: each one's duration, by server and outcome."""
+        seen, clock = self.calls_seen, time.perf_counter
         for call, result, error in calls:
-            server = call.server
+            durations = seen.get(call.server)
+            if durations is None:
+                durations = seen[call.server] = ([], [])
             failed = error is not None or (result is not None and bool(result.get("isError")))
-            key = (server, "error" if failed else "success")
-            counted[key] = counted.get(key, 0) + 1
             end = call.finished
-            seconds = (time.perf_counter() if end is None else end) - call.started
-            buckets = buckets_of.get(server)
-            if buckets is None:
-                buckets = self.duration.add_server(server)
-            buckets[bisect.bisect_left(DURATION_BUCKETS, seconds)] += 1  # le is inclusive
-            sums[server] += seconds
+            durations[failed].append((clock() if end is None else end) - call.started)
+        self.calls_waiting += len(calls)
+        if self.calls_waiting >= FLUSH_AT:
+            self.flush()
 
     def flush(self) -> None:
-        """Apply the calls and requests counted since the last flush to the counters."""
-        counted, self.calls_counted = self.calls_counted, {}
+        """Apply the calls and requests noted since the last flush to the metrics."""
+        seen, self.calls_seen = self.calls_seen, {}
+        self.calls_waiting = 0
         requests, self.requests_seen = self.requests_seen, []
-        for (server, status), count in counted.items():
-            child = self._call_children.get((server, status))
-            if child is None:
-                child = self._call_children[server, status] = self.calls.labels(server, status)
-            child.inc(count)
+        for server, (succeeded, failed) in seen.items():
+            for status, durations in (("success", succeeded), ("error", failed)):
+                if durations:
+                    child = self._call_children.get((server, status))
+                    if child is None:
+                        child = self._call_children[server, status] = self.calls.labels(
+                            server, status
+                        )
+                    child.inc(len(durations))
+            self.duration.observe_all(server, succeeded + failed)
         for (route, code), count in collections.Counter(requests).items():
             child = self._request_children.get((route, code))
             if child is None:
@@ -193,7 +203,7 @@ class HubMetrics:
 
     def forget(self, server: str) -> None:
         """A deleted server's series go away with it (labels stay bounded by the config)."""
-        self.calls_counted = {k: n for k, n in self.calls_counted.items() if k[0] != server}
+        self.calls_waiting -= sum(map(len, self.calls_seen.pop(server, ())))
         for key in [k for k in self._call_children if k[0] == server]:
             del self._call_children[key]
             self.calls.remove(*key)

@@ -16,6 +16,7 @@ from typing import Any
 
 import aiosqlite
 
+from hub.activity_calls import PackedRows
 from hub.plugin_api import (
     DISTINCT_COLUMNS,
     LIST_FILTERS,
@@ -24,7 +25,7 @@ from hub.plugin_api import (
     activity_summary,
 )
 from mcphub_sqlite.activity_rows import COLUMNS, record_of, row_values
-from mcphub_sqlite.writer import WriterProcess
+from mcphub_sqlite.writer import WriterProcess, packed_rows
 
 INSERT = f"INSERT INTO activities ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 SELECT = f"SELECT id, {', '.join(COLUMNS)} FROM activities"
@@ -85,11 +86,11 @@ class SQLiteActivityLog:
         if activities:
             await self.writer.append(activities)
 
-    async def add_calls(self, rows: list[tuple[Any, ...]]) -> None:
-        """Append the records of call rows (``hub.activity_calls``) atomically: the writer
-        process makes them (their summaries), so the hub's event loop does not."""
-        if rows:
-            await self.writer.append(rows)
+    async def add_calls(self, packs: list[PackedRows]) -> None:
+        """Append the records of packed call rows (``hub.activity_calls``) atomically: the
+        writer process makes them (their summaries), so the hub's event loop does not."""
+        if any(p.count for p in packs):
+            await self.writer.send(packed_rows(packs))
 
     async def close(self) -> None:
         """Stop the writer process after what it was sent is written."""

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 import hub.activity_calls
-from hub.activity_calls import Waiting, waited
+from hub.activity_calls import PackedRows, Waiting, waited
 from hub.plugin_api import StoreError, json_dumps
 from mcphub_sqlite.activity_writer import FRAME, JSON, MARSHAL
 from mcphub_sqlite.priority import WriterPriority
@@ -45,6 +45,13 @@ def packed(records: list[Any]) -> bytes:
             payload = MARSHAL + marshal.dumps(records)
         except ValueError:
             payload = JSON + json_dumps(records, default=_as_json)
+    return FRAME.pack(len(payload)) + payload
+
+
+def packed_rows(packs: list[PackedRows]) -> bytes:
+    """One frame of the call rows of ``packs``: their JSON arrays joined into one, so the
+    rows are not encoded again."""
+    payload = JSON + b"[" + b",".join(p.json[1:-1] for p in packs if p.count) + b"]"
     return FRAME.pack(len(payload)) + payload
 
 
@@ -94,7 +101,10 @@ class WriterProcess:
     async def append(self, records: list[Any]) -> None:
         """Write ``records`` (records or call rows) in one transaction; returns once they
         are committed."""
-        frame = packed(records)
+        await self.send(packed(records))
+
+    async def send(self, frame: bytes) -> None:
+        """Send one frame (``packed``, ``packed_rows``) and wait for its commit."""
         async with self._lock:
             proc = self._proc
             if proc is None or proc.returncode is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcphub_activity.plugin import rows_writer
 from mcphub_activity.recorder import Recorder
 from mcphub_sqlite import activity_rows, activity_writer
 from mcphub_sqlite.activity_writer import ROWS_PER_INSERT
@@ -21,7 +22,16 @@ from mcphub_sqlite.priority import WriterPriority, reversible
 from mcphub_sqlite.store import MIGRATIONS
 from mcphub_sqlite.writer import WriterProcess, packed
 
-from hub.activity_calls import Waiting, call_input, call_output, input_text, record_of_call
+from hub.activity_calls import (
+    PackedRows,
+    Waiting,
+    call_input,
+    call_output,
+    input_text,
+    output_text,
+    pack_rows,
+    record_of_call,
+)
 from hub.plugin_api import ActivityLog, ActivityQuery, StoreError, activity_log
 from hub.services import activities as services_activities
 from hub.testing import wait_for
@@ -154,8 +164,9 @@ async def test_odd_values_survive_the_writer_process(log: ActivityLog) -> None:
 
 
 async def test_the_writer_process_makes_the_records_of_call_rows(log: ActivityLog) -> None:
-    """Call rows reach the writer process with summaries that waited; what is read back is
-    the record made at once, and rows and records mix in one batch."""
+    """Packed call rows reach the writer process with their summaries still to make (the
+    call's own arguments and result, or their JSON); what is read back is the record made
+    at once, and several packs and a batch of records follow each other."""
     arguments = {"text": "hi", "n": 2}
     result = {"content": [{"type": "text", "text": "[1]"}], "isError": False}
     waited = (1.0, "s", "t0", 3, "success", call_input(arguments), call_output(result))
@@ -163,17 +174,22 @@ async def test_the_writer_process_makes_the_records_of_call_rows(log: ActivityLo
     rows = [
         (*waited, None, "k1", "key one", None, None, "mcp"),
         (2.0, "s", "t1", 4, "error", input_text(None), None, "g", None, None, "boom", "u", "sse"),
+        (3.0, "s", "t3", 5, "success", arguments, result, None, None, None, None, "u", "mcp"),
     ]
     add_calls = getattr(log, "add_calls")  # noqa: B009 - optional: not in the protocol
-    await add_calls(rows)
+    await add_calls([pack_rows(rows[:2]), pack_rows([]), pack_rows(rows[2:])])
     await log.add_activities([record(2)])
     got, total = await log.list_activities(limit=5)
-    assert total == 3
+    assert total == 4
     by_tool = {r["tool"]: {k: v for k, v in r.items() if k != "id"} for r in got}
     assert by_tool["t0"] == record_of_call(rows[0])
     assert json.loads(by_tool["t0"]["input"])["valueTypes"] == {"text": "string", "n": "number"}
     assert json.loads(by_tool["t0"]["output"])["content"][0]["text"]["looksLikeJson"] is True
     assert by_tool["t1"] == record_of_call(rows[1])
+    assert by_tool["t3"] == record_of_call(rows[2])
+    assert {k: v for k, v in by_tool["t3"].items() if k != "tool"} == {
+        k: v for k, v in by_tool["t0"].items() if k not in ("tool", "timestamp", "duration")
+    } | {"timestamp": 3.0, "duration": 5, "keyId": None, "keyName": None, "user": "u"}
     assert by_tool["t2"]["status"] == "success"
 
 
@@ -304,8 +320,9 @@ async def test_records_are_made_a_batch_at_a_time_and_few_wait_unmade(log: Activ
     for i in range(9):
         rec.offer(i)
     assert len(rec.unbuilt) == 9 and not rec.pending and rec.queued == 9
-    rec.offer(9)  # a whole batch: made now
-    assert not rec.unbuilt and len(rec.pending) == 9 and rec.failed == 1
+    rec.offer(9)  # a whole batch: made now, one pack
+    assert not rec.unbuilt and len(rec.pending) == 1 and rec.failed == 1
+    assert rec.pending_records == rec.queued == 9
     rec.offer(10)
     await rec.close()
     assert rec.written == 10 and rec.queued == 0
@@ -319,10 +336,40 @@ async def test_calls_are_made_into_records_a_few_at_a_time(log: ActivityLog) -> 
     rec = Recorder(log, batch=100, gather=60.0, build=record, build_every=4)
     for i in range(9):
         rec.offer(i)
-    assert len(rec.pending) == 8 and rec.unbuilt == [8]
-    assert [r["tool"] for r in rec.pending] == [f"t{i}" for i in range(8)]
+    assert rec.pending_records == 8 and rec.unbuilt == [8]
+    assert [[r["tool"] for r in pack] for pack in rec.pending] == [
+        [f"t{i}" for i in range(4)],
+        [f"t{i}" for i in range(4, 8)],
+    ]
     await rec.close()
     assert rec.written == 9
+
+
+async def test_a_write_takes_whole_packs_up_to_a_batch(log: ActivityLog) -> None:
+    """Packs are written whole, as many as fit in ``batch`` records (a first one always)."""
+    counting = CountingLog(log)
+    rec = Recorder(counting, batch=10, gather=60.0, build_every=4)  # type: ignore[arg-type]
+    for i in range(13):  # packs of 4, 4, 4, then one unbuilt
+        rec.offer(record(i))
+    await rec.close()
+    assert counting.batches == [8, 5] and rec.written == 13 and rec.queued == 0
+
+
+async def test_the_activity_plugin_packs_call_rows_for_the_sqlite_store(log: ActivityLog) -> None:
+    """With a store that takes call rows, a build's rows wait as one ``PackedRows`` (bytes:
+    the call's own objects are freed), and the store's writer makes their records."""
+    pack, write = rows_writer(log)
+    rec = Recorder(log, build=tuple, pack=pack, write=write, build_every=3, gather=60.0)
+    arguments, result = {"text": "hi"}, {"content": [{"type": "text", "text": "hi"}]}
+    row = [1.0, "s", "t", 3, "success", arguments, result, None, None, None, None, "u", "mcp"]
+    for i in range(4):
+        rec.offer([*row[:2], f"t{i}", *row[3:]])
+    assert [type(p) for p in rec.pending] == [PackedRows] and rec.queued == 4
+    await rec.close()
+    got, total = await log.list_activities(limit=10)
+    assert total == 4 == rec.written
+    assert {r["tool"] for r in got} == {"t0", "t1", "t2", "t3"}
+    assert got[0]["input"] == input_text(arguments) and got[0]["output"] == output_text(result)
 
 
 async def test_a_full_queue_drops_and_counts_what_does_not_fit(log: ActivityLog) -> None:
@@ -331,7 +378,7 @@ async def test_a_full_queue_drops_and_counts_what_does_not_fit(log: ActivityLog)
     rec = Recorder(log, capacity=10, batch=100, gather=60.0, build_every=4)
     for i in range(25):
         rec.offer(record(i))
-    assert rec.dropped == 14 and len(rec.pending) == 10 and rec.queued == 11
+    assert rec.dropped == 14 and rec.pending_records == 10 and rec.queued == 11
     await rec.close()
     assert (rec.accepted, rec.dropped, rec.written) == (10, 15, 10)
     rows, total = await log.list_activities(limit=50)

@@ -185,8 +185,8 @@ async def test_the_contrib_dashboard_queries_only_exposed_metrics(api: HubClient
 
 
 def test_the_bulk_histogram_exposes_what_prometheus_clients_own_would() -> None:
-    """Durations counted a turn at a time give the same buckets, count and sum as
-    prometheus_client's ``Histogram`` observing them one by one (bounds are inclusive)."""
+    """Durations counted in bulk give the same buckets, count and sum as prometheus_client's
+    ``Histogram`` observing them one by one (bounds are inclusive)."""
     from mcphub_metrics.plugin import DURATION_BUCKETS, DurationHistogram, HubMetrics
     from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
@@ -200,7 +200,9 @@ def test_the_bulk_histogram_exposes_what_prometheus_clients_own_would() -> None:
         call.finished = seconds
         finished.append((call, {"content": []}, None))
     metrics.count_calls(finished[:7])
+    metrics.flush()
     metrics.count_calls(finished[7:])
+    metrics.flush()
     ours, theirs = CollectorRegistry(), CollectorRegistry()
     histogram = metrics.duration
     ours.register(histogram)
@@ -221,3 +223,40 @@ def test_the_bulk_histogram_exposes_what_prometheus_clients_own_would() -> None:
     assert samples(ours) == samples(theirs)
     histogram.remove("a")
     assert 'server="a"' not in generate_latest(ours).decode()
+
+
+def test_calls_noted_in_bulk_reach_the_counters_when_flushed_or_when_many_wait() -> None:
+    """A call is only noted until ``FLUSH_AT`` wait or the metrics are flushed (a scrape
+    flushes first); failures (an error, or an ``isError`` result) and successes are counted
+    apart, and a deleted server's noted calls go with it."""
+    from mcphub_metrics.plugin import FLUSH_AT, HubMetrics
+    from prometheus_client import CollectorRegistry
+
+    metrics = HubMetrics(SimpleNamespace(metrics=CollectorRegistry()))  # type: ignore[arg-type]
+
+    def finished(server: str, outcome: str) -> Any:
+        call = ToolCall(server, "t", {}, None, started=0.0)
+        call.finished = 0.5
+        result = {"content": [], "isError": outcome == "isError"}
+        error = ValueError() if outcome == "error" else None
+        return (call, None if error else result, error)
+
+    def counted() -> dict[tuple[str, str], float]:
+        samples = next(iter(metrics.calls.collect())).samples
+        totals = [s for s in samples if s.name.endswith("_total")]
+        return {(s.labels["server"], s.labels["status"]): s.value for s in totals}
+
+    metrics.count_calls([finished("a", "ok"), finished("a", "error"), finished("a", "isError")])
+    metrics.count_calls([finished("gone", "ok")])
+    assert metrics.calls_waiting == 4 and not counted()
+    metrics.forget("gone")
+    assert metrics.calls_waiting == 3
+    metrics.flush()
+    assert counted() == {("a", "success"): 1.0, ("a", "error"): 2.0}
+    metrics.count_calls([finished("b", "ok")] * (FLUSH_AT - 1))
+    assert metrics.calls_waiting == FLUSH_AT - 1 and ("b", "success") not in counted()
+    metrics.count_calls([finished("b", "ok")])
+    assert metrics.calls_waiting == 0 and counted()[("b", "success")] == FLUSH_AT
+    histogram = next(iter(metrics.duration.collect())).samples
+    at_half = [s.value for s in histogram if s.labels == {"server": "b", "le": "0.5"}]
+    assert at_half == [float(FLUSH_AT)]
