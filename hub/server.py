@@ -129,7 +129,7 @@ def _observed(
     """The access-log function that also tells the request observers (which plugins
     implement them is settled: none can register once the hub runs)."""
     seen: dict[tuple[type, str], str] = {}
-    """Route templates of recent (handler class, path) pairs: the same few paths carry most
+    """Route templates of recent (class, path) pairs: the same few paths carry most
     requests, and matching a class's patterns again each time is wasted work."""
 
     def label(handler: tornado.web.RequestHandler) -> str:
@@ -137,28 +137,36 @@ def _observed(
         cls = getattr(handler, "handler_class", None) or type(handler)
         candidates = templates.get(cls)
         if candidates is None:
-            return "unmatched"
-        if len(candidates) == 1:
-            return candidates[0][1]
-        path = handler.request.path
-        route = seen.get((cls, path))
-        if route is None:
+            route = "unmatched"
+        elif len(candidates) == 1:
+            route = candidates[0][1]
+        else:
+            path = handler.request.path
             route = next((t for p, t in candidates if p.match(path)), candidates[0][1])
-            if len(seen) >= 1024:
-                seen.clear()
-            seen[cls, path] = route
+        if len(seen) >= 1024:
+            seen.clear()
+        seen[type(handler), handler.request.path] = route
         return route
+
+    def labelled(
+        handlers: list[tornado.web.RequestHandler],
+    ) -> list[tuple[tornado.web.RequestHandler, str]]:
+        get = seen.get
+        return [(h, get((type(h), h.request.path)) or label(h)) for h in handlers]
 
     observing = hub.plugins.observing
     at_once = observing.has_impl("request_finished")
-    later = observing.has_impl("requests_finished")
+    note = (
+        observing.request_notes(hub, labelled) if observing.has_impl("requests_finished") else None
+    )
 
     def log_request(handler: tornado.web.RequestHandler) -> None:
         _log_request(handler)
         if at_once:
-            observing.request_finished(hub, handler, label(handler))
-        if later:
-            observing.request_later(hub, handler, label)
+            route = seen.get((type(handler), handler.request.path)) or label(handler)
+            observing.request_finished(hub, handler, route)
+        if note is not None:
+            note(handler)
 
     return log_request
 

@@ -415,21 +415,27 @@ async def test_async_observers_of_finished_calls_run_as_tasks() -> None:
     await wait_for(lambda: seen == [("async", call, None)])
 
 
-async def test_finished_requests_are_labelled_and_observed_a_turn_at_a_time() -> None:
+async def test_finished_requests_are_noted_then_labelled_and_observed_together() -> None:
     seen: list[Any] = []
     plugins = observing(BatchObserver(seen))
     plugins.observing.tell_every = 0  # told on the loop's next turn
     labels: list[str] = []
 
-    def label(handler: Any) -> str:
-        labels.append(handler)
-        return f"/route/{handler}"
+    def labelled(handlers: list[Any]) -> list[tuple[Any, str]]:
+        labels.extend(handlers)
+        return [(handler, f"/route/{handler}") for handler in handlers]
 
+    note = plugins.observing.request_notes("hub", labelled)  # type: ignore[arg-type]
     for handler in ("h1", "h2"):
-        plugins.observing.request_later("hub", handler, label)  # type: ignore[arg-type]
+        note(handler)  # type: ignore[arg-type]
     assert seen == [] and labels == []  # labelled when observed, not on the request's path
     await asyncio.sleep(0)
     assert seen == [("requests", "hub", [("h1", "/route/h1"), ("h2", "/route/h2")])]
+    note("h3")  # type: ignore[arg-type]
+    plugins.observing.tell_now()  # as a scrape does (``tell_observers``)
+    assert seen[1] == ("requests", "hub", [("h3", "/route/h3")]) and labels[-1] == "h3"
+    await asyncio.sleep(0)
+    assert len(seen) == 2  # nothing left for the telling that was scheduled
 
 
 def test_whether_calls_are_observed_is_asked_again_when_a_plugin_comes() -> None:

@@ -43,8 +43,10 @@ sooner, and a metrics scrape tells them at once (``tell_observers``)."""
 _QUIET = contextvars.Context()
 """The context observers run in: none of the finished calls' own (a batch has many)."""
 
-Label = Callable[["tornado.web.RequestHandler"], str]
-"""A finished request's route template (``hub.server``)."""
+Labelled = Callable[
+    [list["tornado.web.RequestHandler"]], list[tuple["tornado.web.RequestHandler", str]]
+]
+"""Finished requests, each with its route template (``hub.server``)."""
 
 Each = Callable[..., Awaitable[None]]
 """``Plugins._each``: every hookimpl through pluggy, awaitables awaited in call order."""
@@ -63,9 +65,11 @@ class Observing:
         self._observers: dict[str, tuple[Callable[..., Any], ...] | None] = {}
         self._calls: dict[Hub, list[FinishedCall]] = {}
         """Per hub, the tool calls finished since the observers were last told."""
-        self._requests: dict[Hub, tuple[Label, list[tornado.web.RequestHandler]]] = {}
-        """Per hub, the requests finished since the observers were last told (and how to
-        label their routes)."""
+        self._requests: dict[Hub, tuple[Labelled, list[tornado.web.RequestHandler]]] = {}
+        """Per hub, how to label its requests' routes and the list its requests finished
+        since the observers were last told are noted in (``request_notes``)."""
+        self._requests_noted = False
+        """Some list of ``_requests`` holds a request."""
         self._running: set[asyncio.Future[None]] = set()
         """``async def`` observers still running (held until done)."""
         self.tell_every = TELL_EVERY_S
@@ -137,14 +141,14 @@ class Observing:
     def tell_now(self) -> None:
         """Tell the observers now about everything noted (a scheduled telling then finds
         nothing left to tell)."""
-        if self._calls or self._requests:
+        if self._calls or self._requests_noted:
             self._tell_all()
 
     def _tell_all(self) -> None:
         self._scheduled = False
         if self._calls:
             self._tell_calls()
-        if self._requests:
+        if self._requests_noted:
             self._tell_requests()
 
     def _tell_calls(self) -> None:
@@ -184,20 +188,32 @@ class Observing:
 
     # -- requests --------------------------------------------------------------------
 
-    def request_later(self, hub: Hub, handler: tornado.web.RequestHandler, label: Label) -> None:
-        """A request finished: the ``requests_finished`` observers hear of it on a later
-        turn of the event loop, with ``label(handler)`` as its route."""
-        finished = self._requests.get(hub)
-        if finished is None:
-            finished = self._requests[hub] = (label, [])
-            if not self._scheduled:
-                self._schedule()
-        finished[1].append(handler)
+    def request_notes(
+        self, hub: Hub, labelled: Labelled
+    ) -> Callable[[tornado.web.RequestHandler], None]:
+        """``note(handler)``: a request of ``hub`` finished; the ``requests_finished``
+        observers hear of it later, labelled by ``labelled`` then (a batch at a time). One
+        ``append`` on the request's path."""
+        noted: list[tornado.web.RequestHandler] = []
+        self._requests[hub] = (labelled, noted)
+        append = noted.append
+
+        def note(handler: tornado.web.RequestHandler) -> None:
+            if not noted:
+                self._requests_noted = True
+                if not self._scheduled:
+                    self._schedule()
+            append(handler)
+
+        return note
 
     def _tell_requests(self) -> None:
-        batches, self._requests = self._requests, {}
-        for hub, (label, handlers) in batches.items():
-            self._tell("requests_finished", hub, [(h, label(h)) for h in handlers])
+        self._requests_noted = False
+        for hub, (labelled, noted) in list(self._requests.items()):
+            if noted:
+                handlers = noted.copy()
+                noted.clear()
+                self._tell("requests_finished", hub, labelled(handlers))
 
     def request_finished(self, hub: Hub, handler: tornado.web.RequestHandler, route: str) -> None:
         """Tell the ``request_finished`` observers a request finished (synchronous; failures
