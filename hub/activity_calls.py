@@ -2,13 +2,17 @@
 written, and MCPHub's summaries that turn a row into the record.
 
 A row is a tuple in the order of ``CALL_FIELDS`` (the record's fields). Its ``input`` and
-``output`` hold either their summary (a string; ``output`` None for a failed call) or, when
-summarising can wait, the call's arguments and result as JSON (``Waiting``; a row read back
-from JSON holds the values themselves). ``record_of_call`` makes the record; a log with
-``add_calls`` may do that where it likes, the SQLite store in its writer process, so the
-hub's event loop does not pay for summaries at all. Only results and arguments known to be
-small wait (``call_input``, ``call_output``), so a queue of rows stays about as small as a
-queue of records.
+``output`` hold either their summary (a string; ``output`` None for a failed call) or a
+value still to summarise: the call's own arguments and result, or their JSON (``Waiting``);
+a row read back from JSON holds the values themselves. ``record_of_call`` makes the record;
+a log with ``add_calls`` may do that where it likes, the SQLite store in its writer process,
+so the hub's event loop does not pay for summaries at all.
+
+The activity plugin makes rows with the call's own arguments and result and encodes a few
+dozen at a time (``pack_rows``): one ``orjson.dumps`` for all, and the queue holds bytes,
+not the calls' objects. A pack bigger than ``ROW_BYTES`` a row is made again with each big
+value summarised at once (``call_input``, ``call_output``), so a queue of packs stays about
+as small as a queue of records.
 
 Summaries (MCPHub's): ``input`` keeps the argument names and their JSON types; ``output``
 keeps the result's keys, ``isError``, and per content item its type, keys and text length.

@@ -328,3 +328,17 @@ def requests_finished(
 
     .. versionadded:: 0.2
     """
+
+
+@hookspec
+def requests_counted(hub: Hub, counts: dict[tuple[str, int], int]) -> Awaitable[None] | None:
+    """Count the HTTP requests that finished since the observers were last told: how many
+    by ``(route, status code)``, ``route`` as ``request_finished`` gets it.
+
+    Called when ``requests_finished`` is. The cheapest request hook: the hub counts on the
+    request's path (one dict update, no handler kept) and labels each distinct route once.
+    Do not keep or change the dict. Exceptions are logged; an awaitable returned runs as a
+    task of its own. Return nothing.
+
+    .. versionadded:: 0.2
+    """

@@ -88,7 +88,7 @@ def make_app(hub: Hub) -> tornado.web.Application:
     hub.routes = collect_routes(hub)
     log_function: Callable[[tornado.web.RequestHandler], None] = _log_request
     plugins = hub.plugins
-    if plugins.has_impl("request_finished") or plugins.has_impl("requests_finished"):
+    if any(map(plugins.has_impl, ("request_finished", "requests_finished", "requests_counted"))):
         log_function = _observed(hub, route_templates(hub.routes))
     return tornado.web.Application(
         hub.routes,
@@ -132,39 +132,31 @@ def _observed(
     """Route templates of recent (class, path) pairs: the same few paths carry most
     requests, and matching a class's patterns again each time is wasted work."""
 
-    def label(handler: tornado.web.RequestHandler) -> str:
+    def route_of(cls: type, path: str) -> str:
+        route = seen.get((cls, path))
+        if route is not None:
+            return route
         # ``SessionPost`` answers below Tornado's handlers and names the route's class.
-        cls = getattr(handler, "handler_class", None) or type(handler)
-        candidates = templates.get(cls)
+        candidates = templates.get(getattr(cls, "handler_class", None) or cls)
         if candidates is None:
             route = "unmatched"
         elif len(candidates) == 1:
             route = candidates[0][1]
         else:
-            path = handler.request.path
             route = next((t for p, t in candidates if p.match(path)), candidates[0][1])
         if len(seen) >= 1024:
             seen.clear()
-        seen[type(handler), handler.request.path] = route
+        seen[cls, path] = route
         return route
-
-    def labelled(
-        handlers: list[tornado.web.RequestHandler],
-    ) -> list[tuple[tornado.web.RequestHandler, str]]:
-        get = seen.get
-        return [(h, get((type(h), h.request.path)) or label(h)) for h in handlers]
 
     observing = hub.plugins.observing
     at_once = observing.has_impl("request_finished")
-    note = (
-        observing.request_notes(hub, labelled) if observing.has_impl("requests_finished") else None
-    )
+    note = observing.request_notes(hub, route_of)
 
     def log_request(handler: tornado.web.RequestHandler) -> None:
         _log_request(handler)
         if at_once:
-            route = seen.get((type(handler), handler.request.path)) or label(handler)
-            observing.request_finished(hub, handler, route)
+            observing.request_finished(hub, handler, route_of(type(handler), handler.request.path))
         if note is not None:
             note(handler)
 

@@ -350,6 +350,17 @@ class BatchObserver:
         self.seen.append(("requests", hub, list(requests)))
 
 
+class CountingObserver:
+    """A ``requests_counted`` hookimpl that notes each count."""
+
+    def __init__(self, seen: list[Any]) -> None:
+        self.seen = seen
+
+    @hookimpl
+    def requests_counted(self, hub: Any, counts: dict[tuple[str, int], int]) -> None:
+        self.seen.append(("counted", hub, dict(counts)))
+
+
 def tool_call(name: str) -> ToolCall:
     return ToolCall("srv", name, {}, None)
 
@@ -415,27 +426,55 @@ async def test_async_observers_of_finished_calls_run_as_tasks() -> None:
     await wait_for(lambda: seen == [("async", call, None)])
 
 
-async def test_finished_requests_are_noted_then_labelled_and_observed_together() -> None:
+class Finished:
+    """What the request hooks read of a handler: its class, path and status."""
+
+    def __init__(self, path: str, status: int = 200) -> None:
+        self.request = SimpleNamespace(path=path)
+        self.status = status
+
+    def get_status(self) -> int:
+        return self.status
+
+
+async def test_finished_requests_are_noted_then_labelled_and_counted_together() -> None:
+    """``requests_finished`` gets each request with its route, ``requests_counted`` how
+    many by route and status; both a moment after, and the routes are worked out then (once
+    per class and path), not on the request's path."""
     seen: list[Any] = []
-    plugins = observing(BatchObserver(seen))
+    plugins = observing(BatchObserver(seen), CountingObserver(seen))
     plugins.observing.tell_every = 0  # told on the loop's next turn
-    labels: list[str] = []
+    asked: list[tuple[type, str]] = []
 
-    def labelled(handlers: list[Any]) -> list[tuple[Any, str]]:
-        labels.extend(handlers)
-        return [(handler, f"/route/{handler}") for handler in handlers]
+    def route_of(cls: type, path: str) -> str:
+        asked.append((cls, path))
+        return "/mcp/{segment}" if path != "/mcp" else "/mcp"
 
-    note = plugins.observing.request_notes("hub", labelled)  # type: ignore[arg-type]
-    for handler in ("h1", "h2"):
+    note = plugins.observing.request_notes("hub", route_of)  # type: ignore[arg-type]
+    assert note is not None
+    handlers = [Finished("/mcp"), Finished("/mcp/a"), Finished("/mcp/b", 404), Finished("/mcp")]
+    for handler in handlers:
         note(handler)  # type: ignore[arg-type]
-    assert seen == [] and labels == []  # labelled when observed, not on the request's path
+    assert seen == [] and asked == []  # labelled when observed, not on the request's path
     await asyncio.sleep(0)
-    assert seen == [("requests", "hub", [("h1", "/route/h1"), ("h2", "/route/h2")])]
-    note("h3")  # type: ignore[arg-type]
+    routes = ["/mcp", "/mcp/{segment}", "/mcp/{segment}", "/mcp"]
+    assert seen[0] == ("requests", "hub", list(zip(handlers, routes, strict=True)))
+    counts = {("/mcp", 200): 2, ("/mcp/{segment}", 200): 1, ("/mcp/{segment}", 404): 1}
+    assert seen[1] == ("counted", "hub", counts)
+    note(handlers[0])  # type: ignore[arg-type]
     plugins.observing.tell_now()  # as a scrape does (``tell_observers``)
-    assert seen[1] == ("requests", "hub", [("h3", "/route/h3")]) and labels[-1] == "h3"
+    assert seen[2:] == [
+        ("requests", "hub", [(handlers[0], "/mcp")]),
+        ("counted", "hub", {("/mcp", 200): 1}),
+    ]
     await asyncio.sleep(0)
-    assert len(seen) == 2  # nothing left for the telling that was scheduled
+    assert len(seen) == 4  # nothing left for the telling that was scheduled
+
+
+def test_requests_are_not_noted_without_an_observer_of_them() -> None:
+    plugins = observing(CountingObserver([]))
+    assert plugins.observing.request_notes("hub", str) is not None  # type: ignore[arg-type]
+    assert observing().observing.request_notes("hub", str) is None  # type: ignore[arg-type]
 
 
 def test_whether_calls_are_observed_is_asked_again_when_a_plugin_comes() -> None:

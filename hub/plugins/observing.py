@@ -43,10 +43,8 @@ sooner, and a metrics scrape tells them at once (``tell_observers``)."""
 _QUIET = contextvars.Context()
 """The context observers run in: none of the finished calls' own (a batch has many)."""
 
-Labelled = Callable[
-    [list["tornado.web.RequestHandler"]], list[tuple["tornado.web.RequestHandler", str]]
-]
-"""Finished requests, each with its route template (``hub.server``)."""
+RouteOf = Callable[[type, str], str]
+"""The route template of a request by its handler's class and its path (``hub.server``)."""
 
 Each = Callable[..., Awaitable[None]]
 """``Plugins._each``: every hookimpl through pluggy, awaitables awaited in call order."""
@@ -65,9 +63,8 @@ class Observing:
         self._observers: dict[str, tuple[Callable[..., Any], ...] | None] = {}
         self._calls: dict[Hub, list[FinishedCall]] = {}
         """Per hub, the tool calls finished since the observers were last told."""
-        self._requests: dict[Hub, tuple[Labelled, list[tornado.web.RequestHandler]]] = {}
-        """Per hub, how to label its requests' routes and the list its requests finished
-        since the observers were last told are noted in (``request_notes``)."""
+        self._requests: dict[Hub, RequestNotes] = {}
+        """Per hub, what was noted of its requests since the observers were last told."""
         self._requests_noted = False
         """Some list of ``_requests`` holds a request."""
         self._running: set[asyncio.Future[None]] = set()
@@ -189,31 +186,50 @@ class Observing:
     # -- requests --------------------------------------------------------------------
 
     def request_notes(
-        self, hub: Hub, labelled: Labelled
-    ) -> Callable[[tornado.web.RequestHandler], None]:
+        self, hub: Hub, route_of: RouteOf
+    ) -> Callable[[tornado.web.RequestHandler], None] | None:
         """``note(handler)``: a request of ``hub`` finished; the ``requests_finished``
-        observers hear of it later, labelled by ``labelled`` then (a batch at a time). One
-        ``append`` on the request's path."""
-        noted: list[tornado.web.RequestHandler] = []
-        self._requests[hub] = (labelled, noted)
-        append = noted.append
+        observers hear of it later with its route (``route_of``), the ``requests_counted``
+        ones count it. None when neither hook has an observer. On the request's path: an
+        ``append``, or a dict update, or both."""
+        listed, counted = self.has_impl("requests_finished"), self.has_impl("requests_counted")
+        if not (listed or counted):
+            return None
+        notes = self._requests[hub] = RequestNotes(route_of)
+        handlers, counts = notes.handlers, notes.counts
+
+        def first() -> None:
+            self._requests_noted = True
+            if not self._scheduled:
+                self._schedule()
 
         def note(handler: tornado.web.RequestHandler) -> None:
-            if not noted:
-                self._requests_noted = True
-                if not self._scheduled:
-                    self._schedule()
-            append(handler)
+            if not self._requests_noted:
+                first()
+            if listed:
+                handlers.append(handler)
+            if counted:
+                key = (type(handler), handler.request.path, handler.get_status())
+                counts[key] = counts.get(key, 0) + 1
 
         return note
 
     def _tell_requests(self) -> None:
         self._requests_noted = False
-        for hub, (labelled, noted) in list(self._requests.items()):
-            if noted:
-                handlers = noted.copy()
-                noted.clear()
-                self._tell("requests_finished", hub, labelled(handlers))
+        for hub, notes in list(self._requests.items()):
+            route_of = notes.route_of
+            if notes.handlers:
+                handlers = notes.handlers.copy()
+                notes.handlers.clear()
+                labelled = [(h, route_of(type(h), h.request.path)) for h in handlers]
+                self._tell("requests_finished", hub, labelled)
+            if notes.counts:
+                counts: dict[tuple[str, int], int] = {}
+                for (cls, path, status), count in notes.counts.items():
+                    key = (route_of(cls, path), status)
+                    counts[key] = counts.get(key, 0) + count
+                notes.counts.clear()
+                self._tell("requests_counted", hub, counts)
 
     def request_finished(self, hub: Hub, handler: tornado.web.RequestHandler, route: str) -> None:
         """Tell the ``request_finished`` observers a request finished (synchronous; failures
@@ -231,7 +247,7 @@ class Observing:
 
     # -- both ------------------------------------------------------------------------
 
-    def _tell(self, hook_name: str, hub: Hub, batch: list[Any]) -> None:
+    def _tell(self, hook_name: str, hub: Hub, batch: Any) -> None:
         """Call a batch hook's observers; their awaitables run in the background."""
         if not self.has_impl(hook_name):
             return
@@ -251,6 +267,19 @@ class Observing:
             task = asyncio.ensure_future(waiting)
             self._running.add(task)
             task.add_done_callback(self._running.discard)
+
+
+class RequestNotes:
+    """One hub's requests finished since the observers were last told."""
+
+    __slots__ = ("counts", "handlers", "route_of")
+
+    def __init__(self, route_of: RouteOf) -> None:
+        self.route_of = route_of
+        self.handlers: list[tornado.web.RequestHandler] = []
+        """For ``requests_finished``, in order."""
+        self.counts: dict[tuple[type, str, int], int] = {}
+        """For ``requests_counted``: how many by handler class, path and status."""
 
 
 def tell_observers(hub: Hub) -> None:

@@ -3,14 +3,14 @@
 The observers' telling of finished calls appends what it has (each call, its result or
 error, and when it finished) to the queue: no I/O, no await, and not even what is written,
 which ``build`` makes later, a few dozen at a time (made one by one between a call's other
-work, they cost twice as much CPU as in a tight loop): with the activity plugin, a call row
-(``hub.activity_calls``), whose record ``write`` leaves to the store. At most
-``BUILD_EVERY`` calls wait unbuilt, so results are not held for long. When the queue holds
-``capacity`` records, new ones are counted as dropped (when they would be made) and the call
-goes on.
+work, they cost twice as much CPU as in a tight loop), and ``pack`` turns into one *pack*:
+with the activity plugin, call rows (``hub.activity_calls``) encoded together, whose records
+``write`` leaves to the store. At most ``BUILD_EVERY`` calls wait unbuilt, so results are
+not held for long. When the queue holds ``capacity`` records, new ones are counted as
+dropped (when they would be made) and the call goes on.
 
-The writer takes everything queued (up to ``batch`` at a time) and appends it in one
-transaction; records are *acknowledged* (``written``) once that transaction has committed,
+The writer takes everything queued (whole packs, up to ``batch`` records) and appends it in
+one transaction; records are *acknowledged* (``written``) once that transaction has committed,
 which with the SQLite store (WAL, ``synchronous=NORMAL``) means they survive a SIGKILL. What
 a kill of the hub can lose is what was still queued here: at most ``capacity`` records, in
 practice the calls of the last ``GATHER_S`` (50 ms), which the writer lets gather so that

@@ -1,9 +1,8 @@
 """Hookimpls and the ``/metrics`` route.
 
-Noted as calls and requests finish (``after_tool_calls``, ``requests_finished``: the
-observers hear of a few dozen at a time) in plain lists, applied to the metric objects in
-bulk: tool calls by server and status, their durations, HTTP requests by route template and
-status. Read at scrape time instead (nothing on any hot path): upstream status, sessions by
+Noted as calls and requests finish (``after_tool_calls``, ``requests_counted``: the
+observers hear of a few dozen at a time) and applied to the metric objects in bulk: tool
+calls by server and status, their durations, HTTP requests by route template and status. Read at scrape time instead (nothing on any hot path): upstream status, sessions by
 era, and the process.
 Labels are bounded: server names come from the configuration (or ``unknown``), routes from
 the route table; tool names are never labels.
@@ -12,7 +11,6 @@ the route table; tool names are never labels.
 from __future__ import annotations
 
 import bisect
-import collections
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -43,7 +41,7 @@ DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 
 
 
 FLUSH_AT = 1024
-"""Counted events held at most before they are applied to the metric objects."""
+"""Calls noted at most before they are applied to the metric objects."""
 
 
 class PendingCounts:
@@ -108,9 +106,9 @@ class HubMetrics:
     """One hub's metric objects, registered on ``hub.metrics``.
 
     A call is its duration appended to a list (its server's, successes or failures:
-    ``count_calls``), a request a tuple appended to a list; the prometheus_client counters
-    and the histogram take them in bulk when the registry is read or ``FLUSH_AT`` wait
-    (``flush``). Updating a labelled child per call, interleaved with everything else a
+    ``count_calls``); the prometheus_client counter and the histogram take them in bulk
+    when the registry is read or ``FLUSH_AT`` wait (``flush``). Requests come counted by
+    route and status (``requests_counted``), a few counter updates per telling. Updating a labelled child per call, interleaved with everything else a
     call does, cost several times what the same updates cost in one tight loop; and
     counting in bulk leaves the call path one ``append``.
     """
@@ -146,8 +144,7 @@ class HubMetrics:
         failed, since the last flush."""
         self.calls_waiting = 0
         """Calls in ``calls_seen``."""
-        self.requests_seen: list[tuple[str, int]] = []
-        """(route, status code) of the requests since the last flush."""
+
         pending.metrics = self
         self.last_status: dict[str, str] = {}
         self.ever_connected: set[str] = set()
@@ -170,11 +167,18 @@ class HubMetrics:
         if self.calls_waiting >= FLUSH_AT:
             self.flush()
 
+    def count_requests(self, counts: dict[tuple[str, int], int]) -> None:
+        """Count finished requests: how many by (route, status code)."""
+        for (route, code), count in counts.items():
+            child = self._request_children.get((route, code))
+            if child is None:
+                child = self._request_children[route, code] = self.requests.labels(route, str(code))
+            child.inc(count)
+
     def flush(self) -> None:
-        """Apply the calls and requests noted since the last flush to the metrics."""
+        """Apply the calls noted since the last flush to the metrics."""
         seen, self.calls_seen = self.calls_seen, {}
         self.calls_waiting = 0
-        requests, self.requests_seen = self.requests_seen, []
         for server, (succeeded, failed) in seen.items():
             for status, durations in (("success", succeeded), ("error", failed)):
                 if durations:
@@ -185,11 +189,6 @@ class HubMetrics:
                         )
                     child.inc(len(durations))
             self.duration.observe_all(server, succeeded + failed)
-        for (route, code), count in collections.Counter(requests).items():
-            child = self._request_children.get((route, code))
-            if child is None:
-                child = self._request_children[route, code] = self.requests.labels(route, str(code))
-            child.inc(count)
 
     def upstream_status(self, server: str, status: str) -> None:
         """Count a reconnect when an upstream that was connected before connects again."""
@@ -268,14 +267,10 @@ def after_tool_calls(hub: Hub, calls: list[FinishedCall]) -> None:
 
 
 @hookimpl
-def requests_finished(hub: Hub, requests: list[tuple[tornado.web.RequestHandler, str]]) -> None:
+def requests_counted(hub: Hub, counts: dict[tuple[str, int], int]) -> None:
     metrics = _metrics.get(hub)
-    if metrics is None:
-        return
-    seen = metrics.requests_seen
-    seen.extend([(route, handler.get_status()) for handler, route in requests])
-    if len(seen) >= FLUSH_AT:
-        metrics.flush()
+    if metrics is not None:
+        metrics.count_requests(counts)
 
 
 class MetricsHandler(APIHandler):
