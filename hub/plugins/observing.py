@@ -1,9 +1,10 @@
 """``Observing``: the observer hooks, called on every tool call's and request's path.
 
-``after_tool_calls`` / ``after_tool_call`` and ``requests_finished`` / ``request_finished``
-return nothing to the core, so it need not wait for them. A finished call or request is
-noted in a list; the observers hear of it ``TELL_EVERY_S`` later, together with everything
-else that finished meanwhile: the caller's reply is on its way by then. A busy hub's
+``after_tool_calls`` / ``after_tool_call``, ``requests_finished`` / ``requests_counted`` /
+``request_finished`` return nothing to the core, so it need not wait for them. A finished
+call or request is noted in a list (a request for ``requests_counted`` only counted, by
+handler class, path and status); the observers hear of it ``TELL_EVERY_S`` later, together
+with everything else that finished meanwhile: the caller's reply is on its way by then. A busy hub's
 observers thus get a few dozen calls at a time, and even one caller's calls come in
 groups. Telling them on each turn of the event loop cost a callback per turn (about a
 microsecond), and on a quiet loop a turn of its own (the loop's bookkeeping and a
