@@ -307,7 +307,9 @@ def pack_rows(rows: list[tuple[Any, ...]]) -> PackedRows:
     """Rows whose ``input`` and ``output`` may still be the call's own arguments and result,
     encoded in one go: a few dozen rows cost one ``orjson.dumps``, and the objects are freed
     at once. When they make more than ``ROW_BYTES`` a row, or JSON cannot carry them, each
-    row is settled as ``call_input`` and ``call_output`` would (big values summarised)."""
+    row is settled as ``call_input`` and ``call_output`` would (big values summarised). A
+    NaN or infinity (which only a non-standard JSON literal gives) becomes null, so such an
+    argument's type is summarised as ``null``."""
     try:
         json = dumps(rows)
     except TypeError:  # an integer past 64 bits, a key that is not a string, ...
