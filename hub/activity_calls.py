@@ -315,7 +315,7 @@ def pack_rows(rows: list[tuple[Any, ...]]) -> PackedRows:
     except TypeError:  # an integer past 64 bits, a key that is not a string, ...
         json = b""
     if not json or len(json) > ROW_BYTES * len(rows):
-        json = json_dumps([_settled(row) for row in rows], default=_as_json)
+        json = json_dumps([_settled(row) for row in rows], default=json_default)
     return PackedRows(json, len(rows))
 
 
@@ -330,9 +330,9 @@ def _settled(row: tuple[Any, ...]) -> list[Any]:
     return values
 
 
-def _as_json(value: Any) -> Any:
-    """What JSON keeps of a value without a JSON type: a ``Waiting`` value's own, else its
-    ``str()``."""
+def json_default(value: Any) -> Any:
+    """What JSON keeps of a value without a JSON type (``default`` of a ``dumps``): a
+    ``Waiting`` value's own, else its ``str()``."""
     return waited(value) if type(value) is Waiting else str(value)
 
 

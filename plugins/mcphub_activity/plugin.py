@@ -105,10 +105,10 @@ def row_maker(hub: HubType) -> Callable[[FinishedCall], tuple[Any, ...]]:
 
 def rows_writer(
     store: ActivityLog,
-) -> tuple[Callable[[list[Any]], Sized], Callable[[list[Any]], Awaitable[None]]]:
-    """How call rows reach ``store``: packed (``pack_rows``) for its own ``add_calls`` when
-    it has one (it makes the records where it likes), else made into records at once and
-    written through ``add_activities``."""
+) -> tuple[Callable[[list[Any]], Sized], Callable[[list[Any]], Awaitable[None]] | None]:
+    """The recorder's ``pack`` and ``write`` for call rows: packed (``pack_rows``) for the
+    store's own ``add_calls`` when it has one (it makes the records where it likes), else
+    made into records at once, which the recorder's own ``write`` appends."""
     add_calls = getattr(store, "add_calls", None)
     if add_calls is not None:
         return pack_rows, cast("Callable[[list[Any]], Awaitable[None]]", add_calls)
@@ -116,10 +116,7 @@ def rows_writer(
     def records(rows: list[Any]) -> list[dict[str, Any]]:
         return [record_of_call(row) for row in rows]
 
-    async def add_records(packs: list[list[dict[str, Any]]]) -> None:
-        await store.add_activities([record for pack in packs for record in pack])
-
-    return records, add_records
+    return records, None
 
 
 def _group_name(hub: HubType, group_id: str) -> str:

@@ -2,8 +2,9 @@
 
 Noted as calls and requests finish (``after_tool_calls``, ``requests_counted``: the
 observers hear of a few dozen at a time) and applied to the metric objects in bulk: tool
-calls by server and status, their durations, HTTP requests by route template and status. Read at scrape time instead (nothing on any hot path): upstream status, sessions by
-era, and the process.
+calls by server and status, their durations, HTTP requests by route template and status.
+Read at scrape time instead (nothing on any hot path): upstream status, sessions by era,
+and the process.
 Labels are bounded: server names come from the configuration (or ``unknown``), routes from
 the route table; tool names are never labels.
 """
@@ -108,9 +109,10 @@ class HubMetrics:
     A call is its duration appended to a list (its server's, successes or failures:
     ``count_calls``); the prometheus_client counter and the histogram take them in bulk
     when the registry is read or ``FLUSH_AT`` wait (``flush``). Requests come counted by
-    route and status (``requests_counted``), a few counter updates per telling. Updating a labelled child per call, interleaved with everything else a
-    call does, cost several times what the same updates cost in one tight loop; and
-    counting in bulk leaves the call path one ``append``.
+    route and status (``requests_counted``), a few counter updates per telling. Updating a
+    labelled child per call, interleaved with everything else a call does, cost several
+    times what the same updates cost in one tight loop; counting in bulk leaves the call
+    path one ``append``.
     """
 
     def __init__(self, hub: Hub) -> None:
@@ -137,8 +139,6 @@ class HubMetrics:
             ("route", "code"),
             registry=registry,
         )
-        self._call_children: dict[tuple[str, str], Any] = {}
-        self._request_children: dict[tuple[str, int], Any] = {}
         self.calls_seen: dict[str, tuple[list[float], list[float]]] = {}
         """Per server, the durations of the tool calls that succeeded and of those that
         failed, since the last flush."""
@@ -170,10 +170,7 @@ class HubMetrics:
     def count_requests(self, counts: dict[tuple[str, int], int]) -> None:
         """Count finished requests: how many by (route, status code)."""
         for (route, code), count in counts.items():
-            child = self._request_children.get((route, code))
-            if child is None:
-                child = self._request_children[route, code] = self.requests.labels(route, str(code))
-            child.inc(count)
+            self.requests.labels(route, str(code)).inc(count)
 
     def flush(self) -> None:
         """Apply the calls noted since the last flush to the metrics."""
@@ -182,12 +179,7 @@ class HubMetrics:
         for server, (succeeded, failed) in seen.items():
             for status, durations in (("success", succeeded), ("error", failed)):
                 if durations:
-                    child = self._call_children.get((server, status))
-                    if child is None:
-                        child = self._call_children[server, status] = self.calls.labels(
-                            server, status
-                        )
-                    child.inc(len(durations))
+                    self.calls.labels(server, status).inc(len(durations))
             self.duration.observe_all(server, succeeded + failed)
 
     def upstream_status(self, server: str, status: str) -> None:
@@ -203,9 +195,8 @@ class HubMetrics:
     def forget(self, server: str) -> None:
         """A deleted server's series go away with it (labels stay bounded by the config)."""
         self.calls_waiting -= sum(map(len, self.calls_seen.pop(server, ())))
-        for key in [k for k in self._call_children if k[0] == server]:
-            del self._call_children[key]
-            self.calls.remove(*key)
+        for status in ("success", "error"):
+            self.calls.remove(server, status)  # nothing happens to a series never counted
         self.duration.remove(server)
         if server in self.ever_connected:
             self.ever_connected.discard(server)

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 import hub.activity_calls
-from hub.activity_calls import PackedRows, Waiting, waited
+from hub.activity_calls import PackedRows, json_default
 from hub.plugin_api import StoreError, json_dumps
 from mcphub_sqlite.activity_writer import FRAME, JSON, MARSHAL
 from mcphub_sqlite.priority import WriterPriority
@@ -44,21 +44,18 @@ def packed(records: list[Any]) -> bytes:
         try:
             payload = MARSHAL + marshal.dumps(records)
         except ValueError:
-            payload = JSON + json_dumps(records, default=_as_json)
-    return FRAME.pack(len(payload)) + payload
+            payload = JSON + json_dumps(records, default=json_default)
+    return _frame(payload)
 
 
 def packed_rows(packs: list[PackedRows]) -> bytes:
     """One frame of the call rows of ``packs``: their JSON arrays joined into one, so the
     rows are not encoded again."""
-    payload = JSON + b"[" + b",".join(p.json[1:-1] for p in packs if p.count) + b"]"
+    return _frame(JSON + b"[" + b",".join(p.json[1:-1] for p in packs if p.count) + b"]")
+
+
+def _frame(payload: bytes) -> bytes:
     return FRAME.pack(len(payload)) + payload
-
-
-def _as_json(value: Any) -> Any:
-    """What JSON keeps of a value without a JSON type: a ``Waiting`` value's own, else its
-    ``str()``."""
-    return waited(value) if type(value) is Waiting else str(value)
 
 
 class WriterProcess:
