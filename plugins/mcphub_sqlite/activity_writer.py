@@ -13,8 +13,13 @@ the hub), so it starts in tens of milliseconds.
 
 The pipe carries frames: a 4-byte little-endian length, then the payload: a list of record
 dicts or call rows (``hub.activity_calls``), as JSON after a ``J`` or as ``marshal`` data
-after an ``M`` (both ends are the same interpreter). Making the records of call rows here
-(their summaries) spares the hub's event loop. Each frame is answered with one line: ``ok``
+after an ``M`` (both ends are the same interpreter), or after a ``P`` the hub's packs of
+call rows as they are, each a JSON array on a line of its own. Making the records of call
+rows here (their summaries) spares the hub's event loop. A frame of packs is read, made
+into records and inserted a pack at a time: the writer then touches a few dozen rows'
+objects at once rather than a whole frame's, and under load, with the hub's event loop on
+the other core, that cut the writer's CPU per record by about a third and what it cost
+the hub's throughput by more (docs/performance.md). Each frame is answered with one line: ``ok``
 once its rows are committed, or ``error <message>``. End of input (the hub closed the pipe,
 or died) ends the program after the frames already read are written.
 """
@@ -22,12 +27,14 @@ or died) ends the program after the frames already read are written.
 from __future__ import annotations
 
 import functools
+import itertools
 import marshal
 import os
 import signal
 import sqlite3
 import struct
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
 
 import orjson
@@ -36,7 +43,7 @@ from mcphub_sqlite.activity_rows import COLUMNS, call_values, row_values
 
 FRAME = struct.Struct("<I")
 """A frame's length prefix."""
-JSON, MARSHAL = b"J", b"M"
+JSON, MARSHAL, PACKS = b"J", b"M", b"P"
 """The first byte of a payload: how the rest is encoded."""
 ROWS_PER_INSERT = 500
 """Rows one INSERT statement carries. ``executemany`` steps once per row; one multi-row
@@ -62,25 +69,67 @@ def write(db: sqlite3.Connection, items: list[Any]) -> None:
     """Append the records of ``items`` (records, or call rows whose records are made here)
     atomically: one statement in autocommit when they fit in one, else statements of
     ``ROWS_PER_INSERT`` rows inside one transaction."""
+    write_parts(db, lambda: (items,))
+
+
+def write_payload(db: sqlite3.Connection, payload: bytes) -> None:
+    """Append the records of a frame's payload atomically, as ``write`` does; a frame of
+    packs is parsed a pack at a time, just before its rows are inserted."""
+    if payload[:1] != PACKS:
+        items = unpacked(payload)
+        write_parts(db, lambda: (items,))
+        return
+    lines = [line for line in payload[1:].split(b"\n") if line]
+    write_parts(db, lambda: map(orjson.loads, lines))
+
+
+def write_parts(db: sqlite3.Connection, parts: Callable[[], Iterable[list[Any]]]) -> None:
+    """Append the records of each list ``parts()`` gives, in order, atomically. An integer
+    past 64 bits makes SQLite refuse the statement: the whole write is then made again
+    with such values moved to ``extra`` (``parts`` is called again for it)."""
     try:
-        _insert(db, [_values(item) for item in items])
-    except OverflowError:  # an integer past 64 bits: such values go to ``extra``
-        _insert(db, [_values(item, strict=True) for item in items])
+        _insert(db, _chunks(parts()), strict=False)
+    except OverflowError:
+        _insert(db, _chunks(parts()), strict=True)
+
+
+def _chunks(parts: Iterable[list[Any]]) -> Iterator[list[Any]]:
+    for part in parts:
+        if len(part) <= ROWS_PER_INSERT:
+            yield part
+        else:
+            for start in range(0, len(part), ROWS_PER_INSERT):
+                yield part[start : start + ROWS_PER_INSERT]
 
 
 def _values(item: Any, strict: bool = False) -> list[Any]:
     return row_values(item, strict) if type(item) is dict else call_values(item, strict)
 
 
-def _insert(db: sqlite3.Connection, rows: list[list[Any]]) -> None:
-    if len(rows) <= ROWS_PER_INSERT:
-        db.execute(insert_sql(len(rows)), [v for row in rows for v in row])
+def _execute(db: sqlite3.Connection, items: list[Any], strict: bool) -> None:
+    """One INSERT of the records of ``items`` (at most ``ROWS_PER_INSERT``)."""
+    rows = [_values(item, strict) for item in items]
+    db.execute(insert_sql(len(rows)), [v for row in rows for v in row])
+
+
+def _insert(db: sqlite3.Connection, chunks: Iterator[list[Any]], strict: bool) -> None:
+    """One INSERT per chunk: alone in autocommit when there is one chunk, else all inside
+    BEGIN ... COMMIT."""
+    first = next(chunks, None)
+    while first is not None and not first:
+        first = next(chunks, None)
+    if first is None:
+        return
+    second = next(chunks, None)
+    if second is None:
+        _execute(db, first, strict)
         return
     db.execute("BEGIN IMMEDIATE")
     try:
-        for start in range(0, len(rows), ROWS_PER_INSERT):
-            chunk = rows[start : start + ROWS_PER_INSERT]
-            db.execute(insert_sql(len(chunk)), [v for row in chunk for v in row])
+        _execute(db, first, strict)
+        for chunk in itertools.chain((second,), chunks):
+            if chunk:
+                _execute(db, chunk, strict)
     except BaseException:
         db.execute("ROLLBACK")
         raise
@@ -112,7 +161,9 @@ def read_frame(stream: BinaryIO) -> bytes | None:
 
 
 def unpacked(payload: bytes) -> list[Any]:
-    """The records or call rows of a frame's payload."""
+    """The records or call rows of a frame's payload (a frame of packs: all of them)."""
+    if payload[:1] == PACKS:
+        return [row for line in payload[1:].split(b"\n") if line for row in orjson.loads(line)]
     data = memoryview(payload)[1:]
     items: list[Any] = marshal.loads(data) if payload[:1] == MARSHAL else orjson.loads(data)
     return items
@@ -122,7 +173,7 @@ def serve(db: sqlite3.Connection, ins: BinaryIO, outs: BinaryIO) -> None:
     """Write each frame's records and answer it, until end of input."""
     while (payload := read_frame(ins)) is not None:
         try:
-            write(db, unpacked(payload))
+            write_payload(db, payload)
         except Exception as exc:  # noqa: BLE001 - the hub counts the batch as failed
             message = f"{type(exc).__name__}: {exc}".replace("\n", " ")
             outs.write(f"error {message}\n".encode())

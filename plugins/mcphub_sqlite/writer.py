@@ -23,7 +23,7 @@ import orjson
 import hub.activity_calls
 from hub.activity_calls import PackedRows, json_default
 from hub.plugin_api import StoreError, json_dumps
-from mcphub_sqlite.activity_writer import FRAME, JSON, MARSHAL
+from mcphub_sqlite.activity_writer import FRAME, JSON, MARSHAL, PACKS
 from mcphub_sqlite.priority import WriterPriority
 
 log = logging.getLogger(__name__)
@@ -49,9 +49,10 @@ def packed(records: list[Any]) -> bytes:
 
 
 def packed_rows(packs: list[PackedRows]) -> bytes:
-    """One frame of the call rows of ``packs``: their JSON arrays joined into one, so the
-    rows are not encoded again."""
-    return _frame(JSON + b"[" + b",".join(p.json[1:-1] for p in packs if p.count) + b"]")
+    """One frame of the call rows of ``packs``: their JSON arrays as they are, a line each
+    (compact JSON holds no raw newline), so the rows are not encoded again and the writer
+    can take them a pack at a time."""
+    return _frame(PACKS + b"\n".join(p.json for p in packs if p.count))
 
 
 def _frame(payload: bytes) -> bytes:

@@ -20,7 +20,7 @@ from mcphub_sqlite import activity_rows, activity_writer
 from mcphub_sqlite.activity_writer import ROWS_PER_INSERT
 from mcphub_sqlite.priority import WriterPriority, reversible
 from mcphub_sqlite.store import MIGRATIONS
-from mcphub_sqlite.writer import WriterProcess, packed
+from mcphub_sqlite.writer import WriterProcess, packed, packed_rows
 
 from hub.activity_calls import (
     PackedRows,
@@ -119,6 +119,53 @@ async def test_a_batch_is_one_insert_in_autocommit_and_a_larger_one_a_transactio
     assert words == ["BEGIN", "INSERT", "INSERT", "COMMIT"]
     db.set_trace_callback(None)
     assert db.execute("SELECT COUNT(*) FROM activities").fetchone() == (2 * rows + 1,)
+    db.close()
+
+
+async def test_a_frame_of_packs_is_inserted_a_pack_at_a_time_in_one_transaction(
+    tmp_path: Path,
+) -> None:
+    """The hub's packs reach the writer as they are, a line each: every pack is one INSERT,
+    all of a frame's inside one transaction (one pack alone: one INSERT in autocommit). A
+    newline inside a value stays in its JSON string; an integer SQLite refuses makes the
+    whole frame be written again with it in ``extra``, no row twice."""
+    store = make_store(f"sqlite:{tmp_path / 'hub.db'}", tmp_path)
+    await store.open()
+    await store.close()
+    db = activity_writer.connect(str(tmp_path / "hub.db"))
+    statements: list[str] = []
+    db.set_trace_callback(statements.append)
+
+    def row(i: int, duration: int = 3) -> tuple[Any, ...]:
+        arguments = {"text": f"line {i}\nnext"}
+        result = {"content": [{"type": "text", "text": f"{i}\n"}], "isError": False}
+        return (float(i), "s", f"t{i}", duration, "success", arguments, result,
+                None, None, None, None, "u", "mcp")  # fmt: skip
+
+    def words() -> list[str]:
+        out = [s.split(None, 1)[0].upper() for s in statements]
+        statements.clear()
+        return out
+
+    packs = [pack_rows([row(0), row(1)]), pack_rows([]), pack_rows([row(2)]), pack_rows([row(3)])]
+    payload = packed_rows(packs)[activity_writer.FRAME.size :]
+    assert payload[:1] == activity_writer.PACKS and payload.count(b"\n") == 2
+    activity_writer.write_payload(db, payload)
+    assert words() == ["BEGIN", "INSERT", "INSERT", "INSERT", "COMMIT"]
+    activity_writer.write_payload(db, packed_rows([pack_rows([row(4)])])[4:])
+    assert words() == ["INSERT"]
+    huge = packed_rows([pack_rows([row(5)]), pack_rows([row(6, duration=2**63)])])[4:]
+    activity_writer.write_payload(db, huge)  # refused when bound, then made again
+    assert words() == ["BEGIN", "INSERT", "ROLLBACK", "BEGIN", "INSERT", "INSERT", "COMMIT"]
+    db.set_trace_callback(None)
+    got = {
+        values[2]: activity_rows.record_of(values)
+        for values in db.execute(f"SELECT {', '.join(activity_rows.COLUMNS)} FROM activities")
+    }
+    assert sorted(got) == [f"t{i}" for i in range(7)]
+    for i in range(7):
+        assert got[f"t{i}"] == record_of_call(row(i, 2**63 if i == 6 else 3))
+    assert activity_writer.unpacked(payload) == [list(row(i)) for i in range(4)]
     db.close()
 
 
