@@ -169,6 +169,30 @@ async def test_a_frame_of_packs_is_inserted_a_pack_at_a_time_in_one_transaction(
     db.close()
 
 
+async def test_an_insert_names_only_the_columns_some_row_fills(tmp_path: Path) -> None:
+    """Columns most calls leave NULL (group, key, error, ...) are named in an INSERT only
+    when a row of it has a value there; every record reads back whole either way."""
+    store = make_store(f"sqlite:{tmp_path / 'hub.db'}", tmp_path)
+    await store.open()
+    await store.close()
+    db = activity_writer.connect(str(tmp_path / "hub.db"))
+    statements: list[str] = []
+    db.set_trace_callback(statements.append)
+    plain = [record(0), record(1)]
+    keyed = [record(2), {**record(3), "keyId": "k3", "errorMessage": "boom", "extra": [1]}]
+    activity_writer.write(db, plain)
+    activity_writer.write(db, keyed)
+    db.set_trace_callback(None)
+    named = [s.split("(", 1)[1].split(")", 1)[0].split(", ") for s in statements]
+    assert "grp" not in named[0] and "key_id" not in named[0] and "server" in named[0]
+    assert {"key_id", "error_message", "extra"} <= set(named[1]) and "grp" not in named[1]
+    rows = db.execute(f"SELECT {', '.join(activity_rows.COLUMNS)} FROM activities ORDER BY id")
+    got = [activity_rows.record_of(values) for values in rows]
+    for made, given in zip(got, plain + keyed, strict=True):
+        assert made == {**dict.fromkeys(activity_rows.FIELDS), **given}
+    db.close()
+
+
 def test_a_row_gives_back_the_record_it_was_made_of() -> None:
     """A column per field, and ``extra`` for the rest: every record reads back as written,
     with the fields it lacked as None (a missing timestamp is now). The fields are the
