@@ -99,17 +99,24 @@ async def test_a_full_batch_is_written_without_waiting(log: ActivityLog) -> None
     assert rec.written == 11
 
 
+async def traced_writer_db(tmp_path: Path) -> tuple[sqlite3.Connection, list[str]]:
+    """The writer process's own connection to a new store file (the store made the
+    schema), and the statements it runs from now on."""
+    store = make_store(f"sqlite:{tmp_path / 'hub.db'}", tmp_path)
+    await store.open()
+    await store.close()
+    db = activity_writer.connect(str(tmp_path / "hub.db"))
+    statements: list[str] = []
+    db.set_trace_callback(statements.append)
+    return db, statements
+
+
 async def test_a_batch_is_one_insert_in_autocommit_and_a_larger_one_a_transaction(
     tmp_path: Path,
 ) -> None:
     """The writer process's own ``write``: up to ``ROWS_PER_INSERT`` records are one
     statement (committed when it returns); more are chunked inside BEGIN ... COMMIT."""
-    store = make_store(f"sqlite:{tmp_path / 'hub.db'}", tmp_path)
-    await store.open()  # the schema
-    await store.close()
-    db = activity_writer.connect(str(tmp_path / "hub.db"))
-    statements: list[str] = []
-    db.set_trace_callback(statements.append)
+    db, statements = await traced_writer_db(tmp_path)
     rows = ROWS_PER_INSERT
     activity_writer.write(db, [record(i) for i in range(rows)])
     assert [s.split(None, 1)[0].upper() for s in statements] == ["INSERT"]
@@ -129,12 +136,7 @@ async def test_a_frame_of_packs_is_inserted_a_pack_at_a_time_in_one_transaction(
     all of a frame's inside one transaction (one pack alone: one INSERT in autocommit). A
     newline inside a value stays in its JSON string; an integer SQLite refuses makes the
     whole frame be written again with it in ``extra``, no row twice."""
-    store = make_store(f"sqlite:{tmp_path / 'hub.db'}", tmp_path)
-    await store.open()
-    await store.close()
-    db = activity_writer.connect(str(tmp_path / "hub.db"))
-    statements: list[str] = []
-    db.set_trace_callback(statements.append)
+    db, statements = await traced_writer_db(tmp_path)
 
     def row(i: int, duration: int = 3) -> tuple[Any, ...]:
         arguments = {"text": f"line {i}\nnext"}
@@ -172,12 +174,7 @@ async def test_a_frame_of_packs_is_inserted_a_pack_at_a_time_in_one_transaction(
 async def test_an_insert_names_only_the_columns_some_row_fills(tmp_path: Path) -> None:
     """Columns most calls leave NULL (group, key, error, ...) are named in an INSERT only
     when a row of it has a value there; every record reads back whole either way."""
-    store = make_store(f"sqlite:{tmp_path / 'hub.db'}", tmp_path)
-    await store.open()
-    await store.close()
-    db = activity_writer.connect(str(tmp_path / "hub.db"))
-    statements: list[str] = []
-    db.set_trace_callback(statements.append)
+    db, statements = await traced_writer_db(tmp_path)
     plain = [record(0), record(1)]
     keyed = [record(2), {**record(3), "keyId": "k3", "errorMessage": "boom", "extra": [1]}]
     activity_writer.write(db, plain)
