@@ -61,8 +61,8 @@ delay. Where it may, the hub also makes it idle (``mcphub_sqlite.priority``)."""
 
 OFTEN_NULL = frozenset(("grp", "key_id", "key_name", "error_message", "principal", "extra"))
 """Columns most calls leave empty (no group route, no key, no error). An INSERT names only
-those some row of it fills: binding a parameter costs about as much as storing it, and
-binding these six NULLs cost a quarter of the writer's insert."""
+those some row of it fills: binding these six NULLs for every row cost about a quarter of
+the writer's insert."""
 _OPTIONAL = tuple(index for index, column in enumerate(COLUMNS) if column in OFTEN_NULL)
 
 
@@ -111,7 +111,10 @@ def write_parts(db: sqlite3.Connection, parts: Callable[[], Iterable[list[Any]]]
 
 
 def _chunks(parts: Iterable[list[Any]]) -> Iterator[list[Any]]:
+    """The non-empty lists of ``parts``, those over ``ROWS_PER_INSERT`` cut to size."""
     for part in parts:
+        if not part:
+            continue
         if len(part) <= ROWS_PER_INSERT:
             yield part
         else:
@@ -137,8 +140,6 @@ def _insert(db: sqlite3.Connection, chunks: Iterator[list[Any]], strict: bool) -
     """One INSERT per chunk: alone in autocommit when there is one chunk, else all inside
     BEGIN ... COMMIT."""
     first = next(chunks, None)
-    while first is not None and not first:
-        first = next(chunks, None)
     if first is None:
         return
     second = next(chunks, None)
@@ -149,8 +150,7 @@ def _insert(db: sqlite3.Connection, chunks: Iterator[list[Any]], strict: bool) -
     try:
         _execute(db, first, strict)
         for chunk in itertools.chain((second,), chunks):
-            if chunk:
-                _execute(db, chunk, strict)
+            _execute(db, chunk, strict)
     except BaseException:
         db.execute("ROLLBACK")
         raise
