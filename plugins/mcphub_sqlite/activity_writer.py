@@ -67,7 +67,7 @@ _OPTIONAL = tuple(index for index, column in enumerate(COLUMNS) if column in OFT
 
 
 @functools.lru_cache(maxsize=256)
-def insert_sql(count: int, columns: tuple[int, ...] = tuple(range(len(COLUMNS)))) -> str:
+def insert_sql(count: int, columns: tuple[int, ...]) -> str:
     """The INSERT of ``count`` rows of the ``COLUMNS`` at ``columns`` (the rest are NULL);
     the common batch sizes and column sets stay cached."""
     row = f"({', '.join('?' * len(columns))})"
@@ -96,8 +96,13 @@ def write_payload(db: sqlite3.Connection, payload: bytes) -> None:
         items = unpacked(payload)
         write_parts(db, lambda: (items,))
         return
-    lines = [line for line in payload[1:].split(b"\n") if line]
+    lines = _pack_lines(payload)
     write_parts(db, lambda: map(orjson.loads, lines))
+
+
+def _pack_lines(payload: bytes) -> list[bytes]:
+    """The JSON arrays of a frame of packs, one per pack."""
+    return [line for line in payload[1:].split(b"\n") if line]
 
 
 def write_parts(db: sqlite3.Connection, parts: Callable[[], Iterable[list[Any]]]) -> None:
@@ -184,7 +189,7 @@ def read_frame(stream: BinaryIO) -> bytes | None:
 def unpacked(payload: bytes) -> list[Any]:
     """The records or call rows of a frame's payload (a frame of packs: all of them)."""
     if payload[:1] == PACKS:
-        return [row for line in payload[1:].split(b"\n") if line for row in orjson.loads(line)]
+        return [row for line in _pack_lines(payload) for row in orjson.loads(line)]
     data = memoryview(payload)[1:]
     items: list[Any] = marshal.loads(data) if payload[:1] == MARSHAL else orjson.loads(data)
     return items
